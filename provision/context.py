@@ -1,0 +1,50 @@
+"""Load everything a command needs from an inventory directory, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from provision.catalog import Catalog, load_catalog
+from provision.errors import PlateauError, Problem
+from provision.inventory import Inventory, load_inventory
+from provision.plan import Plan, build_plan
+from provision.referentiels import load_referentiel
+from provision.session import Session, load_session
+
+CENTRE_CATALOG = "catalog.yml"
+
+
+@dataclass(slots=True)
+class Loaded:
+    inventory: Inventory
+    catalog: Catalog
+    session: Session
+    plan: Plan
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [*self.inventory.warnings, *self.plan.warnings]
+
+
+def load_all(root: Path, vault_password_file: Path | None = None) -> Loaded:
+    """Inventory, catalog, session and plan; every input error of every file is reported.
+
+    The inventory and the catalog are checked independently so one run lists the
+    mistakes of both; the session needs both, the plan needs all three.
+    """
+    problems: list[Problem] = []
+    inventory = catalog = None
+    try:
+        inventory = load_inventory(root, vault_password_file)
+    except PlateauError as exc:
+        problems.extend(exc.problems)
+    try:
+        catalog = load_catalog(Path(root) / CENTRE_CATALOG)
+    except PlateauError as exc:
+        problems.extend(exc.problems)
+    if inventory is None or catalog is None:
+        raise PlateauError(problems)
+    session = load_session(inventory, catalog)
+    plan = build_plan(inventory, session, catalog, load_referentiel(session.referentiel))
+    return Loaded(inventory, catalog, session, plan)

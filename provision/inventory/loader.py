@@ -1,0 +1,278 @@
+"""Load an inventory directory into typed devices, collecting every problem.
+
+    inventories/<centre>/hosts.yml        Ansible YAML inventory (families and rooms are groups)
+                         group_vars/      Ansible group variables (vault files allowed)
+                         host_vars/       Ansible host variables (vault files allowed)
+                         session.yml      the exam session (see provision.session)
+                         .vault_pass      vault password file, mode 0600, never in git
+
+Rooms are the child groups of the ``rooms`` group; families are the groups named in
+:data:`provision.inventory.models.FAMILIES`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rapidfuzz import process
+
+from provision.errors import InventoryError, Problem, Severity, VaultError
+from provision.inventory import ansible_source, prescan
+from provision.inventory.models import COMPATIBLE, FAMILIES, Device, known_fields
+from provision.paths import shown
+
+ROOMS_GROUP = "rooms"
+HOSTS_FILE = "hosts.yml"
+VAULT_PASSWORD_ENV = "PLATEAU_VAULT_PASSWORD_FILE"
+DEFAULT_VAULT_PASSWORD_FILE = ".vault_pass"
+
+
+@dataclass(slots=True)
+class Room:
+    id: str
+    label: str
+    hosts: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Inventory:
+    root: Path
+    centre: str
+    rooms: dict[str, Room]
+    #: host name -> one device per family of that host (two for a multifunction printer)
+    hosts: dict[str, list[Device]]
+    warnings: list[Problem]
+    vault_password_file: Path | None
+    centre_vars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def devices(self) -> list[Device]:
+        return [device for devices in self.hosts.values() for device in devices]
+
+    def of_family(self, *families: str) -> list[Device]:
+        return [d for d in self.devices if d.family in families]
+
+    def in_room(self, room: str) -> list[Device]:
+        return [d for d in self.devices if d.room == room]
+
+
+def find_vault_password_file(root: Path, explicit: Path | None = None) -> tuple[Path | None, str | None]:
+    """Return (path, how it was found). Order: option, environment, <inventory>/.vault_pass."""
+    if explicit is not None:
+        return explicit, "--vault-password-file"
+    env = os.environ.get(VAULT_PASSWORD_ENV)
+    if env:
+        return Path(env), VAULT_PASSWORD_ENV
+    default = root / DEFAULT_VAULT_PASSWORD_FILE
+    if default.is_file():
+        return default, shown(default)
+    return None, None
+
+
+def load_inventory(root: Path | str, vault_password_file: Path | None = None) -> Inventory:
+    """Load and validate; raise :class:`InventoryError` carrying every error found."""
+    root = Path(root)
+    hosts_file = root / HOSTS_FILE
+    if not root.is_dir():
+        raise InventoryError(Problem(key="inventory.no_dir", params={"path": shown(root)}))
+    if not hosts_file.is_file():
+        raise InventoryError(Problem(key="inventory.no_hosts_file", file=shown(hosts_file), params={"path": shown(root)}))
+
+    password_file, source = find_vault_password_file(root, vault_password_file)
+    password: bytes | None = None
+    if password_file is not None:
+        try:
+            password = password_file.read_bytes().strip()
+        except OSError as exc:
+            raise VaultError(
+                Problem(key="vault.password_file_unreadable", file=shown(password_file), params={"reason": exc.strerror})
+            ) from exc
+
+    problems = prescan.prescan(root, hosts_file, password, source)
+    if problems:
+        kind = VaultError if all(p.key.startswith("vault.") for p in problems) else InventoryError
+        raise kind(problems)
+    try:
+        raw = ansible_source.load(hosts_file, password)
+    except ansible_source.AnsibleLoadError as exc:
+        raise InventoryError(Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})) from exc
+
+    return _build(root, hosts_file, raw, password_file)
+
+
+def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, password_file: Path | None) -> Inventory:
+    problems: list[Problem] = []
+    hosts_text = hosts_file.read_text("utf-8")
+    host_file = shown(hosts_file)
+
+    def declared_at(host: str) -> int | None:
+        for number, line in enumerate(hosts_text.splitlines(), start=1):
+            if line.strip().startswith(f"{host}:"):
+                return number
+        return None
+
+    room_ids = raw.children.get(ROOMS_GROUP)
+    if room_ids is None:
+        problems.append(Problem(key="inventory.no_rooms_group", file=host_file))
+        room_ids = []
+    rooms = {
+        rid: Room(rid, str(raw.group_vars.get(rid, {}).get("room_label") or rid)) for rid in room_ids
+    }
+
+    hosts: dict[str, list[Device]] = {}
+    for host in raw.hosts:
+        where_host = {"file": host_file, "line": declared_at(host.name), "host": host.name}
+        families = [g for g in host.groups if g in FAMILIES]
+        host_rooms = [g for g in host.groups if g in rooms]
+        if not families:
+            problems.append(Problem(key="inventory.no_family", params={"families": sorted(FAMILIES)}, **where_host))
+            continue
+        if len(families) > 1 and frozenset(families) not in COMPATIBLE:
+            problems.append(Problem(key="inventory.incompatible_families", params={"families": families}, **where_host))
+            continue
+        if rooms and len(host_rooms) != 1:
+            key = "inventory.no_room" if not host_rooms else "inventory.many_rooms"
+            problems.append(Problem(key=key, params={"rooms": host_rooms or sorted(rooms)}, **where_host))
+        room = host_rooms[0] if len(host_rooms) == 1 else None
+        devices = []
+        for family in families:
+            device, found = _validate(family, host, room, host_file, declared_at(host.name))
+            problems.extend(found)
+            if device is not None:
+                devices.append(device)
+        if len(devices) == len(families):
+            hosts[host.name] = devices
+            if room:
+                rooms[room].hosts.append(host.name)
+
+    problems.extend(_duplicates(hosts, raw))
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise InventoryError(problems)
+    all_vars = raw.group_vars.get("all", {})
+    return Inventory(
+        root=root,
+        centre=str(all_vars.get("centre_name") or root.name),
+        rooms=rooms,
+        hosts=hosts,
+        warnings=problems,
+        vault_password_file=password_file,
+        centre_vars=all_vars,
+    )
+
+
+_PYDANTIC_KEYS = {
+    "missing": "field.missing",
+    "greater_than_equal": "field.out_of_range",
+    "less_than_equal": "field.out_of_range",
+    "string_pattern_mismatch": "field.format",
+    "string_too_short": "field.empty",
+    "literal_error": "field.choice",
+    "value_error": "field.invalid_value",
+}
+
+
+def _validate(
+    family: str, host: ansible_source.RawHost, room: str | None, host_file: str, host_line: int | None
+) -> tuple[Device | None, list[Problem]]:
+    cls = FAMILIES[family]
+    problems: list[Problem] = []
+
+    def locate(field_name: str) -> dict[str, Any]:
+        where = host.origins.get(field_name)
+        if where:
+            return {"file": shown(where.file), "line": where.line}
+        return {"file": host_file, "line": host_line}
+
+    known = known_fields(family)
+    for var in host.vars:
+        if var in known or var.startswith("ansible_") or var in host.origins and _is_group_level(host, var):
+            continue
+        match = process.extractOne(var, known, score_cutoff=80)
+        if match:
+            problems.append(
+                Problem(
+                    key="field.unknown_did_you_mean",
+                    severity=Severity.WARNING,
+                    host=host.name,
+                    field=var,
+                    params={"family": family, "suggestion": match[0]},
+                    **locate(var),
+                )
+            )
+
+    data = {k: v for k, v in host.vars.items() if k in known}
+    data.update(name=host.name, room=room)
+    try:
+        device = cls.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = [str(part) for part in error["loc"]]
+            field_name = loc[0] if loc else ""
+            if field_name == "address":
+                field_name = "ansible_host"
+            params: dict[str, Any] = {"family": family, "detail": error["msg"]}
+            ctx = error.get("ctx") or {}
+            if "ge" in ctx or "le" in ctx:
+                params.update(min=ctx.get("ge"), max=ctx.get("le"))
+            if "expected" in ctx:
+                params["expected"] = ctx["expected"]
+            if field_name not in cls.secret_fields and error["type"] != "missing":
+                params["value"] = error.get("input")  # a secret's value is never repeated
+            problems.append(
+                Problem(
+                    key=_PYDANTIC_KEYS.get(error["type"], "field.invalid_type"),
+                    host=host.name,
+                    field=".".join([field_name, *loc[1:]]),
+                    params=params,
+                    **locate(field_name),
+                )
+            )
+        return None, problems
+    for field_name, key, params in device.check():
+        problems.append(Problem(key=key, host=host.name, field=field_name, params=params, **locate(field_name)))
+    if any(p.is_error for p in problems):
+        return None, problems
+    return device, problems
+
+
+def _is_group_level(host: ansible_source.RawHost, var: str) -> bool:
+    """Variables set in group_vars apply to many families: only host-level ones get typo hints."""
+    where = host.origins.get(var)
+    return where is not None and "group_vars" in Path(where.file).parts
+
+
+def _duplicates(hosts: dict[str, list[Device]], raw: ansible_source.RawInventory) -> list[Problem]:
+    seen: dict[tuple[str, str], str] = {}
+    problems = []
+    origins = {h.name: h.origins for h in raw.hosts}
+    for name, devices in hosts.items():
+        fields_checked: set[str] = set()
+        for device in devices:
+            for field_name in device.unique_fields:
+                value = getattr(device, field_name, None)
+                if value is None or field_name in fields_checked:
+                    continue
+                fields_checked.add(field_name)
+                kind = "address" if field_name == "address" else field_name
+                key = (kind, str(value).lower())
+                other = seen.setdefault(key, name)
+                if other != name:
+                    var = "ansible_host" if field_name == "address" else field_name
+                    where = origins[name].get(var)
+                    problems.append(
+                        Problem(
+                            key="inventory.duplicate",
+                            host=name,
+                            field=var,
+                            file=shown(where.file) if where else None,
+                            line=where.line if where else None,
+                            params={"value": value, "other": other},
+                        )
+                    )
+    return problems
