@@ -80,7 +80,7 @@ def print_problems(problems: list[Problem]) -> None:
         mark = "[bold red]✗ erreur[/]" if problem.is_error else "[yellow]! attention[/]"
         where = _where_fr(problem)
         err.print(f"{mark} [bold]{where}[/]" if where else mark, highlight=False)
-        err.print(f"    {render(problem.key, problem.params)}", highlight=False, markup=False)
+        err.print(f"    {render(problem.key, problem.params)}", highlight=False, markup=False, soft_wrap=True)
     if errors:
         err.print(f"[bold red]{render('cli.errors_found', {'count': len(errors)})}[/]")
     if warnings:
@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print(render("cli.interrupted"))
         code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        code = EXIT_OK
     except click.exceptions.ClickException as exc:
         exc.show()
         code = EXIT_USAGE

@@ -182,8 +182,8 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
         if device.family == "android" and device.screen_timeout_s:  # type: ignore[attr-defined]
             _add_setting(plan, "screen_timeout_s", device.screen_timeout_s, None)  # type: ignore[attr-defined]
         if device.family == "access_point":
-            _add_setting(plan, "wifi.ssid", device.wifi_ssid, None)  # type: ignore[attr-defined]
-            _add_setting(plan, "wifi.security", device.wifi_security, None)  # type: ignore[attr-defined]
+            _add_setting(plan, "wifi_ssid", device.wifi_ssid, None)  # type: ignore[attr-defined]
+            _add_setting(plan, "wifi_security", device.wifi_security, None)  # type: ignore[attr-defined]
         for kind, login_field, secret_field in ACCOUNTS.get(device.family, []):
             plan.accounts.append(
                 {

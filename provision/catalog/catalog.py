@@ -93,7 +93,7 @@ class Title(_Strict):
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
     provides: list[Literal[CAPABILITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
     aliases: list[NonEmpty] = Field(default_factory=list)
-    platforms: Platforms
+    platforms: Platforms = Field(default_factory=Platforms)
     lacks: dict[Literal[PLATFORMS], NonEmpty] = Field(default_factory=dict)  # type: ignore[valid-type]
     web: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
 
@@ -155,7 +155,7 @@ class Catalog:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         choices = list(self._names)
-        found = process.extract(fold(name), choices, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=60)
+        found = process.extract(fold(name), choices, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=75)
         names: list[str] = []
         for choice, _score, _index in found:
             display = self.titles[self._names[choice]].name

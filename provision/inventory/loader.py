@@ -64,10 +64,10 @@ class Inventory:
 def find_vault_password_file(root: Path, explicit: Path | None = None) -> tuple[Path | None, str | None]:
     """Return (path, how it was found). Order: option, environment, <inventory>/.vault_pass."""
     if explicit is not None:
-        return explicit, "--vault-password-file"
+        return explicit, f"{shown(explicit)} (--vault-password-file)"
     env = os.environ.get(VAULT_PASSWORD_ENV)
     if env:
-        return Path(env), VAULT_PASSWORD_ENV
+        return Path(env), f"{shown(env)} ({VAULT_PASSWORD_ENV})"
     default = root / DEFAULT_VAULT_PASSWORD_FILE
     if default.is_file():
         return default, shown(default)

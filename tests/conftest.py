@@ -1,0 +1,95 @@
+"""Shared fixtures: copies of the example inventory to break on purpose, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "inventories" / "example"
+DEMO = ROOT / "inventories" / "demo"
+EXAMPLE_VAULT_PASSWORD = (EXAMPLE / ".vault_pass").read_text().strip()
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    if os.environ.get("PLATEAU_LIVE") == "1":
+        return
+    skip = pytest.mark.skip(reason="needs real hardware: set PLATEAU_LIVE=1")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy of inventories/example (with its documented fake vault password)."""
+    target = tmp_path / "centre"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def plateau(monkeypatch, capsys):
+    """Run the CLI in-process: plateau("validate", "-i", path) -> Result."""
+    from provision.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("PLATEAU_VAULT_PASSWORD_FILE", raising=False)
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(int(exit_info.value.code), captured.out, captured.err)
+
+    return run
+
+
+def _run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "plateau"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+@pytest.fixture
+def run_cli():
+    """Run the installed console script in a real subprocess: run_cli("plan", "-i", path)."""
+    return _run_cli
+
+
+@pytest.fixture
+def vault_secrets():
+    """vault_secrets(inventory) -> every secret value of its vault files, to assert they never leak."""
+    return _vault_secrets
+
+
+def _vault_secrets(inventory: Path) -> list[str]:
+    """Every secret value stored in the inventory's vault files (to assert they never leak)."""
+    import yaml
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    password = (inventory / ".vault_pass").read_bytes().strip()
+    vault = VaultLib([("default", VaultSecret(password))])
+    secrets = []
+    for path in sorted(inventory.glob("host_vars/*/vault.yml")):
+        data = yaml.safe_load(vault.decrypt(path.read_bytes()))
+        secrets.extend(str(v) for v in data.values())
+    return secrets

@@ -1,0 +1,115 @@
+"""The shipped software catalog: complete, unambiguous, and forgiving with names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provision.catalog import PLATFORMS, load_catalog
+from provision.errors import CatalogError, UnknownSoftware
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def test_at_least_forty_titles(catalog) -> None:
+    assert len(catalog) >= 40
+
+
+def test_every_title_says_something_for_every_platform(catalog) -> None:
+    for title in catalog.titles.values():
+        for platform in PLATFORMS:
+            assert title.available_on(platform) != (platform in title.lacks), (title.id, platform)
+
+
+@pytest.mark.parametrize(
+    ("capability", "at_least"),
+    [("web_browser", 3), ("office_suite", 1), ("presentation", 1), ("video_player", 1), ("pdf_reader", 1),
+     ("screen_reader", 1)],
+)  # fmt: skip
+def test_windows_can_meet_the_2025_baseline(catalog, capability: str, at_least: int) -> None:
+    titles = [t for t in catalog.with_capability(capability) if t.available_on("windows")]
+    assert len(titles) >= at_least, capability
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected"),
+    [("VLC media player", "vlc"), ("vlc", "vlc"), ("VLC", "vlc"), ("libreoffice", "libreoffice"),
+     ("Libre Office", "libreoffice"), ("Google Chrome", "google-chrome"), ("firefox", "firefox"),
+     ("  Thonny ", "thonny"), ("GIMP", "gimp")],
+)  # fmt: skip
+def test_names_and_aliases_resolve(catalog, asked: str, expected: str) -> None:
+    assert catalog.resolve(asked).id == expected
+
+
+def test_misspelling_gets_the_closest_match_first(catalog) -> None:
+    with pytest.raises(UnknownSoftware) as info:
+        catalog.resolve("Libre Ofice")
+    assert info.value.problems[0].params["suggestions"][0] == "LibreOffice"
+
+
+def test_nonsense_gets_no_misleading_suggestion(catalog) -> None:
+    with pytest.raises(UnknownSoftware) as info:
+        catalog.resolve("zzqxw")
+    assert info.value.problems[0].params["suggestions"] == []
+
+
+def test_windows_ids_are_winget_or_choco_shaped(catalog) -> None:
+    for title in catalog.titles.values():
+        ids = title.ids_for("windows")
+        if ids and "winget" in ids:
+            assert "." in ids["winget"] and " " not in ids["winget"], title.id
+
+
+def test_centre_catalog_adds_and_overrides(tmp_path: Path, catalog) -> None:
+    extra = tmp_path / "catalog.yml"
+    extra.write_text(
+        """version: 1
+titles:
+  - id: logiciel-maison
+    name: Logiciel Maison
+    category: utility
+    aliases: [LM]
+    platforms:
+      windows: {choco: logiciel-maison}
+    lacks: {linux: "non", macos: "non", android: "non", ios: "non"}
+""",
+        "utf-8",
+    )
+    extended = load_catalog(extra)
+    assert len(extended) == len(catalog) + 1
+    assert extended.resolve("lm").ids_for("windows") == {"choco": "logiciel-maison"}
+
+
+def test_broken_centre_catalog_names_file_title_and_field(tmp_path: Path) -> None:
+    extra = tmp_path / "catalog.yml"
+    extra.write_text(
+        "version: 1\ntitles:\n  - id: bad\n    name: Bad\n    category: jeux\n    platforms: {}\n", "utf-8"
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(extra)
+    problems = info.value.problems
+    assert all(p.file.endswith("catalog.yml") for p in problems)
+    assert any(p.field == "titles.0.category" and p.params["title"] == "bad" for p in problems)
+
+
+def test_alias_shared_by_two_titles_is_refused(tmp_path: Path) -> None:
+    extra = tmp_path / "catalog.yml"
+    extra.write_text(
+        """version: 1
+titles:
+  - id: autre-lecteur
+    name: Autre lecteur
+    category: video_player
+    aliases: [VLC]
+    platforms: {windows: {choco: autre}}
+    lacks: {linux: "non", macos: "non", android: "non", ios: "non"}
+""",
+        "utf-8",
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(extra)
+    assert info.value.problems[0].key == "catalog.ambiguous_alias"

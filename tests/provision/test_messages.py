@@ -1,0 +1,41 @@
+"""The French and English catalogues stay in step, and every key the code uses exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from provision.messages import catalogue, render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_french_and_english_have_the_same_keys() -> None:
+    assert set(catalogue("fr")) == set(catalogue("en"))
+
+
+def test_same_placeholders_in_both_languages() -> None:
+    fr, en = catalogue("fr"), catalogue("en")
+    for key in fr:
+        assert set(re.findall(r"{(\w+)}", fr[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+
+
+def test_every_key_used_in_code_exists() -> None:
+    used = set()
+    for path in (ROOT / "provision").rglob("*.py"):
+        used |= set(re.findall(r'key="([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8")))
+        used |= set(re.findall(r'"((?:field|wifi|session|inventory|vault|yaml|catalog|referentiel|secrets|cli)'
+                               r'\.(?!yml")[a-z_]+)"', path.read_text("utf-8")))
+    missing = sorted(k for k in used if k not in catalogue("fr"))
+    assert not missing
+    assert len(used) > 30
+
+
+def test_missing_param_does_not_crash() -> None:
+    assert "{name}" in render("catalog.unknown", {})
+
+
+def test_capability_is_shown_by_name() -> None:
+    text = render("referentiel.capability_short",
+                  {"room": "salle_a", "label": "Poste", "capability": "web_browser", "have": 2, "need": 3}, "fr")
+    assert "2 navigateur web" in text
