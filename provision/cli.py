@@ -144,6 +144,42 @@ def plan(
     raise typer.Exit(EXIT_NOT_READY if data["gaps"] else EXIT_OK)
 
 
+DEMO_INVENTORY = Path(__file__).resolve().parent.parent / "inventories" / "demo"
+
+
+@app.command("demo")
+def demo(
+    inventory: Annotated[
+        Path, typer.Option("-i", "--inventory", help="Inventaire de démonstration.", file_okay=False)
+    ] = DEMO_INVENTORY,
+) -> None:
+    """Fait tourner plateau sur le centre simulé : vérification de l'inventaire puis plan."""
+    from provision.context import load_all
+    from provision.plan_view import print_plan
+
+    out.rule("[bold]plateau — démonstration sur le plateau simulé[/]")
+    out.print(f"Inventaire : {inventory}", highlight=False)
+    loaded = load_all(inventory)
+    out.print("[bold]1. Vérification de l'inventaire[/]")
+    if loaded.warnings:
+        print_problems(loaded.warnings)
+    out.print(
+        "[bold green]✓[/] "
+        + render(
+            "cli.ok_validate",
+            {
+                "hosts": len(loaded.inventory.hosts),
+                "rooms": len(loaded.inventory.rooms),
+                "candidates": len(loaded.session.candidates),
+                "referentiel": loaded.session.referentiel,
+            },
+        ),
+        highlight=False,
+    )
+    out.print("[bold]2. Plan de préparation[/]")
+    print_plan(out, loaded.plan.to_dict())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps every outcome to a documented exit code."""
     try:

@@ -1,0 +1,88 @@
+"""Robot battery over Bluetooth Low Energy: GATT Battery Service 0x180F, Battery Level 0x2A19.
+
+The BLE stack sits behind :class:`BleTransport` (one coroutine, read a characteristic) so
+the parse and the error mapping are tested without an adapter; :class:`BleakTransport`
+is the real one (bleak -> BlueZ over the D-Bus system bus on Linux).
+
+Error mapping (bleak 3.x on Linux): no D-Bus system bus (``FileNotFoundError`` /
+``ConnectionRefusedError``), BlueZ not running (``BleakDBusError``
+``org.freedesktop.DBus.Error.ServiceUnknown``), no adapter
+(``BleakBluetoothNotAvailableError``), robot not advertising
+(``BleakDeviceNotFoundError``), timeout -> :class:`Unreachable`; pairing refused
+(``org.bluez.Error.AuthenticationFailed``) -> :class:`AuthenticationFailed`; the robot
+has no Battery Level characteristic -> ``level_pct=None``, reason ``ble.no_battery_service``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Protocol
+
+from devices.errors import AuthenticationFailed, Unreachable
+from devices.robot.facts import RobotBatteryFacts
+from devices.robot.parse import BATTERY_LEVEL_UUID, parse_battery_level
+
+
+class CharacteristicNotFound(Exception):
+    """Raised by a transport when the device lacks the requested characteristic."""
+
+
+class BleTransport(Protocol):
+    async def read_characteristic(self, address: str, uuid: str, timeout_s: float) -> bytes:
+        """Connect to ``address`` and read characteristic ``uuid``; bounded by timeout_s."""
+        ...
+
+
+class BleakTransport:
+    """``BleakClient(address).read_gatt_char(uuid)``."""
+
+    async def read_characteristic(self, address: str, uuid: str, timeout_s: float) -> bytes:
+        from bleak import BleakClient
+        from bleak.exc import BleakCharacteristicNotFoundError
+
+        try:
+            async with BleakClient(address, timeout=timeout_s) as client:
+                return bytes(await client.read_gatt_char(uuid))
+        except BleakCharacteristicNotFoundError as exc:
+            raise CharacteristicNotFound(uuid) from exc
+
+
+def _map_error(exc: BaseException, address: str) -> Exception:
+    """The project's exception for a BLE failure (never includes secrets: none involved)."""
+    try:
+        from bleak.exc import BleakDBusError
+    except ImportError:  # pragma: no cover - bleak is a dependency of this module
+        BleakDBusError = ()  # type: ignore[assignment,misc]  # noqa: N806
+    if isinstance(exc, BleakDBusError) and "AuthenticationFailed" in str(exc.dbus_error):
+        return AuthenticationFailed(f"BLE {address}: pairing refused ({exc.dbus_error})")
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return Unreachable(f"BLE {address}: no answer (timeout)")
+    if isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
+        return Unreachable(f"BLE {address}: no D-Bus system bus; is BlueZ (bluetoothd) running "
+                           "on this machine?")
+    if isinstance(exc, BleakDBusError):
+        return Unreachable(f"BLE {address}: BlueZ error {exc.dbus_error}")
+    return Unreachable(f"BLE {address}: {type(exc).__name__}: {exc}")
+
+
+async def read_ble_battery_async(address: str, timeout_s: float = 10.0, *,
+                                 transport: BleTransport | None = None) -> RobotBatteryFacts:
+    transport = transport if transport is not None else BleakTransport()
+    try:
+        async with asyncio.timeout(timeout_s):
+            value = await transport.read_characteristic(address, BATTERY_LEVEL_UUID, timeout_s)
+    except CharacteristicNotFound:
+        return RobotBatteryFacts(level_pct=None, source="ble", reason="ble.no_battery_service",
+                                 raw=None, measured_at=datetime.now(UTC))
+    except Exception as exc:  # bleak raises BleakError, OSError, dbus-fast errors...
+        raise _map_error(exc, address) from exc
+    level = parse_battery_level(value)
+    return RobotBatteryFacts(level_pct=level, source="ble", reason=None, raw=value.hex(),
+                             measured_at=datetime.now(UTC))
+
+
+def read_ble_battery(address: str, timeout_s: float = 10.0, *,
+                     transport: BleTransport | None = None) -> RobotBatteryFacts:
+    """Blocking form, for the sweep's thread pool (runs its own event loop)."""
+    return asyncio.run(read_ble_battery_async(address, timeout_s, transport=transport))
