@@ -1,0 +1,325 @@
+"""The state store: SQLite in ``<inventory>/.plateau/state.db`` (WAL, safe with two processes).
+
+Tables: sweeps and their verdicts, manual attestations (who, when, expiry), provisioning
+runs and their per-host results, and dashboard freezes. Nothing secret is ever stored here:
+verdict facts are redacted by the checks before they reach the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from checks.model import Status, Verdict, utcnow
+
+STATE_DIR = ".plateau"
+DB_NAME = "state.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    scope TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sweep_id INTEGER REFERENCES sweeps(id),
+    device TEXT NOT NULL,
+    room TEXT,
+    check_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    key TEXT NOT NULL,
+    params TEXT NOT NULL,
+    value TEXT,
+    unit TEXT,
+    measured_at TEXT NOT NULL,
+    probe TEXT NOT NULL,
+    facts TEXT NOT NULL,
+    blocking INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS verdicts_device ON verdicts(device, check_name, measured_at);
+CREATE TABLE IF NOT EXISTS attestations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room TEXT NOT NULL,
+    item TEXT NOT NULL,
+    device TEXT,
+    by_name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    args TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running'
+);
+CREATE TABLE IF NOT EXISTS run_hosts (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    host TEXT NOT NULL,
+    status TEXT NOT NULL,
+    ok INTEGER NOT NULL DEFAULT 0,
+    changed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    unreachable INTEGER NOT NULL DEFAULT 0,
+    detail TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_id, host)
+);
+CREATE TABLE IF NOT EXISTS freezes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    by_name TEXT NOT NULL,
+    snapshot TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    verdicts: list[Verdict]
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    id: int
+    room: str
+    item: str
+    device: str | None
+    by_name: str
+    at: dt.datetime
+    expires_at: dt.datetime
+    note: str
+
+    def valid_at(self, when: dt.datetime | None = None) -> bool:
+        return (when or utcnow()) < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    id: int
+    kind: str
+    args: dict[str, Any]
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+
+
+def _ts(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: plateau stores UTC-aware times only")
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
+def _dt(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+class Store:
+    """One SQLite connection per thread; every write is its own short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.row_factory = sqlite3.Row
+            self._local.db = db
+            try:
+                os.chmod(self.path, 0o600)
+            except OSError:
+                pass
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # --- sweeps and verdicts ------------------------------------------------------------
+    def start_sweep(self, scope: str = "") -> int:
+        cur = self._connect().execute(
+            "INSERT INTO sweeps(started_at, scope) VALUES (?, ?)", (_ts(utcnow()), scope)
+        )
+        return int(cur.lastrowid)
+
+    def add_verdicts(self, sweep_id: int | None, verdicts: Iterable[Verdict]) -> None:
+        rows = [
+            (
+                sweep_id, v.device, v.room, v.check, str(v.status), v.key, json.dumps(dict(v.params), default=str),
+                None if v.value is None else json.dumps(v.value), v.unit, _ts(v.measured_at), v.probe,
+                json.dumps(dict(v.facts), default=str), int(v.blocking),
+            )
+            for v in verdicts
+        ]  # fmt: skip
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO verdicts(sweep_id, device, room, check_name, status, key, params, value, unit,"
+                " measured_at, probe, facts, blocking) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def finish_sweep(self, sweep_id: int) -> None:
+        self._connect().execute("UPDATE sweeps SET finished_at=? WHERE id=?", (_ts(utcnow()), sweep_id))
+
+    def latest_sweep(self) -> Sweep | None:
+        """The last finished sweep of the whole centre, with its verdicts."""
+        row = self._connect().execute(
+            "SELECT * FROM sweeps WHERE finished_at IS NOT NULL AND scope='' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        verdicts = [
+            _verdict(r)
+            for r in self._connect().execute("SELECT * FROM verdicts WHERE sweep_id=? ORDER BY id", (row["id"],))
+        ]
+        return Sweep(row["id"], _dt(row["started_at"]), _dt(row["finished_at"]), verdicts)  # type: ignore[arg-type]
+
+    def latest_verdicts(self) -> list[Verdict]:
+        """The newest verdict of every (device, check), whatever sweep or re-check produced it."""
+        rows = self._connect().execute(
+            "SELECT v.* FROM verdicts v JOIN (SELECT device, check_name, MAX(id) AS id FROM verdicts"
+            " GROUP BY device, check_name) last ON v.id = last.id ORDER BY v.device, v.check_name"
+        )
+        return [_verdict(r) for r in rows]
+
+    def history(self, device: str, limit: int = 50) -> list[Verdict]:
+        rows = self._connect().execute(
+            "SELECT * FROM verdicts WHERE device=? ORDER BY id DESC LIMIT ?", (device, limit)
+        )
+        return [_verdict(r) for r in rows]
+
+    # --- manual attestations ------------------------------------------------------------
+    def add_attestation(
+        self, room: str, item: str, by_name: str, *, validity: dt.timedelta, device: str | None = None,
+        note: str = "", at: dt.datetime | None = None,
+    ) -> int:  # fmt: skip
+        by_name = by_name.strip()
+        if not by_name:
+            raise ValueError("an attestation needs the name of the person who checked")
+        at = at or utcnow()
+        cur = self._connect().execute(
+            "INSERT INTO attestations(room, item, device, by_name, at, expires_at, note) VALUES (?,?,?,?,?,?,?)",
+            (room, item, device, by_name, _ts(at), _ts(at + validity), note),
+        )
+        return int(cur.lastrowid)
+
+    def attestations(self, room: str | None = None) -> list[Attestation]:
+        """Newest attestation of each (room, item, device)."""
+        query = (
+            "SELECT a.* FROM attestations a JOIN (SELECT MAX(id) AS id FROM attestations"
+            " GROUP BY room, item, IFNULL(device, '')) last ON a.id = last.id"
+        )
+        params: tuple[Any, ...] = ()
+        if room is not None:
+            query += " WHERE a.room=?"
+            params = (room,)
+        rows = self._connect().execute(query + " ORDER BY a.room, a.item", params)
+        return [
+            Attestation(r["id"], r["room"], r["item"], r["device"], r["by_name"], _dt(r["at"]),  # type: ignore[arg-type]
+                        _dt(r["expires_at"]), r["note"])  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    # --- provisioning runs --------------------------------------------------------------
+    def start_run(self, kind: str, args: dict[str, Any]) -> int:
+        cur = self._connect().execute(
+            "INSERT INTO runs(kind, args, started_at) VALUES (?,?,?)",
+            (kind, json.dumps(args, default=str), _ts(utcnow())),
+        )
+        return int(cur.lastrowid)
+
+    def record_host_result(
+        self, run_id: int, host: str, status: str, *, ok: int = 0, changed: int = 0, failed: int = 0,
+        unreachable: int = 0, detail: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        self._connect().execute(
+            "INSERT OR REPLACE INTO run_hosts(run_id, host, status, ok, changed, failed, unreachable, detail)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (run_id, host, status, ok, changed, failed, unreachable, json.dumps(detail or {}, default=str)),
+        )
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        self._connect().execute(
+            "UPDATE runs SET finished_at=?, status=? WHERE id=?", (_ts(utcnow()), status, run_id)
+        )
+
+    def runs(self, limit: int = 20) -> list[Run]:
+        rows = self._connect().execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [
+            Run(r["id"], r["kind"], json.loads(r["args"]), _dt(r["started_at"]), _dt(r["finished_at"]),  # type: ignore[arg-type]
+                r["status"])
+            for r in rows
+        ]
+
+    def run_hosts(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self._connect().execute("SELECT * FROM run_hosts WHERE run_id=? ORDER BY host", (run_id,))
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    # --- freeze at handover -------------------------------------------------------------
+    def freeze(self, by_name: str, snapshot: dict[str, Any]) -> int:
+        cur = self._connect().execute(
+            "INSERT INTO freezes(at, by_name, snapshot) VALUES (?,?,?)",
+            (_ts(utcnow()), by_name.strip(), json.dumps(snapshot, default=str)),
+        )
+        return int(cur.lastrowid)
+
+    def latest_freeze(self) -> dict[str, Any] | None:
+        row = self._connect().execute("SELECT * FROM freezes ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {"id": row["id"], "at": row["at"], "by_name": row["by_name"], "snapshot": json.loads(row["snapshot"])}
+
+
+def _verdict(row: sqlite3.Row) -> Verdict:
+    return Verdict(
+        device=row["device"],
+        room=row["room"],
+        check=row["check_name"],
+        status=Status(row["status"]),
+        key=row["key"],
+        params=json.loads(row["params"]),
+        value=None if row["value"] is None else json.loads(row["value"]),
+        unit=row["unit"],
+        measured_at=_dt(row["measured_at"]),  # type: ignore[arg-type]
+        probe=row["probe"],
+        facts=json.loads(row["facts"]),
+        blocking=bool(row["blocking"]),
+    )
+
+
+def state_dir(inventory_root: Path) -> Path:
+    path = Path(inventory_root) / STATE_DIR
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def open_store(inventory_root: Path) -> Store:
+    return Store(state_dir(inventory_root) / DB_NAME)
