@@ -1,6 +1,6 @@
 """``plateau`` command line (French help; ``PLATEAU_LANG=en`` for English messages).
 
-Exit codes (docs/cli.md):
+Exit codes (README.md, « Codes de sortie »):
     0   success (validate: inventory valid; plan: référentiel minimum met)
     1   the command ran but the plateau is not ready (plan: référentiel gaps)
     2   the user's input is wrong (inventory, session, catalog, vault, options)

@@ -50,13 +50,15 @@ def render(key: str, params: Mapping[str, Any] | None = None, lang: str | None =
     template = catalogue(lang).get(key)
     if template is None:
         return f"{key} {dict(params or {})}"
-    shown = _Params({k: _show(v) for k, v in (params or {}).items()})
+    shown = _Params({k: _show(v, lang) for k, v in (params or {}).items()})
     if "capability" in shown:  # capability ids are shown by their name in the reader's language
         shown["capability"] = catalogue(lang).get(f"capability.{shown['capability']}", shown["capability"])
     return template.format_map(shown)
 
 
-def _show(value: Any) -> Any:
+def _show(value: Any, lang: str) -> Any:
+    if isinstance(value, Mapping) and "key" in value:  # a nested message: {"key": ..., "params": {...}}
+        return render(str(value["key"]), value.get("params") or {}, lang)
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(str(v) for v in value)
     return value

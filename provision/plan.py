@@ -91,6 +91,7 @@ class Plan:
                  "message": render(g.key, g.params)}
                 for g in self.gaps
             ],
+            "warnings": [w.as_dict() for w in (*self.inventory.warnings, *self.warnings)],
             "summary": {
                 "hosts": len(self.hosts),
                 "software_installs": sum(len(h.software) for h in self.hosts),
@@ -185,6 +186,8 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
             _add_setting(plan, "wifi_ssid", device.wifi_ssid, None)  # type: ignore[attr-defined]
             _add_setting(plan, "wifi_security", device.wifi_security, None)  # type: ignore[attr-defined]
         for kind, login_field, secret_field in ACCOUNTS.get(device.family, []):
+            if kind == "wifi_key" and device.wifi_security == "open":  # type: ignore[attr-defined]
+                continue  # an open network has no key to hand to the jury
             plan.accounts.append(
                 {
                     "kind": kind,

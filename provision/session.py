@@ -21,6 +21,7 @@ from provision.errors import Problem, SessionError, UnknownSoftware
 from provision.inventory import Inventory
 from provision.inventory.models import PLATFORM_OF
 from provision.paths import shown
+from provision.validation import describe
 from provision.referentiels import REFERENTIEL_IDS
 from provision.yamlmap import line_of, load_with_lines
 
@@ -130,10 +131,9 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
         problems = []
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
-            who = _who(data, loc)
-            problems.append(
-                at(*loc, key="session.invalid", field=".".join(str(p) for p in loc), who=who, detail=error["msg"])
-            )
+            key, params = describe(error, secret=False)
+            problems.append(at(*loc, key="session.invalid", field=".".join(str(p) for p in loc),
+                               who=_who(data, loc), reason={"key": key, "params": params}))
         raise SessionError(problems) from exc
 
     problems: list[Problem] = []
@@ -219,5 +219,6 @@ def _who(data: Any, loc: tuple[Any, ...]) -> str:
             ident = data[loc[0]][loc[1]].get("id")
         except (KeyError, IndexError, TypeError, AttributeError):
             ident = None
-        return f"{loc[0][:-1]} {ident or '#' + str(loc[1] + 1)}"
+        kind = "candidat" if loc[0] == "candidates" else "jury"
+        return f"{kind} {ident or '#' + str(loc[1] + 1)}"
     return "session"

@@ -25,6 +25,7 @@ from provision.errors import InventoryError, Problem, Severity, VaultError
 from provision.inventory import ansible_source, prescan
 from provision.inventory.models import COMPATIBLE, FAMILIES, Device, known_fields
 from provision.paths import shown
+from provision.validation import describe
 
 ROOMS_GROUP = "rooms"
 HOSTS_FILE = "hosts.yml"
@@ -117,7 +118,7 @@ def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, passw
         return None
 
     room_ids = raw.children.get(ROOMS_GROUP)
-    if room_ids is None:
+    if not room_ids:
         problems.append(Problem(key="inventory.no_rooms_group", file=host_file))
         room_ids = []
     rooms = {
@@ -166,17 +167,6 @@ def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, passw
     )
 
 
-_PYDANTIC_KEYS = {
-    "missing": "field.missing",
-    "greater_than_equal": "field.out_of_range",
-    "less_than_equal": "field.out_of_range",
-    "string_pattern_mismatch": "field.format",
-    "string_too_short": "field.empty",
-    "literal_error": "field.choice",
-    "value_error": "field.invalid_value",
-}
-
-
 def _validate(
     family: str, host: ansible_source.RawHost, room: str | None, host_file: str, host_line: int | None
 ) -> tuple[Device | None, list[Problem]]:
@@ -216,17 +206,11 @@ def _validate(
             field_name = loc[0] if loc else ""
             if field_name == "address":
                 field_name = "ansible_host"
-            params: dict[str, Any] = {"family": family, "detail": error["msg"]}
-            ctx = error.get("ctx") or {}
-            if "ge" in ctx or "le" in ctx:
-                params.update(min=ctx.get("ge"), max=ctx.get("le"))
-            if "expected" in ctx:
-                params["expected"] = ctx["expected"]
-            if field_name not in cls.secret_fields and error["type"] != "missing":
-                params["value"] = error.get("input")  # a secret's value is never repeated
+            key, params = describe(error, secret=field_name in cls.secret_fields)
+            params["family"] = family
             problems.append(
                 Problem(
-                    key=_PYDANTIC_KEYS.get(error["type"], "field.invalid_type"),
+                    key=key,
                     host=host.name,
                     field=".".join([field_name, *loc[1:]]),
                     params=params,

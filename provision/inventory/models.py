@@ -55,7 +55,7 @@ class Device(BaseModel):
         except ValueError:
             labels = value.split(".")
             if any(not label or len(label) > 63 or " " in label for label in labels):
-                raise ValueError("not an IP address nor a host name") from None
+                raise ValueError("ni une adresse IP ni un nom d'hôte valide") from None
         return value
 
     def check(self) -> list[Finding]:

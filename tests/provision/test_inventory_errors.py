@@ -331,7 +331,7 @@ def test_session_type_error_names_the_candidate(example: Path) -> None:
 
     edit_session(example, change)
     (problem,) = session_problems(example)
-    assert problem.key == "session.invalid" and problem.params["who"] == "candidate C01"
+    assert problem.key == "session.invalid" and problem.params["who"] == "candidat C01"
     assert problem.field == "candidates.0.order"
 
 

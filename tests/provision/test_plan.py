@@ -31,7 +31,7 @@ def test_plan_json_structure_is_stable(plateau) -> None:
     assert code == 0
     assert plan["schema"] == "plateau.plan/1"
     assert set(plan) == {"schema", "inventory", "centre", "date", "referentiel", "rooms", "hosts", "own_laptops",
-                         "attestations", "gaps", "summary"}
+                         "attestations", "gaps", "warnings", "summary"}
     assert {r["id"] for r in plan["rooms"]} == {"salle_a", "salle_b"}
     for entry in plan["hosts"]:
         assert set(entry) == {"name", "family", "room", "role", "address", "software", "accounts", "settings"}
