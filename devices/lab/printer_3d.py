@@ -1,0 +1,436 @@
+"""HTTP simulators of OctoPrint, Moonraker, PrusaLink and Spoolman on 127.0.0.1.
+
+Each binds port 0 (``sim.port`` after ``start()``), serves from a background thread, and
+answers with bodies modelled on the real captures (OctoPrint 1.x ``/api/connection`` of an
+Ender 3 Pro and ``/api/job`` of a 3DBenchy print, OctoPrint 1.11's virtual printer, Moonraker's
+``{"result": ...}`` envelope, a Prusa Buddy ``/api/v1/status``, a MINI+ legacy ``/api/job``).
+
+Settable while running: ``sim.mode`` (see :data:`MODES`), ``sim.api_key`` (when set, a request
+without the right ``X-Api-Key`` gets 401/403), ``sim.slow_s``; PrusaLink also checks HTTP
+Digest (``sim.username``/``sim.password``); Moonraker's ``sim.sensors`` lists its filament
+sensors; Spoolman's ``sim.spools`` holds its spools.
+
+Modes: ok (idle) | printing | filament_out | disconnected (printer link lost) | error |
+auth_fail (every credential refused) | dead (closes connections) | slow (answers after
+``slow_s``) | garbage (200 with junk).
+
+Standalone: ``python -m devices.lab.printer_3d --api moonraker --port 7125 [--mode printing]
+[--api-key KEY] [--password PW (prusalink)]``; it prints the URL it serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import secrets
+import threading
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOST = "127.0.0.1"
+MODES = ("ok", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead",
+         "slow", "garbage")
+GARBAGE = b"\x00\xff<html>502 Bad Gateway</htm\xfe{\"state\": [unterminated"
+Answer = tuple[int, object]  # (status, JSON-able body | bytes | None for an empty body)
+
+
+class LabHttpServer:
+    """Base: threading HTTP server with modes; subclasses implement :meth:`answer`."""
+
+    api_name = "http"
+    auth_status = 403
+
+    def __init__(self, *, mode: str = "ok", api_key: str | None = None, slow_s: float = 5.0,
+                 port: int = 0) -> None:
+        self.mode = mode
+        self.api_key = api_key
+        self.slow_s = slow_s
+        self.requests: list[str] = []  # paths served, for tests
+        self._requested_port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # -- lifecycle
+    def start(self) -> "LabHttpServer":
+        sim = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                sim._handle(self)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((HOST, self._requested_port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name=f"lab-{self.api_name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "LabHttpServer":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("simulator not started")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    # -- request handling
+    def authorized(self, handler: BaseHTTPRequestHandler) -> bool:
+        if self.mode == "auth_fail":
+            return False
+        return self.api_key is None or handler.headers.get("X-Api-Key") == self.api_key
+
+    def challenge(self) -> dict[str, str]:
+        return {}
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        split = urllib.parse.urlsplit(handler.path)
+        self.requests.append(handler.path)
+        if self.mode == "dead":
+            handler.close_connection = True  # close without a status line
+            return
+        if self.mode == "slow" and self._stopping.wait(self.slow_s):
+            return
+        if not self.authorized(handler):
+            self._send(handler, self.auth_status, {"error": "Unauthorized"}, self.challenge())
+            return
+        if self.mode == "garbage":
+            self._send(handler, 200, GARBAGE)
+            return
+        status, body = self.answer(split.path, urllib.parse.parse_qs(
+            split.query, keep_blank_values=True))
+        self._send(handler, status, body)
+
+    @staticmethod
+    def _send(handler, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(
+            body, indent=2).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- OctoPrint
+class OctoPrintSim(LabHttpServer):
+    api_name = "octoprint"
+    auth_status = 403  # OctoPrint 1.11 answers 403 FORBIDDEN to a wrong key
+
+    def _state_text(self) -> str:
+        return {"ok": "Operational", "printing": "Printing", "filament_out": "Paused",
+                "disconnected": "Closed", "error": "Offline after error"}.get(self.mode,
+                                                                              "Operational")
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+        state = self._state_text()
+        linked = state not in ("Closed", "Offline after error")
+        if path == "/api/connection":
+            return 200, {
+                "current": {"baudrate": 115200 if linked else None,
+                            "port": "/dev/ttyACM0" if linked else None,
+                            "printerProfile": "_default", "state": state},
+                "options": {"baudratePreference": 115200, "baudrates": [250000, 115200],
+                            "portPreference": None, "ports": ["/dev/ttyACM0"] if linked else [],
+                            "printerProfilePreference": "_default",
+                            "printerProfiles": [{"id": "_default", "name": "Ender 3 Pro"}]}}
+        if path == "/api/printer":
+            if not linked:
+                return 409, {"error": "Printer is not operational"}
+            in_job = self.mode in ("printing", "filament_out")
+            return 200, {
+                "sd": {"ready": True},
+                "state": {"error": "", "text": state, "flags": {
+                    "cancelling": False, "closedOrError": False, "error": False,
+                    "finishing": False, "operational": True,
+                    "paused": self.mode == "filament_out", "pausing": False,
+                    "printing": self.mode == "printing", "ready": not in_job,
+                    "resuming": False, "sdReady": True}},
+                "temperature": {
+                    "bed": {"actual": 59.8 if in_job else 21.3, "offset": 0,
+                            "target": 60.0 if in_job else 0.0},
+                    "tool0": {"actual": 209.6 if in_job else 21.3, "offset": 0,
+                              "target": 210.0 if in_job else 0.0}}}
+        if path == "/api/job":
+            if self.mode in ("printing", "filament_out"):
+                return 200, {
+                    "job": {"averagePrintTime": None, "estimatedPrintTime": 4855.38,
+                            "filament": {"tool0": {"length": 1736.35, "volume": 0.0}},
+                            "file": {"date": 1508423977, "display": "3DBenchy_.25.gcode",
+                                     "name": "3DBenchy_.25.gcode", "origin": "local",
+                                     "path": "test/3DBenchy_.25.gcode", "size": 2978760},
+                            "lastPrintTime": None},
+                    "progress": {"completion": 42.5, "filepos": 1265973, "printTime": 2063,
+                                 "printTimeLeft": 2790, "printTimeLeftOrigin": "analysis"},
+                    "state": state}
+            return 200, {
+                "job": {"estimatedPrintTime": None, "filament": {"length": None, "volume": None},
+                        "file": {"date": None, "name": None, "origin": None, "path": None,
+                                 "size": None}, "lastPrintTime": None, "user": None},
+                "progress": {"completion": None, "filepos": None, "printTime": None,
+                             "printTimeLeft": None, "printTimeLeftOrigin": None},
+                "state": {"Closed": "Offline"}.get(state, state)}  # as OctoPrint 1.11 does
+        return 404, {"error": "Not found"}
+
+
+# --------------------------------------------------------------------------- Moonraker
+class MoonrakerSim(LabHttpServer):
+    api_name = "moonraker"
+    auth_status = 401
+
+    def __init__(self, *, sensors: list[str] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.sensors = ["filament_switch_sensor runout"] if sensors is None else sensors
+
+    def _status(self) -> dict[str, dict]:
+        in_job = self.mode in ("printing", "filament_out")
+        status: dict[str, dict] = {
+            "print_stats": {"state": {"printing": "printing", "filament_out": "paused",
+                                      "error": "error"}.get(self.mode, "standby"),
+                            "message": "", "filename": "bird_2._PLA_24m.gcode" if in_job else "",
+                            "total_duration": 388.35 if in_job else 0.0,
+                            "print_duration": 255.06 if in_job else 0.0,
+                            "filament_used": 113.6 if in_job else 0.0,
+                            "info": {"total_layer": None, "current_layer": None}},
+            "display_status": {"message": None, "progress": 0.16 if in_job else 0.0},
+            "virtual_sdcard": {"progress": 0.16 if in_job else 0.0, "is_active": in_job},
+            "extruder": {"temperature": 214.8 if in_job else 22.4,
+                         "target": 215.0 if in_job else 0.0, "power": 0.41},
+            "heater_bed": {"temperature": 60.1 if in_job else 22.1,
+                           "target": 60.0 if in_job else 0.0, "power": 0.2},
+        }
+        for name in self.sensors:
+            status[name] = {"filament_detected": self.mode != "filament_out", "enabled": True}
+        return status
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+        if self.mode == "disconnected":
+            return 503, {"error": {"code": 503, "message": "Klippy Host not connected",
+                                   "traceback": "Traceback (most recent call last):\n ..."}}
+        if path == "/printer/info":
+            shutdown = self.mode == "error"
+            return 200, {"result": {
+                "state": "shutdown" if shutdown else "ready",
+                "state_message": ("Lost communication with MCU 'mcu'\nOnce the underlying issue"
+                                  " is corrected, use the \"FIRMWARE_RESTART\" command to reset"
+                                  " the firmware, reload the config, and restart the host"
+                                  " software.\nPrinter is shutdown\n") if shutdown
+                else "Printer is ready",
+                "hostname": "lab-klipper", "klipper_path": "/home/pi/klipper",
+                "python_path": "/home/pi/klipper/venv/bin/python", "process_id": 275124,
+                "user_id": 1000, "group_id": 1000,
+                "log_file": "/home/pi/printer_data/logs/klippy.log",
+                "config_file": "/home/pi/printer_data/config/printer.cfg",
+                "software_version": "v0.12.0-85-gd785b396", "cpu_info": "4 core ?"}}
+        if path == "/printer/objects/list":
+            return 200, {"result": {"objects": [
+                "webhooks", "configfile", "mcu", "gcode_move", "print_stats", "virtual_sdcard",
+                "pause_resume", "display_status", "heaters", "heater_bed", "extruder",
+                "toolhead", "system_stats", *self.sensors]}}
+        if path == "/printer/objects/query":
+            status = self._status()
+            wanted = {name: status[name] for name in query if name in status}
+            return 200, {"result": {"eventtime": 1521.632183165, "status": wanted}}
+        return 404, {"error": {"code": 404, "message": "Not Found", "traceback": None}}
+
+
+# --------------------------------------------------------------------------- PrusaLink
+class PrusaLinkSim(LabHttpServer):
+    api_name = "prusalink"
+    auth_status = 401
+    realm = "Printer API"
+
+    def __init__(self, *, username: str = "maker", password: str | None = None,
+                 legacy_only: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.username = username
+        self.password = password
+        self.legacy_only = legacy_only  # firmware without /api/v1 (404): OctoPrint-style only
+        self._nonce = secrets.token_hex(16)
+
+    def challenge(self) -> dict[str, str]:
+        if self.password is None:
+            return {}
+        return {"WWW-Authenticate": f'Digest realm="{self.realm}", nonce="{self._nonce}", '
+                                    'qop="auth", algorithm=MD5'}
+
+    def authorized(self, handler: BaseHTTPRequestHandler) -> bool:
+        if self.mode == "auth_fail":
+            return False
+        if self.api_key is not None and handler.headers.get("X-Api-Key") == self.api_key:
+            return True
+        if self.password is None:
+            return self.api_key is None
+        return self._digest_ok(handler.headers.get("Authorization", ""), handler.command)
+
+    def _digest_ok(self, header: str, method: str) -> bool:
+        if not header.lower().startswith("digest "):
+            return False
+        try:
+            parts = urllib.request.parse_keqv_list(urllib.request.parse_http_list(header[7:]))
+        except ValueError:
+            return False
+        md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731 (RFC 2617 MD5)
+        ha1 = md5(f"{self.username}:{self.realm}:{self.password}")
+        ha2 = md5(f"{method}:{parts.get('uri', '')}")
+        if parts.get("qop"):
+            expected = md5(f"{ha1}:{parts.get('nonce')}:{parts.get('nc')}:"
+                           f"{parts.get('cnonce')}:{parts.get('qop')}:{ha2}")
+        else:
+            expected = md5(f"{ha1}:{parts.get('nonce')}:{ha2}")
+        return (parts.get("username") == self.username and parts.get("nonce") == self._nonce
+                and secrets.compare_digest(expected, parts.get("response", "")))
+
+    def _state(self) -> str:
+        return {"printing": "PRINTING", "filament_out": "ATTENTION", "error": "ERROR"}.get(
+            self.mode, "IDLE")
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+        in_job = self.mode in ("printing", "filament_out")
+        if path.startswith("/api/v1/") and self.legacy_only:
+            return 404, {"title": "Not Found"}
+        if self.mode == "disconnected":  # Prusa-Link host up, printer USB link lost
+            return 503, {"title": "Service Unavailable", "message": "Printer not connected"}
+        if path == "/api/v1/status":
+            body: dict = {
+                "storage": {"path": "/usb/", "name": "usb", "read_only": False},
+                "printer": {"state": self._state(), "temp_bed": 60 if in_job else 23.1,
+                            "target_bed": 60 if in_job else 0, "temp_nozzle": 225 if in_job
+                            else 24.5, "target_nozzle": 225 if in_job else 0, "axis_z": 68.4,
+                            "flow": 100, "speed": 100, "fan_hotend": 3558, "fan_print": 5023}}
+            if in_job:
+                body["job"] = {"id": 14, "progress": 67, "time_remaining": 3960,
+                               "time_printing": 8546}
+            return 200, body
+        if path == "/api/v1/job":
+            if not in_job:
+                return 204, None
+            return 200, {"id": 14, "state": self._state(), "progress": 67,
+                         "file": {"name": "1_75-C~1.GCO", "path": "/usb",
+                                  "display_name": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode"}}
+        if path == "/api/version":
+            return 200, {"api": "2.0.0", "server": "2.1.2", "nozzle_diameter": 0.4,
+                         "text": "PrusaLink", "hostname": "prusa-mk4", "firmware": "6.1.3+7898"}
+        if path == "/api/printer":
+            text = {"printing": "Printing", "filament_out": "Paused",
+                    "error": "Error"}.get(self.mode, "Operational")
+            return 200, {
+                "telemetry": {"temp-bed": 55.4, "temp-nozzle": 172.0, "print-speed": 100,
+                              "z-height": 34.1, "material": "PLA"},
+                "temperature": {"tool0": {"actual": 172.0, "target": 0.0, "display": 0.0,
+                                          "offset": 0},
+                                "bed": {"actual": 55.4, "target": 0.0, "offset": 0}},
+                "state": {"text": text, "flags": {
+                    "operational": True, "paused": self.mode == "filament_out",
+                    "printing": self.mode == "printing", "cancelling": False, "pausing": False,
+                    "sdReady": False, "error": self.mode == "error",
+                    "closedOnError": False, "ready": not in_job, "busy": in_job}}}
+        if path == "/api/job":
+            return 200, {"state": "Printing" if in_job else "Operational",
+                         "job": {"estimatedPrintTime": 650, "file": {
+                             "name": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode",
+                             "path": "/usb/1_75-C~1.GCO",
+                             "display": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode"}
+                             if in_job else {}},
+                         "progress": {"completion": 0.23 if in_job else None,
+                                      "printTime": 290, "printTimeLeft": 360}}
+        return 404, {"title": "Not Found"}
+
+
+# --------------------------------------------------------------------------- Spoolman
+def lab_spool(spool_id: int, *, remaining_g: float, name: str = "PLA Galaxy Black",
+              material: str = "PLA", vendor: str = "Prusament", initial_g: float = 1000.0,
+              archived: bool = False) -> dict:
+    """A spool shaped like Spoolman's ``GET /api/v1/spool/{id}`` answer."""
+    used = max(initial_g - remaining_g, 0.0)
+    return {
+        "id": spool_id, "registered": "2025-09-01T08:00:00", "first_used": "2025-09-02T09:12:44",
+        "last_used": "2025-11-20T16:03:10",
+        "filament": {"id": 1, "registered": "2025-09-01T08:00:00", "name": name,
+                     "vendor": {"id": 1, "registered": "2025-09-01T08:00:00", "name": vendor},
+                     "material": material, "price": 24.99, "density": 1.24, "diameter": 1.75,
+                     "weight": initial_g, "spool_weight": 201.0, "color_hex": "1B1B1B"},
+        "remaining_weight": remaining_g, "initial_weight": initial_g, "used_weight": used,
+        "remaining_length": remaining_g / 1.24 / 2.405 * 1000, "used_length": used / 1.24
+        / 2.405 * 1000, "archived": archived, "extra": {}}
+
+
+class SpoolmanSim(LabHttpServer):
+    api_name = "spoolman"
+    auth_status = 401
+
+    def __init__(self, *, spools: list[dict] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spools = [lab_spool(1, remaining_g=742.5)] if spools is None else spools
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+        if path.rstrip("/") == "/api/v1/spool":
+            return 200, [s for s in self.spools if not s.get("archived")]
+        if path.startswith("/api/v1/spool/"):
+            wanted = path.rsplit("/", 1)[-1]
+            for spool in self.spools:
+                if str(spool.get("id")) == wanted:
+                    return 200, spool
+            return 404, {"message": f"No spool with ID {wanted} found."}
+        return 404, {"detail": "Not Found"}
+
+
+SIMULATORS: dict[str, type[LabHttpServer]] = {
+    "octoprint": OctoPrintSim, "moonraker": MoonrakerSim, "prusalink": PrusaLinkSim,
+    "spoolman": SpoolmanSim,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="3D-printer API simulator on 127.0.0.1")
+    parser.add_argument("--api", choices=sorted(SIMULATORS), default="octoprint")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--mode", choices=MODES, default="ok")
+    parser.add_argument("--api-key", default=None)
+    parser.add_argument("--password", default=None, help="PrusaLink digest password (user maker)")
+    args = parser.parse_args(argv)
+    extra = {"password": args.password} if args.api == "prusalink" else {}
+    sim = SIMULATORS[args.api](mode=args.mode, api_key=args.api_key, port=args.port,
+                               **extra).start()
+    print(f"{args.api} simulator on {sim.url} (mode {args.mode})", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+if __name__ == "__main__":
+    main()
