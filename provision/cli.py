@@ -144,6 +144,48 @@ def plan(
     raise typer.Exit(EXIT_NOT_READY if data["gaps"] else EXIT_OK)
 
 
+@app.command("check")
+def check(
+    inventory: InventoryOpt,
+    vault_password_file: VaultOpt = None,
+    room: Annotated[Optional[str], typer.Option("--room", help="Ne vérifier qu'une salle.")] = None,
+    junit: Annotated[
+        Optional[Path], typer.Option("--junit", help="Écrire aussi le résultat au format JUnit XML.", dir_okay=False)
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table (lisible) ou json.", click_type=click.Choice(["table", "json"]))
+    ] = "table",
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")] = 10.0,
+) -> None:
+    """Sonde tous les équipements en parallèle et dit, salle par salle, ce qui est prêt et quoi faire sinon."""
+    from checks.report import as_json, print_table, summary_line, write_junit
+    from checks.sweep import run_sweep
+    from provision.context import load_all
+    from provision.state import open_store
+
+    loaded = load_all(inventory, vault_password_file)
+    if room is not None and room not in loaded.inventory.rooms:
+        raise PlateauError(Problem(key="cli.unknown_room", field="--room",
+                                   params={"room": room, "rooms": sorted(loaded.inventory.rooms)}))
+    store = open_store(loaded.inventory.root)
+    if format == "table":
+        with err.status("Vérification des équipements en cours…"):
+            result = run_sweep(loaded, store=store, room=room, timeout_s=timeout_s)
+    else:
+        result = run_sweep(loaded, store=store, room=room, timeout_s=timeout_s)
+    if junit:
+        write_junit(junit, result.verdicts, elapsed_s=(result.finished_at - result.started_at).total_seconds())
+    if format == "json":
+        sys.stdout.write(as_json(result.verdicts, ready=result.ready, started_at=result.started_at,
+                                 finished_at=result.finished_at) + "\n")
+    else:
+        rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
+        print_table(out, result.verdicts, rooms, title=f"{loaded.inventory.centre} — vérification de "
+                    f"{result.started_at.astimezone():%d/%m/%Y %H:%M}")
+        out.print(summary_line(result.verdicts, result.ready), highlight=False)
+    raise typer.Exit(EXIT_OK if result.ready else EXIT_NOT_READY)
+
+
 DEMO_INVENTORY = Path(__file__).resolve().parent.parent / "inventories" / "demo"
 
 
@@ -153,35 +195,43 @@ def demo(
         Path, typer.Option("-i", "--inventory", help="Inventaire de démonstration.", file_okay=False)
     ] = DEMO_INVENTORY,
 ) -> None:
-    """Fait tourner plateau sur le centre simulé : vérification de l'inventaire puis plan."""
+    """Fait tourner plateau sur le centre simulé : inventaire, plan, simulateurs, vérification."""
+    from checks.report import print_table, summary_line
+    from checks.sweep import LOOPBACK_ONLY_ENV, run_sweep
+    from devices.lab.demo import DemoLab
     from provision.context import load_all
     from provision.plan_view import print_plan
+    from provision.state import open_store, state_dir
 
+    os.environ[LOOPBACK_ONLY_ENV] = "1"  # the demo never sends a packet off this machine
     out.rule("[bold]plateau — démonstration sur le plateau simulé[/]")
     out.print(f"Inventaire : {inventory}", highlight=False)
     loaded = load_all(inventory)
     out.print("[bold]1. Vérification de l'inventaire[/]")
     if loaded.warnings:
         print_problems(loaded.warnings)
-    out.print(
-        "[bold green]✓[/] "
-        + render(
-            "cli.ok_validate",
-            {
-                "hosts": len(loaded.inventory.hosts),
-                "rooms": len(loaded.inventory.rooms),
-                "candidates": len(loaded.session.candidates),
-                "referentiel": loaded.session.referentiel,
-            },
-        ),
-        highlight=False,
-    )
+    out.print("[bold green]✓[/] " + render("cli.ok_validate", {
+        "hosts": len(loaded.inventory.hosts), "rooms": len(loaded.inventory.rooms),
+        "candidates": len(loaded.session.candidates), "referentiel": loaded.session.referentiel}), highlight=False)
     out.print("[bold]2. Plan de préparation[/]")
     print_plan(out, loaded.plan.to_dict())
+    out.print("[bold]3. Démarrage des équipements simulés[/] (adresses de bouclage 127.0.1.x)")
+    with DemoLab(state_dir(loaded.inventory.root)) as lab:
+        for name, where in lab.addresses().items():
+            out.print(f"   {name:32} {where}", highlight=False)
+        out.print("[bold]4. Vérification de tous les équipements[/]")
+        with err.status("Sondage des équipements en parallèle…"):
+            result = run_sweep(loaded, store=open_store(loaded.inventory.root), timeout_s=3.0)
+    rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
+    print_table(out, result.verdicts, rooms, title="Résultat de la vérification")
+    out.print(summary_line(result.verdicts, result.ready), highlight=False)
+    out.print("Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
+              "« Constat et action ».", highlight=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps every outcome to a documented exit code."""
+    _log_to_file()
     try:
         code = app(args=argv, standalone_mode=False)
     except PlateauError as exc:
@@ -206,14 +256,25 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
+def _log_to_file() -> None:
+    """Logs go to a file, never to the technician's terminal (and never hold a secret)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def _internal_error() -> int:
     path = log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        logging.basicConfig(filename=path, level=logging.INFO)
-        logging.getLogger("plateau").error("internal error\n%s", traceback.format_exc())
-    except OSError:
-        path = Path("(journal indisponible)")
+    logging.getLogger("plateau").error("internal error\n%s", traceback.format_exc())
     err.print(f"[bold red]{render('cli.internal_error', {'log': path})}[/]")
     return EXIT_INTERNAL
 

@@ -16,6 +16,12 @@ DEMO = ROOT / "inventories" / "demo"
 EXAMPLE_VAULT_PASSWORD = (EXAMPLE / ".vault_pass").read_text().strip()
 
 
+# Tests never send a packet off this machine: the sweep refuses any non-loopback address.
+import os as _os
+
+_os.environ["PLATEAU_LOOPBACK_ONLY"] = "1"
+
+
 def pytest_collection_modifyitems(config, items):
     import os
 

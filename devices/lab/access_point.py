@@ -268,20 +268,21 @@ class _ServerInterface(paramiko.ServerInterface):
 class AccessPointSimulator:
     """SSH server on 127.0.0.1 (port 0 = ephemeral) emulating an OpenWrt or RouterOS shell."""
 
-    def __init__(self, state: ApState | None = None, port: int = 0) -> None:
+    def __init__(self, state: ApState | None = None, port: int = 0, host: str = HOST) -> None:
+        self._host = host  # any loopback address; the demo gives each device its own 127.0.1.x
         self.state = state or ApState()
         self.received: list[str] = []  # every command line the shell executed
         self.logins: list[str] = []  # user names offered (RouterOS: with netmiko's +options)
         self.stopping = threading.Event()
         self.lock = threading.Lock()
-        self._listener = socket.create_server((HOST, port))
+        self._listener = socket.create_server((host, port))
         self._listener.settimeout(0.1)
         self._thread: threading.Thread | None = None
         self._transports: list[paramiko.Transport] = []
 
     @property
     def host(self) -> str:
-        return HOST
+        return self._host
 
     @property
     def port(self) -> int:

@@ -44,6 +44,7 @@ class LabHttpServer:
 
     handler: type[BaseHTTPRequestHandler]
     states: tuple[str, ...] = ()
+    host: str = HOST  # any loopback address; the demo gives each device its own 127.0.1.x
 
     def __init__(self, port: int = 0, state: str = "ok", delay_s: float = 30.0) -> None:
         self._requested_port = port
@@ -72,7 +73,7 @@ class LabHttpServer:
 
     def start(self) -> LabHttpServer:
         self._stopping.clear()
-        self._server = ThreadingHTTPServer((HOST, self._requested_port), self.handler)
+        self._server = ThreadingHTTPServer((self.host, self._requested_port), self.handler)
         self._server.daemon_threads = True
         self._server.lab = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -212,7 +213,7 @@ class IppPrinterSim(LabHttpServer):
             reasons, message, level = ["toner-low-warning"], "Toner is low.", 4
         elif self.state == "paper_empty":
             state, reasons, message = 5, ["media-empty-error"], "Add paper in cassette 1."
-        uri = f"ipp://{HOST}:{self.port}{self.path}"
+        uri = f"ipp://{self.host}:{self.port}{self.path}"
         return [
             Attribute(name="printer-uri-supported", tag=ipp.URI, values=(uri,)),
             _text("printer-name", "lab-printer", ipp.NAME),
@@ -258,7 +259,7 @@ class IppPrinterSim(LabHttpServer):
             Attribute(name="printer-is-accepting-jobs", tag=ipp.BOOLEAN,
                       values=(self.state != "paper_empty",)),
             Attribute(name="printer-more-info", tag=ipp.URI,
-                      values=(f"http://{HOST}:{self.port}/",)),
+                      values=(f"http://{self.host}:{self.port}/",)),
             Attribute(name="printer-up-time", tag=ipp.INTEGER, values=(int(time.monotonic()),)),
             Attribute(name="uri-authentication-supported", tag=ipp.KEYWORD, values=("none",)),
             Attribute(name="uri-security-supported", tag=ipp.KEYWORD, values=("none",)),

@@ -41,6 +41,7 @@ class LabHttpServer:
 
     api_name = "http"
     auth_status = 403
+    host = HOST  # any loopback address; the demo gives each device its own 127.0.1.x
 
     def __init__(self, *, mode: str = "ok", api_key: str | None = None, slow_s: float = 5.0,
                  port: int = 0) -> None:
@@ -66,7 +67,7 @@ class LabHttpServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((HOST, self._requested_port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self._requested_port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name=f"lab-{self.api_name}", daemon=True)
@@ -95,7 +96,7 @@ class LabHttpServer:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     # -- request handling
     def authorized(self, handler: BaseHTTPRequestHandler) -> bool:

@@ -170,18 +170,19 @@ class _Server(socketserver.ThreadingTCPServer):
 class ProjectorSimulator:
     """A PJLink projector on 127.0.0.1. ``start()`` binds (port 0 = ephemeral) and serves."""
 
-    def __init__(self, state: ProjectorState | None = None, port: int = 0) -> None:
+    def __init__(self, state: ProjectorState | None = None, port: int = 0, host: str = HOST) -> None:
+        self._host = host  # any loopback address; the demo gives each device its own 127.0.1.x
         self.state = state or ProjectorState()
         self.received: list[str] = []  # command lines seen (digest stripped only if wrong)
         self.stopping = threading.Event()
         self.clients: set[socket.socket] = set()
-        self._server = _Server((HOST, port), _Handler, bind_and_activate=True)
+        self._server = _Server((host, port), _Handler, bind_and_activate=True)
         self._server.sim = self
         self._thread: threading.Thread | None = None
 
     @property
     def host(self) -> str:
-        return HOST
+        return self._host
 
     @property
     def port(self) -> int:

@@ -84,6 +84,7 @@ class Workstation(Device):
     projection: bool = False
     wired: bool = True
     ansible_connection: str | None = None
+    ansible_port: Port | None = None
     #: replaces the référentiel's default baseline for this host (catalog names)
     baseline_software: list[Text] | None = None
     #: installed on top of everything else (the centre's own choices)
@@ -93,6 +94,12 @@ class Workstation(Device):
         if self.ansible_connection == "local":
             return []
         return _needs_address(self, "ansible")
+
+    def management_port(self) -> int:
+        """The TCP port Ansible reaches: ansible_port, else the connection's default."""
+        if self.ansible_port:
+            return self.ansible_port
+        return {"winrm": 5986, "psrp": 5986}.get(self.ansible_connection or "ssh", 22)
 
 
 class WindowsWorkstation(Workstation):

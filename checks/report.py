@@ -1,0 +1,110 @@
+"""Show a sweep: Rich table by room, JSON, JUnit XML (for CI-like dashboards)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from rich.console import Console
+from rich.table import Table
+
+from checks.model import Status, Verdict
+from provision.messages import render
+
+STATUS_FR = {Status.OK: "prêt", Status.WARN: "à surveiller", Status.FAIL: "à corriger", Status.UNKNOWN: "inconnu"}
+STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.UNKNOWN: "magenta"}
+CHECK_FR = {
+    "battery": "batterie", "account": "compte", "software": "logiciels", "wifi_joined": "Wi-Fi rejoint",
+    "printer_state": "état", "consumables": "consommables", "scanner_state": "état", "printer_3d_state": "état",
+    "filament": "filament", "wifi_radio": "radio Wi-Fi", "wifi_config": "réseau Wi-Fi", "projector": "projecteur",
+    "reachable": "joignable", "board": "carte",
+}  # fmt: skip
+STATUS_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.UNKNOWN: "?"}
+
+
+def local_time(when: dt.datetime) -> str:
+    return when.astimezone().strftime("%H:%M:%S")
+
+
+def check_label(check: str) -> str:
+    if check.startswith("attestation:"):
+        return "attestation"
+    return CHECK_FR.get(check, check)
+
+
+def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
+    counts = {str(s): 0 for s in Status}
+    for verdict in verdicts:
+        counts[str(verdict.status)] += 1
+    return counts
+
+
+def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str], *, title: str) -> None:
+    by_room: dict[str, list[Verdict]] = defaultdict(list)
+    for verdict in verdicts:
+        by_room[verdict.room or "?"].append(verdict)
+    console.print(f"[bold]{title}[/]", highlight=False)
+    order = {s: i for i, s in enumerate((Status.FAIL, Status.UNKNOWN, Status.WARN, Status.OK))}
+    for room_id in sorted(by_room, key=lambda r: rooms.get(r, r)):
+        label = rooms.get(room_id, room_id)
+        table = Table(title=label, title_justify="left", expand=True, show_lines=False)
+        table.add_column("État", no_wrap=True)
+        table.add_column("Équipement", max_width=24, overflow="fold")
+        table.add_column("Constat et action", ratio=1, min_width=28)
+        table.add_column("Heure", no_wrap=True)
+        for verdict in sorted(by_room[room_id], key=lambda v: (order[v.status], v.device, v.check)):
+            style = STATUS_STYLE[verdict.status]
+            device = "sur place" if verdict.device.startswith("salle:") else verdict.device
+            table.add_row(
+                f"[{style}]{STATUS_MARK[verdict.status]} {STATUS_FR[verdict.status]}[/]",
+                f"{device}\n[dim]{check_label(verdict.check)}{'' if verdict.blocking else ' (info)'}"
+                f" · {verdict.probe}[/]",
+                render(verdict.key, verdict.params),
+                local_time(verdict.measured_at)[:5],
+            )
+        console.print(table)
+
+
+def summary_line(verdicts: list[Verdict], ready: bool) -> str:
+    counts = summary_counts(verdicts)
+    head = "[bold green]PRÊT[/]" if ready else "[bold red]NON PRÊT[/]"
+    return (f"{head} — {counts['ok']} prêt(s), {counts['warn']} à surveiller, {counts['fail']} à corriger, "
+            f"{counts['unknown']} inconnu(s) sur {len(verdicts)} vérifications.")  # fmt: skip
+
+
+def as_json(verdicts: list[Verdict], *, ready: bool, started_at: dt.datetime, finished_at: dt.datetime) -> str:
+    data: dict[str, Any] = {
+        "schema": "plateau.check/1",
+        "ready": ready,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "summary": summary_counts(verdicts),
+        "verdicts": [v.as_dict() for v in verdicts],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def write_junit(path: Path, verdicts: list[Verdict], *, elapsed_s: float) -> None:
+    """One <testsuite> per room, one <testcase> per verdict; FAIL → failure, UNKNOWN → error."""
+    suites = ET.Element("testsuites", name="plateau check")
+    by_room: dict[str, list[Verdict]] = defaultdict(list)
+    for verdict in verdicts:
+        by_room[verdict.room or "centre"].append(verdict)
+    for room, items in sorted(by_room.items()):
+        suite = ET.SubElement(suites, "testsuite", name=room, tests=str(len(items)),
+                              failures=str(sum(v.status is Status.FAIL for v in items)),
+                              errors=str(sum(v.status is Status.UNKNOWN for v in items)), time=f"{elapsed_s:.3f}")
+        for verdict in items:
+            case = ET.SubElement(suite, "testcase", classname=f"{room}.{verdict.device}", name=verdict.check)
+            message = render(verdict.key, verdict.params)
+            if verdict.status is Status.FAIL:
+                ET.SubElement(case, "failure", message=message, type=verdict.key).text = message
+            elif verdict.status is Status.UNKNOWN:
+                ET.SubElement(case, "error", message=message, type=verdict.key).text = message
+            elif verdict.status is Status.WARN:
+                ET.SubElement(case, "system-out").text = message
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)

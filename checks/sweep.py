@@ -1,0 +1,199 @@
+"""The concurrent sweep: every probe at once, each bounded by a timeout.
+
+A sweep of a whole centre costs about its slowest probe, not the sum: probes run in a
+thread pool (drivers are blocking), the event loop waits for each with ``asyncio.wait_for``.
+A probe that times out, refuses, or answers garbage yields UNKNOWN for every check it
+owns; the sweep's result is always complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import ipaddress
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from checks import grading_more as gm
+from checks.model import Status, Verdict, utcnow
+from checks.probes import ProbeContext, probe_for
+from provision.context import Loaded
+from provision.inventory.models import Device, PLATFORM_OF
+
+log = logging.getLogger("plateau.sweep")
+
+DEFAULT_TIMEOUT_S = 10.0
+#: how long a room-level attestation (whiteboard, markers, USB key...) stays valid
+ROOM_ATTESTATION_VALIDITY_H = 24.0
+#: manual checks of devices that cannot answer, by family / robot kind
+MANUAL_ITEMS = {
+    "robot": ("batteries", "Batteries chargées et installées"),
+    "projector": ("screen_tested", "Écran allumé, relié au poste candidat et testé"),
+}
+
+
+@dataclass
+class SweepResult:
+    sweep_id: int | None
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        """True only when every blocking verdict is OK or WARN (UNKNOWN is not ready)."""
+        return all(v.status.ready for v in self.verdicts if v.blocking)
+
+    def by_status(self) -> dict[Status, int]:
+        counts = {s: 0 for s in Status}
+        for verdict in self.verdicts:
+            counts[verdict.status] += 1
+        return counts
+
+
+def expected_software(loaded: Loaded) -> dict[str, dict[str, str]]:
+    """Per Android host: {package name: title name} of what the plan installs there."""
+    out: dict[str, dict[str, str]] = {}
+    for host in loaded.plan.hosts:
+        if host.device.family != "android":
+            continue
+        wanted = {}
+        for planned in host.software.values():
+            ids = planned.title.ids_for(PLATFORM_OF["android"])
+            if ids:
+                wanted[ids["package"]] = planned.title.name
+        out[host.device.name] = wanted
+    return out
+
+
+def build_context(loaded: Loaded, timeout_s: float) -> ProbeContext:
+    key_dir = loaded.inventory.root / ".plateau" / "adb"
+    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    room_ssid = {d.room: d.wifi_ssid for d in loaded.inventory.of_family("access_point") if d.room}  # type: ignore[attr-defined]
+    return ProbeContext(timeout_s=timeout_s, key_dir=key_dir, expected_software=expected_software(loaded),
+                        room_ssid=room_ssid)  # fmt: skip
+
+
+def select(loaded: Loaded, *, room: str | None = None, devices: Iterable[str] | None = None) -> list[Device]:
+    wanted = set(devices) if devices is not None else None
+    return [
+        d for d in loaded.inventory.devices
+        if (room is None or d.room == room) and (wanted is None or d.name in wanted)
+    ]  # fmt: skip
+
+
+def attestation_verdicts(loaded: Loaded, store, *, room: str | None, devices: Iterable[str] | None,
+                         now: dt.datetime) -> list[Verdict]:  # fmt: skip
+    """Manual checks: the référentiel's room items and the devices that cannot answer."""
+    records = {(a.room, a.item, a.device): a for a in (store.attestations() if store else [])}
+    out: list[Verdict] = []
+    if devices is None:
+        for item in loaded.plan.attestations:
+            if room is None or item["room"] == room:
+                out.append(gm.attestation(
+                    f"salle:{item['room']}", item=item["id"], label=item["label"],
+                    record=records.get((item["room"], item["id"], None)), now=now, room=item["room"],
+                    validity_h=ROOM_ATTESTATION_VALIDITY_H))  # fmt: skip
+    for device in select(loaded, room=room, devices=devices):
+        if probe_for(device) is not None or device.family not in MANUAL_ITEMS:
+            continue
+        item, label = MANUAL_ITEMS[device.family]
+        validity = float(getattr(device, "attestation_validity_h", ROOM_ATTESTATION_VALIDITY_H))
+        out.append(gm.attestation(device.name, item=item, label=label,
+                                  record=records.get((device.room, item, device.name)), now=now,
+                                  room=device.room, validity_h=validity))  # fmt: skip
+    return out
+
+
+async def sweep_async(
+    loaded: Loaded,
+    *,
+    store=None,
+    room: str | None = None,
+    devices: Iterable[str] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_verdict: Callable[[Verdict], None] | None = None,
+    max_workers: int = 64,
+) -> SweepResult:
+    devices = list(devices) if devices is not None else None
+    started = utcnow()
+    scope = "" if room is None and devices is None else f"room={room} devices={devices}"
+    sweep_id = store.start_sweep(scope) if store else None
+    ctx = build_context(loaded, timeout_s)
+    verdicts: list[Verdict] = []
+
+    def emit(batch: list[Verdict]) -> None:
+        verdicts.extend(batch)
+        if store:
+            store.add_verdicts(sweep_id, batch)
+        if on_verdict:
+            for verdict in batch:
+                on_verdict(verdict)
+
+    emit(attestation_verdicts(loaded, store, room=room, devices=devices, now=started))
+    loop = asyncio.get_running_loop()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+
+    async def run(device: Device) -> None:
+        spec = probe_for(device)
+        assert spec is not None
+        try:
+            refuse_outside_loopback(device)
+            # the driver has its own socket timeouts; this one bounds the whole probe
+            batch = await asyncio.wait_for(loop.run_in_executor(pool, spec.fn, device, ctx), timeout_s * 2.5)
+        except Exception as exc:  # noqa: BLE001 - any failure is UNKNOWN, never a crash nor a green
+            if not isinstance(exc, (TimeoutError,)) and not _is_device_error(exc):
+                log.exception("probe %s of %s crashed", spec.name, device.name)
+            now = utcnow()
+            batch = [gm.probe_failed(device.name, check, exc, measured_at=now, probe=spec.name, room=device.room,
+                                     timeout_s=timeout_s * 2.5) for check in spec.checks]  # fmt: skip
+        emit(batch)
+
+    try:
+        await asyncio.gather(*(run(d) for d in select(loaded, room=room, devices=devices) if probe_for(d)))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if store:
+        store.finish_sweep(sweep_id)
+    return SweepResult(sweep_id, started, utcnow(), verdicts)
+
+
+LOOPBACK_ONLY_ENV = "PLATEAU_LOOPBACK_ONLY"
+
+
+def refuse_outside_loopback(device: Device) -> None:
+    """With PLATEAU_LOOPBACK_ONLY=1 (tests, demo), never send a packet off this machine."""
+    if os.environ.get(LOOPBACK_ONLY_ENV) != "1":
+        return
+    from urllib.parse import urlsplit
+
+    spoolman = getattr(device, "spoolman_url", None)
+    targets = [device.address, getattr(device, "cfgutil_host", None), urlsplit(spoolman).hostname if spoolman else None]
+    for target in filter(None, targets):
+        try:
+            loopback = ipaddress.ip_address(target).is_loopback
+        except ValueError:
+            loopback = target == "localhost"
+        if not loopback:
+            from devices.errors import Unreachable
+
+            raise Unreachable(f"{target} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
+
+
+def _is_device_error(exc: BaseException) -> bool:
+    from devices.errors import DeviceError
+
+    return isinstance(exc, DeviceError)
+
+
+def run_sweep(loaded: Loaded, **kwargs) -> SweepResult:
+    """Blocking wrapper for the CLI."""
+    return asyncio.run(sweep_async(loaded, **kwargs))
+
+
+def state_path(root: Path) -> Path:
+    return root / ".plateau"

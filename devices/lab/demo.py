@@ -1,0 +1,133 @@
+"""The simulated plateau of ``inventories/demo``: every simulator at its inventory address.
+
+Each simulated device listens on its own loopback address (127.0.1.x, which Linux routes to
+this machine without any set-up), so the inventory looks like a real room and nothing
+leaves the machine. Some devices are deliberately not ready, so the demo shows red with
+its fix: a flat tablet, low toner, no filament, an absent Windows PC.
+
+    python -m devices.lab.demo          # start everything, print addresses, wait for Ctrl-C
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: what the demo inventory expects (inventories/demo/hosts.yml and its vault)
+TABLET = ("127.0.1.21", 5555)
+PRINTER = ("127.0.1.30", 8631)
+SCANNER = ("127.0.1.30", 8080)
+PRINTER_3D = ("127.0.1.40", 7125)
+ACCESS_POINT = ("127.0.1.2", 2222)
+PROJECTOR = ("127.0.1.50", 4352)
+DEMO_SSID = "Plateau-Demo"
+DEMO_WIFI_KEY = "Demo;Wifi:2026"  # the demo vault's fake key (inventories/demo/host_vars/demo-ap)
+DEMO_AP_PASSWORD = "Demo-Routeur-29-Ssh"  # fake too
+DEMO_IPAD_UDID = "00008030-0000DEMO0000001E"
+
+
+def _loopback(host: str) -> str:
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"lab simulators only listen on loopback addresses, not {host}")
+    return host
+
+
+@dataclass
+class DemoLab:
+    """Start/stop every simulator of the demo centre. ``state_dir`` holds the fake iPad tools."""
+
+    state_dir: Path
+    running: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> "DemoLab":
+        from devices.lab.access_point import AccessPointSimulator, ApState
+        from devices.lab.android import SimulatedTablet
+        from devices.lab.android_shell import TabletState
+        from devices.lab.ipad import FakeIpadTools
+        from devices.lab.printer import IppPrinterSim
+        from devices.lab.printer_3d import MoonrakerSim
+        from devices.lab.projector import ProjectorSimulator, ProjectorState
+        from devices.lab.scanner import EsclScannerSim
+
+        try:
+            tablet = SimulatedTablet(TabletState(level=34, status=3, usb_powered=False, ac_powered=False,
+                                                 wifi_ssid=DEMO_SSID), port=TABLET[1])  # fmt: skip
+            tablet.state.accounts = [("demo.plateau@gmail.com", "com.google")]
+            tablet.state.packages |= {"org.scratchjr.android"}
+            tablet.host = _loopback(TABLET[0])
+            self.running["tablet"] = tablet.start()
+
+            printer = IppPrinterSim(port=PRINTER[1], state="toner_low")
+            printer.host = _loopback(PRINTER[0])
+            printer.make_and_model = "HP Color LaserJet Pro MFP M283fdw"
+            self.running["printer"] = printer.start()
+
+            scanner = EsclScannerSim(port=SCANNER[1], state="idle")
+            scanner.host = _loopback(SCANNER[0])
+            self.running["scanner"] = scanner.start()
+
+            printer_3d = MoonrakerSim(mode="filament_out", port=PRINTER_3D[1])
+            printer_3d.host = _loopback(PRINTER_3D[0])
+            self.running["printer_3d"] = printer_3d.start()
+
+            ap = AccessPointSimulator(ApState(platform="openwrt", username="root", password=DEMO_AP_PASSWORD,
+                                              ssid=DEMO_SSID, key=DEMO_WIFI_KEY),
+                                      port=ACCESS_POINT[1], host=_loopback(ACCESS_POINT[0]))  # fmt: skip
+            self.running["access_point"] = ap.start()
+
+            projector = ProjectorSimulator(ProjectorState(power="on"), port=PROJECTOR[1],
+                                           host=_loopback(PROJECTOR[0]))  # fmt: skip
+            self.running["projector"] = projector.start()
+
+            ipad = FakeIpadTools(self.state_dir / "lab-bin", udid=DEMO_IPAD_UDID, battery_pct=92, charging=False)
+            self.running["ipad"] = ipad.install()
+            # the sweep runs ideviceinfo from PATH: put the fake tools first, for this process only
+            os.environ["PATH"] = f"{ipad.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for name, sim in reversed(list(self.running.items())):
+            stop = getattr(sim, "stop", None)
+            if stop is not None:
+                stop()
+            self.running.pop(name, None)
+
+    def __enter__(self) -> "DemoLab":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def addresses(self) -> dict[str, str]:
+        return {
+            "tablette Android (adbd)": "%s:%d" % TABLET,
+            "imprimante (IPP)": "ipp://%s:%d/ipp/print" % PRINTER,
+            "scanner (eSCL)": "http://%s:%d/eSCL" % SCANNER,
+            "imprimante 3D (Moonraker)": "http://%s:%d" % PRINTER_3D,
+            "point d'accès (SSH OpenWrt)": "%s:%d" % ACCESS_POINT,
+            "projecteur (PJLink)": "%s:%d" % PROJECTOR,
+        }
+
+
+def main() -> None:  # pragma: no cover - manual use
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, DemoLab(Path(tmp)) as lab:
+        for name, where in lab.addresses().items():
+            print(f"{name:32} {where}", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,188 @@
+"""``plateau provision`` and ``plateau secrets init`` (registered by provision/cli.py).
+
+    provision_command   plan -> extra vars -> ansible-runner (playbooks/site.yml) with a live
+                        view; every run and per-host result goes to the state store
+    secrets_app         ``plateau secrets init -i DIR [--rotate]``
+
+Exit codes: 0 every host ready; 1 some host failed or was unreachable; 2 wrong input
+(PlateauError, raised to provision/cli.py's main); 130 interrupted (Ctrl-C, run canceled).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rapidfuzz import process
+
+from provision.errors import PlateauError, Problem
+from provision.messages import render
+from provision.paths import shown
+
+PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "site.yml"
+STATE_DIR = ".plateau"
+EXIT_OK, EXIT_NOT_READY, EXIT_INTERRUPTED = 0, 1, 130
+
+InventoryOpt = Annotated[
+    Path,
+    typer.Option("-i", "--inventory", envvar="PLATEAU_INVENTORY", file_okay=False, show_default=False,
+                 help="Dossier d'inventaire du centre (inventories/<centre>)."),
+]
+VaultOpt = Annotated[
+    Optional[Path],
+    typer.Option("--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE", dir_okay=False, show_default=False,
+                 help="Fichier contenant le mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass)."),
+]
+
+
+# ---------------------------------------------------------------- state store
+class _NoStore:
+    """Stand-in while provision.state is not available: records nothing."""
+
+    def start_run(self, kind: str, args: dict[str, Any]) -> None:
+        return None
+
+    def record_host_result(self, run_id: Any, host: str, status: str, **kwargs: Any) -> None:
+        return None
+
+    def finish_run(self, run_id: Any, status: str) -> None:
+        return None
+
+
+def open_state_store(inventory_root: Path) -> Any:
+    """The integrator's store (provision.state.open_store), or a no-op one if not importable."""
+    try:
+        from provision.state import open_store  # type: ignore[import-not-found]
+    except ImportError:
+        return _NoStore()
+    return open_store(inventory_root)
+
+
+# ---------------------------------------------------------------- limit
+def resolve_limit(limit: str | None, rooms: dict[str, list[str]], hosts: list[str], all_hosts: list[str]) -> list[str]:
+    """Workstations selected by ``--limit room|host[,..]``; unknown names raise PlateauError."""
+    if not limit:
+        return sorted(hosts)
+    selected: set[str] = set()
+    problems = []
+    for value in (v.strip() for v in limit.split(",")):
+        if not value:
+            continue
+        if value in rooms:
+            selected |= {h for h in rooms[value] if h in hosts}
+        elif value in all_hosts:
+            selected |= {value} & set(hosts)
+        else:
+            suggestions = [m[0] for m in process.extract(value, [*rooms, *all_hosts], limit=3, score_cutoff=50)]
+            problems.append(Problem(key="provision.unknown_limit", field="--limit",
+                                    params={"value": value, "rooms": sorted(rooms), "suggestions": suggestions}))
+    if problems:
+        raise PlateauError(problems)
+    return sorted(selected)
+
+
+# ---------------------------------------------------------------- provision
+def provision_command(
+    inventory: InventoryOpt,
+    check: Annotated[bool, typer.Option("--check", help="Simulation (mode check d'Ansible, avec --diff) : rien n'est modifié.")] = False,
+    limit: Annotated[Optional[str], typer.Option("--limit", "-l", help="Limiter à des salles ou postes, séparés par des virgules.", show_default=False)] = None,
+    forks: Annotated[Optional[int], typer.Option("--forks", "-f", min=1, max=128, help="Postes préparés en parallèle (défaut d'Ansible : 5).", show_default=False)] = None,
+    vault_password_file: VaultOpt = None,
+) -> None:
+    """Installe les logiciels, crée les sessions administrateur et applique l'accessibilité sur les postes."""
+    from provision.cli import out, print_problems
+    from provision.context import load_all
+    from provision.inventory.loader import HOSTS_FILE, find_vault_password_file
+    from provision.provisioning.runner import RunSpec, RunStatus, count_tasks, run_playbook
+    from provision.provisioning.vars import plateau_hosts
+    from provision.provisioning.view import LiveView, print_summary
+
+    root = Path(inventory)
+    password_file, _how = find_vault_password_file(root, vault_password_file)
+    if password_file is None:
+        raise PlateauError(Problem(key="provision.no_vault_password", params={"inventory": shown(root)}))
+    loaded = load_all(root, password_file)
+    if loaded.warnings:
+        print_problems(loaded.warnings)
+    host_vars = plateau_hosts(loaded.plan.to_dict())
+    rooms = {rid: room.hosts for rid, room in loaded.inventory.rooms.items()}
+    selected = resolve_limit(limit, rooms, list(host_vars), list(loaded.inventory.hosts))
+    if not selected:
+        out.print(render("provision.no_hosts", {"scope": limit or shown(root)}))
+        raise typer.Exit(EXIT_OK)
+    if not PLAYBOOK.is_file():
+        raise PlateauError(Problem(key="provision.no_playbook", params={"path": str(PLAYBOOK)}))
+
+    private = root / STATE_DIR / "runner"
+    private.mkdir(parents=True, exist_ok=True)
+    extravars = private / "plan-vars.json"
+    _write_private(extravars, json.dumps({"plateau_hosts": host_vars}, ensure_ascii=False, indent=1))
+    spec = RunSpec(
+        private_data_dir=private, playbook=PLAYBOOK, inventory=(root / HOSTS_FILE).resolve(),
+        extravars_file=extravars.resolve(), vault_password_file=password_file.resolve(),
+        limit=",".join(selected) if limit else None, forks=forks, check=check,
+    )
+    tasks = count_tasks(spec)
+    store = open_state_store(root)
+    run_id = store.start_run(kind="provision", args={"check": check, "limit": limit, "forks": forks,
+                                                     "hosts": selected})
+    out.print(render("provision.starting", {"hosts": len(selected), "tasks": tasks,
+                                            "mode": render("provision.mode_check") if check else ""}))
+    cancel = threading.Event()
+    result = None
+    try:
+        with LiveView(out, selected, tasks) as view:
+            result = run_playbook(spec, view, cancel)
+    finally:
+        status = result.status.value if result is not None else RunStatus.CANCELED.value
+        for host, host_result in (result.hosts if result is not None else {}).items():
+            store.record_host_result(
+                run_id, host, host_result.status.value, ok=host_result.ok, changed=host_result.changed,
+                failed=host_result.failed, unreachable=host_result.unreachable, detail=host_result.as_detail(),
+            )
+        store.finish_run(run_id, status)
+    print_summary(out, result, root, selected, check=check, forks=forks)
+    if result.status is RunStatus.CANCELED:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.failed_hosts or result.status is not RunStatus.SUCCESSFUL:
+        raise typer.Exit(EXIT_NOT_READY)
+    raise typer.Exit(EXIT_OK)
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+# ---------------------------------------------------------------- secrets
+secrets_app = typer.Typer(
+    name="secrets", help="Mots de passe des sessions et comptes, dans le coffre ansible-vault.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+
+
+@secrets_app.command("init")
+def secrets_init(
+    inventory: InventoryOpt,
+    rotate: Annotated[bool, typer.Option("--rotate", help="Régénère tous les secrets, clés Wi-Fi comprises (après l'examen).")] = False,
+    vault_password_file: VaultOpt = None,
+) -> None:
+    """Génère les mots de passe manquants dans host_vars/<équipement>/vault.yml (jamais affichés)."""
+    from provision.cli import out, print_problems
+    from provision.secrets import init_secrets
+
+    report = init_secrets(Path(inventory), vault_password_file, rotate=rotate)
+    if report.password_file_created:
+        out.print(render("secrets.password_file_created", {"path": shown(report.password_file)}), highlight=False)
+    if report.warnings:
+        print_problems(report.warnings)
+    key = "secrets.rotated" if rotate else "secrets.summary"
+    out.print("[bold green]✓[/] " + render(key, {"generated": report.generated, "kept": report.kept,
+                                                  "hosts": report.hosts}), highlight=False)
+    if report.files:
+        out.print(render("secrets.files", {"count": len(report.files)}), highlight=False)

@@ -1,0 +1,333 @@
+"""Typed adapter around ansible-runner: the only module that imports it.
+
+    run_playbook(spec, listener, cancel) -> RunResult
+        ansible_runner.run_async(private_data_dir=..., playbook=..., inventory=..., cmdline=...,
+                                 event_handler=..., status_handler=..., cancel_callback=...)
+    count_tasks(spec) -> int          ``ansible-playbook --list-tasks`` (for the progress bar)
+    EventTracker                      ansible-runner events -> per-host :class:`HostResult`
+
+Events read (``event`` / ``event_data.host`` / ``event_data.task`` / ``event_data.res``):
+``runner_on_start`` (current task), ``runner_on_ok`` (``res.changed``), ``runner_on_failed``
+(``ignore_errors``), ``runner_on_unreachable``, ``runner_on_skipped`` and ``playbook_on_stats``
+whose per-host counters (ok, changed, failures, dark, skipped, rescued, ignored) are final.
+
+Secrets: the vault password reaches ansible-playbook as a *file path* on its command line;
+the runner's ``starting`` status carries the whole environment, so status data is never kept
+or logged (only the status word); failed results keep their ``msg`` only, which ``no_log``
+tasks replace by Ansible's "censored" notice.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol
+
+MESSAGE_MAX = 400
+#: settings for speed on repeated runs (pipelining, one SSH master connection per host)
+ANSIBLE_ENV = {
+    "ANSIBLE_PIPELINING": "True",
+    "ANSIBLE_SSH_ARGS": "-C -o ControlMaster=auto -o ControlPersist=60s",
+    "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    "ANSIBLE_NOCOLOR": "True",
+    "ANSIBLE_FORCE_COLOR": "False",
+    "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "True",
+}
+
+
+class HostStatus(StrEnum):
+    PENDING = "pending"  # no result yet (or never reached: --limit, run stopped)
+    OK = "ok"
+    CHANGED = "changed"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class RunStatus(StrEnum):
+    SUCCESSFUL = "successful"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+@dataclass(slots=True)
+class TaskFailure:
+    task: str
+    message: str
+    item: str | None = None
+    unreachable: bool = False
+
+
+@dataclass(slots=True)
+class HostResult:
+    host: str
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    rescued: int = 0
+    ignored: int = 0
+    #: task results received (ok, failed, skipped, unreachable): drives the progress bar
+    tasks_done: int = 0
+    current_task: str | None = None
+    failures: list[TaskFailure] = field(default_factory=list)
+    final: bool = False  # counters come from playbook_on_stats
+
+    @property
+    def status(self) -> HostStatus:
+        if self.unreachable:
+            return HostStatus.UNREACHABLE
+        if self.failed:
+            return HostStatus.FAILED
+        if self.changed:
+            return HostStatus.CHANGED
+        if self.ok or self.skipped or self.final:
+            return HostStatus.OK
+        return HostStatus.PENDING
+
+    def as_detail(self) -> dict[str, Any]:
+        return {
+            "skipped": self.skipped,
+            "rescued": self.rescued,
+            "ignored": self.ignored,
+            "failures": [
+                {"task": f.task, "message": f.message, "item": f.item, "unreachable": f.unreachable}
+                for f in self.failures
+            ],
+        }
+
+
+@dataclass(slots=True)
+class RunResult:
+    status: RunStatus
+    rc: int | None
+    hosts: dict[str, HostResult]
+    artifacts_dir: Path | None
+
+    @property
+    def failed_hosts(self) -> list[str]:
+        return sorted(h for h, r in self.hosts.items() if r.status in (HostStatus.FAILED, HostStatus.UNREACHABLE))
+
+
+class ProgressListener(Protocol):
+    """Lifecycle hooks (the live view implements them); called from the runner's thread."""
+
+    def task_started(self, host: str, task: str) -> None: ...
+
+    def host_updated(self, result: HostResult) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSpec:
+    private_data_dir: Path
+    playbook: Path
+    inventory: Path
+    extravars_file: Path
+    vault_password_file: Path | None
+    limit: str | None = None
+    forks: int | None = None
+    check: bool = False
+    envvars: Mapping[str, str] = field(default_factory=dict)
+    ident: str | None = None
+    rotate_artifacts: int = 20
+
+    def cmdline(self) -> list[str]:
+        args = ["-e", f"@{self.extravars_file}"]
+        if self.vault_password_file is not None:
+            args += ["--vault-password-file", str(self.vault_password_file)]
+        if self.check:
+            args += ["--check", "--diff"]
+        return args
+
+    def environment(self) -> dict[str, str]:
+        return {**ANSIBLE_ENV, "ANSIBLE_ROLES_PATH": str(self.playbook.parent / "roles"), **self.envvars}
+
+
+def _message(res: Mapping[str, Any]) -> str:
+    text = res.get("msg") or res.get("censored") or res.get("stderr") or res.get("reason") or ""
+    if not text and res.get("results"):  # a loop: the first failed item says why
+        for item in res["results"]:
+            if isinstance(item, Mapping) and item.get("failed"):
+                return _message(item)
+    text = str(text).strip()
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
+class EventTracker:
+    """Fold ansible-runner event dicts into per-host results. Pure: feed it recorded events."""
+
+    def __init__(self, listener: ProgressListener | None = None) -> None:
+        self.hosts: dict[str, HostResult] = {}
+        self.listener = listener
+        self._lock = threading.Lock()
+
+    def host(self, name: str) -> HostResult:
+        return self.hosts.setdefault(name, HostResult(name))
+
+    def feed(self, event: Mapping[str, Any]) -> None:
+        kind = event.get("event", "")
+        data = event.get("event_data") or {}
+        if kind == "playbook_on_stats":
+            self._stats(data)
+            return
+        name = data.get("host")
+        if not name or not kind.startswith("runner_on_"):
+            return
+        task = str(data.get("task") or "")
+        res = data.get("res") or {}
+        with self._lock:
+            result = self.host(name)
+            if kind == "runner_on_start":
+                result.current_task = task
+                if self.listener:
+                    self.listener.task_started(name, task)
+                return
+            result.tasks_done += 1
+            if kind == "runner_on_ok":
+                result.ok += 1
+                if res.get("changed"):
+                    result.changed += 1
+            elif kind == "runner_on_failed":
+                if data.get("ignore_errors"):
+                    result.ignored += 1
+                else:
+                    result.failed += 1
+                    result.failures.append(TaskFailure(task, _message(res), _item(res)))
+            elif kind == "runner_on_unreachable":
+                result.unreachable += 1
+                result.failures.append(TaskFailure(task, _message(res), None, unreachable=True))
+            elif kind == "runner_on_skipped":
+                result.skipped += 1
+            else:
+                result.tasks_done -= 1
+                return
+        if self.listener:
+            self.listener.host_updated(result)
+
+    def _stats(self, data: Mapping[str, Any]) -> None:
+        names = set()
+        for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored", "processed"):
+            names |= set((data.get(key) or {}).keys())
+        with self._lock:
+            for name in names:
+                result = self.host(name)
+                result.ok = int((data.get("ok") or {}).get(name, 0))
+                result.changed = int((data.get("changed") or {}).get(name, 0))
+                result.failed = int((data.get("failures") or {}).get(name, 0))
+                result.unreachable = int((data.get("dark") or {}).get(name, 0))
+                result.skipped = int((data.get("skipped") or {}).get(name, 0))
+                result.rescued = int((data.get("rescued") or {}).get(name, 0))
+                result.ignored = int((data.get("ignored") or {}).get(name, 0))
+                result.current_task = None
+                result.final = True
+        if self.listener:
+            for name in sorted(names):
+                self.listener.host_updated(self.hosts[name])
+
+
+def _item(res: Mapping[str, Any]) -> str | None:
+    label = res.get("_ansible_item_label", res.get("item"))
+    return None if label is None else str(label)[:120]
+
+
+_RUN_STATUS = {
+    "successful": RunStatus.SUCCESSFUL,
+    "failed": RunStatus.FAILED,
+    "canceled": RunStatus.CANCELED,
+    "timeout": RunStatus.TIMEOUT,
+}
+
+
+def run_playbook(
+    spec: RunSpec,
+    listener: ProgressListener | None = None,
+    cancel: threading.Event | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run ``spec.playbook``; return when it ends or ``cancel`` is set (then status CANCELED).
+
+    The caller's thread only waits: Ctrl-C there sets ``cancel``, which the runner polls
+    through ``cancel_callback`` and answers by stopping ansible-playbook; the next run starts
+    over and, the playbooks being idempotent, only redoes what was left.
+    """
+    import ansible_runner  # the only import of ansible_runner in plateau
+
+    cancel = cancel or threading.Event()
+    tracker = EventTracker(listener)
+    spec.private_data_dir.mkdir(parents=True, exist_ok=True)
+
+    def event_handler(event: dict[str, Any]) -> bool:
+        tracker.feed(event)
+        return True  # keep the event in artifacts (its no_log results are already censored)
+
+    def status_handler(status: dict[str, Any], runner_config: Any = None) -> None:
+        # status["status"] only: the "starting" status also holds the full environment
+        if on_status is not None:
+            on_status(str(status.get("status", "")))
+
+    thread, runner = ansible_runner.run_async(
+        private_data_dir=str(spec.private_data_dir),
+        project_dir=str(spec.playbook.parent),
+        playbook=str(spec.playbook),
+        inventory=str(spec.inventory),
+        cmdline=shlex.join(spec.cmdline()),
+        limit=spec.limit,
+        forks=spec.forks,
+        envvars=spec.environment(),
+        ident=spec.ident,
+        rotate_artifacts=spec.rotate_artifacts,
+        quiet=True,
+        event_handler=event_handler,
+        status_handler=status_handler,
+        cancel_callback=cancel.is_set,
+        settings={"pexpect_timeout": 1},  # how often cancel_callback is polled (s)
+    )
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        cancel.set()
+        thread.join()
+    status = _RUN_STATUS.get(str(runner.status), RunStatus.ERROR)
+    if cancel.is_set():
+        status = RunStatus.CANCELED
+    artifacts = Path(runner.config.artifact_dir) if getattr(runner.config, "artifact_dir", None) else None
+    return RunResult(status, runner.rc, tracker.hosts, artifacts)
+
+
+def count_tasks(spec: RunSpec) -> int:
+    """Tasks listed by ``ansible-playbook --list-tasks`` for the progress bar (0 if unknown)."""
+    exe = Path(sys.executable).parent / "ansible-playbook"
+    args = [str(exe if exe.exists() else "ansible-playbook"), "-i", str(spec.inventory), str(spec.playbook),
+            "--list-tasks", *spec.cmdline()]
+    if spec.limit:
+        args += ["--limit", spec.limit]
+    env = {**os.environ, **spec.environment()}
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    return parse_task_count(out)
+
+
+def parse_task_count(listing: str) -> int:
+    """Count task lines (six-space indent under ``tasks:``) of a ``--list-tasks`` listing."""
+    count = 0
+    in_tasks = False
+    for line in listing.splitlines():
+        stripped = line.strip()
+        if stripped == "tasks:":
+            in_tasks = True
+        elif in_tasks and line.startswith("      ") and stripped:
+            count += 1
+        elif stripped.startswith("play #"):
+            in_tasks = False
+    return count

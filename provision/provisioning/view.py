@@ -1,0 +1,141 @@
+"""What the technician sees during and after ``plateau provision``.
+
+    LiveView      Rich ``Live``: one row per host (state, current task, ok / changed / failed)
+                  above an overall progress bar; implements runner.ProgressListener
+    print_summary the final table, each failure's reason, and the exact command that retries
+                  only the failed hosts
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from provision.messages import render
+from provision.provisioning.runner import HostResult, HostStatus, RunResult, RunStatus
+
+STYLE = {
+    HostStatus.PENDING: "dim",
+    HostStatus.OK: "green",
+    HostStatus.CHANGED: "yellow",
+    HostStatus.FAILED: "bold red",
+    HostStatus.UNREACHABLE: "bold red",
+}
+
+
+def status_label(status: HostStatus) -> str:
+    return render(f"provision.status_{status.value}")
+
+
+class LiveView:
+    """Live table + progress bar; thread-safe (the runner calls it from its own thread)."""
+
+    def __init__(self, console: Console, hosts: Sequence[str], tasks_per_host: int) -> None:
+        self.console = console
+        self.rows: dict[str, HostResult] = {h: HostResult(h) for h in hosts}
+        self.tasks_per_host = max(tasks_per_host, 1)
+        self._lock = threading.Lock()
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console,
+        )
+        self._bar = self.progress.add_task(render("provision.progress"), total=self.tasks_per_host * len(hosts))
+        self._live = Live(self, console=console, refresh_per_second=4, transient=False)
+
+    # -- runner.ProgressListener
+    def task_started(self, host: str, task: str) -> None:
+        with self._lock:
+            self.rows.setdefault(host, HostResult(host)).current_task = task
+
+    def host_updated(self, result: HostResult) -> None:
+        with self._lock:
+            self.rows[result.host] = result
+            done = sum(self._done(r) for r in self.rows.values())
+        self.progress.update(self._bar, completed=done)
+
+    def _done(self, row: HostResult) -> int:
+        if row.final or row.status is HostStatus.UNREACHABLE:
+            return self.tasks_per_host
+        return min(row.tasks_done, self.tasks_per_host - 1)
+
+    # -- rendering
+    def __rich__(self) -> Group:
+        table = Table(expand=True, show_edge=False)
+        table.add_column(render("provision.col_host"), no_wrap=True)
+        table.add_column(render("provision.col_status"), no_wrap=True)
+        table.add_column(render("provision.col_task"), ratio=1, overflow="ellipsis", no_wrap=True)
+        for col in ("ok", "changed", "failed"):
+            table.add_column(render(f"provision.col_{col}"), justify="right")
+        with self._lock:
+            rows = sorted(self.rows.values(), key=lambda r: r.host)
+        for row in rows:
+            status = row.status
+            table.add_row(
+                row.host, f"[{STYLE[status]}]{status_label(status)}[/]", row.current_task or "",
+                str(row.ok), str(row.changed), str(row.failed + row.unreachable),
+            )
+        return Group(table, self.progress)
+
+    def __enter__(self) -> "LiveView":
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def retry_command(inventory: Path, failed: Sequence[str], *, check: bool = False, forks: int | None = None) -> str:
+    """``plateau provision -i DIR --limit h1,h2`` (shell-quoted) for the failed hosts."""
+    args = ["plateau", "provision", "-i", str(inventory)]
+    if check:
+        args.append("--check")
+    if forks:
+        args += ["--forks", str(forks)]
+    args += ["--limit", ",".join(failed)]
+    return shlex.join(args)
+
+
+def print_summary(console: Console, result: RunResult, inventory: Path, hosts: Sequence[str], *,
+                  check: bool = False, forks: int | None = None) -> None:
+    table = Table(title=render("provision.summary_title"), expand=False)
+    table.add_column(render("provision.col_host"), no_wrap=True)
+    table.add_column(render("provision.col_status"))
+    for col in ("ok", "changed", "failed"):
+        table.add_column(render(f"provision.col_{col}"), justify="right")
+    table.add_column(render("provision.col_reason"), overflow="fold")
+    rows = {h: result.hosts.get(h, HostResult(h)) for h in hosts}
+    rows.update(result.hosts)
+    for name in sorted(rows):
+        row = rows[name]
+        status = row.status
+        reason = ""
+        if row.failures:
+            first = row.failures[0]
+            reason = f"{first.task}{f' [{first.item}]' if first.item else ''} : {first.message}"
+        table.add_row(name, f"[{STYLE[status]}]{status_label(status)}[/]", str(row.ok), str(row.changed),
+                      str(row.failed + row.unreachable), reason)
+    console.print(table)
+
+    failed = result.failed_hosts
+    if result.status is RunStatus.CANCELED:
+        console.print(f"[bold yellow]{render('provision.canceled')}[/]")
+        pending = sorted(n for n, r in rows.items() if r.status is HostStatus.PENDING)
+        failed = sorted({*failed, *pending})
+    elif result.status in (RunStatus.ERROR, RunStatus.TIMEOUT) or (result.status is RunStatus.FAILED and not failed):
+        console.print(f"[bold red]{render('provision.runner_error', {'rc': result.rc, 'artifacts': result.artifacts_dir})}[/]")
+    if failed:
+        console.print(render("provision.some_failed", {"failed": len(failed), "hosts": len(rows)}), style="bold red")
+        console.print(render("provision.retry"))
+        console.print(f"  {retry_command(inventory, failed, check=check, forks=forks)}", markup=False,
+                      highlight=False, soft_wrap=True)
+    elif result.status is RunStatus.SUCCESSFUL:
+        changed = sum(1 for r in rows.values() if r.status is HostStatus.CHANGED)
+        key = "provision.check_ok" if check else "provision.all_ok"
+        console.print(f"[bold green]✓[/] {render(key, {'hosts': len(rows), 'changed': changed})}")

@@ -1,0 +1,161 @@
+"""``plateau recap``: the jury's confidential recap (or the Wi-Fi poster), written 0600.
+
+    plateau recap -i DIR [-o FILE] [--jury J] [--force] [--poster] [--print | --print-to HOST[:PORT]]
+                  [--max-age-h H] [--vault-password-file F]
+
+Exit codes: 0 written (and printed when asked); 1 refused by the gate (blockers listed)
+or the printer failed (the file is written); 2 user input error (raised PlateauError,
+rendered by provision.cli). Secrets are never printed: only paths, counts and blockers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from provision.messages import render
+from provision.paths import shown
+from provision.recap.readiness import DEFAULT_MAX_AGE_H
+
+EXIT_NOT_READY = 1
+OUTPUT_DIR = ".plateau"
+
+out = Console()
+err = Console(stderr=True)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically with mode 0600 (created so, never world-readable, even briefly)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT keeps the mode of a leftover file: force it
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+def default_output(root: Path, kind: str, scope: str, date: str) -> Path:
+    """``<inventory>/.plateau/recap-<jury|centre>-<date>.pdf`` / ``wifi-poster[-<jury>]-<date>.pdf``."""
+    if kind == "poster":
+        name = f"wifi-poster-{date}.pdf" if scope == "centre" else f"wifi-poster-{scope}-{date}.pdf"
+    else:
+        name = f"recap-{scope}-{date}.pdf"
+    return root / OUTPUT_DIR / name
+
+
+def recap_command(
+    inventory: Annotated[
+        Path,
+        typer.Option("-i", "--inventory", envvar="PLATEAU_INVENTORY", file_okay=False, show_default=False,
+                     help="Dossier d'inventaire du centre (inventories/<centre>)."),
+    ],
+    output: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--output", dir_okay=False, show_default=False,
+                     help="Fichier PDF à écrire (défaut : <inventaire>/.plateau/recap-<jury|centre>-<date>.pdf)."),
+    ] = None,
+    jury: Annotated[
+        Optional[str],
+        typer.Option("--jury", show_default=False,
+                     help="Récapitulatif d'un seul jury : seulement les équipements et secrets de sa salle."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Produire le document malgré les points bloquants (marqué « NON PRÊT »).")
+    ] = False,
+    poster: Annotated[
+        bool, typer.Option("--poster", help="Écrire l'affiche Wi-Fi (une page A4 par salle) au lieu du récapitulatif.")
+    ] = False,
+    print_to: Annotated[
+        Optional[str],
+        typer.Option("--print-to", metavar="HÔTE[:PORT]", show_default=False,
+                     help="Imprimer sur cette imprimante IPP (implique --print)."),
+    ] = None,
+    vault_password_file: Annotated[
+        Optional[Path],
+        typer.Option("--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE", dir_okay=False,
+                     show_default=False,
+                     help="Fichier du mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass)."),
+    ] = None,
+    send_to_printer: Annotated[
+        bool, typer.Option("--print", help="Imprimer sur l'imprimante réseau de la salle du jury (IPP).")
+    ] = False,
+    max_age_h: Annotated[
+        float, typer.Option("--max-age-h", min=0.1, help="Âge maximal du dernier contrôle, en heures.")
+    ] = DEFAULT_MAX_AGE_H,
+) -> None:
+    """Imprime le récapitulatif confidentiel du jury (identifiants, Wi-Fi, état du plateau, candidats)."""
+    from checks.model import utcnow
+    from provision.context import load_all
+    from provision.recap import data as recap_data
+    from provision.recap import render as recap_render
+    from provision.recap.readiness import load_readiness
+
+    loaded = load_all(inventory, vault_password_file)
+    root = loaded.inventory.root
+    scope = jury or "centre"
+    date = loaded.session.date.isoformat()
+    if poster:
+        pdf = recap_render.poster_pdf(recap_data.build_posters(loaded, jury))
+        path = output or default_output(root, "poster", scope, date)
+        message, job_name = "recap.poster_written", f"Affiche Wi-Fi {scope} {date}"
+    else:
+        recap = recap_data.build_recap(loaded, jury, load_readiness(root), now=utcnow(), max_age_h=max_age_h,
+                                       forced=force)
+        blockers = recap.readiness.blockers
+        if blockers:
+            _print_blockers(blockers)
+            if not force:
+                err.print(render("recap.refused", {"count": len(blockers)}), style="bold red", highlight=False)
+                raise typer.Exit(EXIT_NOT_READY)
+            err.print(render("recap.forced", {"count": len(blockers)}), style="bold yellow", highlight=False)
+        pdf = recap_render.recap_pdf(recap)
+        path = output or default_output(root, "recap", scope, date)
+        message, job_name = "recap.written", f"Recapitulatif plateau {scope} {date}"
+    try:
+        write_private(path, pdf.data)
+    except OSError as exc:
+        from provision.errors import PlateauError, Problem
+
+        raise PlateauError(Problem(key="recap.bad_output", params={"path": shown(path), "reason": exc.strerror})) from exc
+    out.print(render(message, {"path": shown(path), "pages": pdf.pages}), highlight=False)
+
+    if send_to_printer or print_to:
+        _send(loaded, jury, print_to, pdf.data, job_name)
+
+
+def _print_blockers(blockers) -> None:
+    for blocker in blockers:
+        if blocker.device:
+            line = render("recap.blocker", {"device": blocker.device_label or blocker.device, "check": blocker.check,
+                                            "status": blocker.status, "message": blocker.message})
+        else:
+            line = blocker.message
+        err.print(f"  ✗ {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _send(loaded, jury: str | None, print_to: str | None, pdf: bytes, job_name: str) -> None:
+    from provision.recap import printing
+    from provision.recap.data import scope_rooms
+
+    if print_to:
+        uri = printing.parse_target(print_to)
+    else:
+        uri = printing.printer_for(loaded.inventory, scope_rooms(loaded, jury), jury or "centre")
+    try:
+        result = printing.send_pdf(uri, pdf, job_name)
+    except printing.PrintError as exc:
+        err.print(render("recap.print.failed", {"printer": uri, "reason": str(exc)}), style="bold red",
+                  highlight=False, markup=False)
+        raise typer.Exit(EXIT_NOT_READY) from exc
+    out.print(render("recap.print.sent", {"printer": uri, "job": result.job_id}), highlight=False)

@@ -1,0 +1,148 @@
+"""Readiness at generation time: the last sweep, and the gate rule of the recap.
+
+The gate refuses a recap when
+  * there is no finished sweep of the centre (``recap.gate.no_sweep``);
+  * the last sweep finished more than ``max_age_h`` hours ago (``recap.gate.stale``);
+  * a *blocking* verdict of the scope is neither OK nor WARN: FAIL, or UNKNOWN (no false
+    green: a device that did not answer is not ready).
+``--force`` prints it anyway, marked "NON PRÊT", with these blockers on page 1.
+
+Only :func:`load_readiness` knows the state store; everything else takes a
+:class:`Readiness` built from a verdict list, so tests never need the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from checks.model import Status, Verdict, worst
+from provision.messages import render
+
+DEFAULT_MAX_AGE_H = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What the last sweep said. ``finished_at`` None = no sweep at all."""
+
+    finished_at: dt.datetime | None = None
+    verdicts: tuple[Verdict, ...] = ()
+
+    @classmethod
+    def of(cls, verdicts: Iterable[Verdict], finished_at: dt.datetime | None) -> Readiness:
+        return cls(finished_at, tuple(verdicts))
+
+
+def load_readiness(inventory_root) -> Readiness:
+    """The latest finished sweep of the centre from ``provision.state`` (none if unavailable)."""
+    try:
+        from provision.state import open_store
+    except ImportError:  # the state store is not part of this installation yet
+        return Readiness()
+    store = open_store(inventory_root)
+    try:
+        sweep = store.latest_sweep()
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+    if sweep is None or sweep.finished_at is None:
+        return Readiness()
+    return Readiness.of(sweep.verdicts, sweep.finished_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """One reason the recap is not ready, already rendered in French."""
+
+    key: str
+    message: str
+    device: str | None = None
+    device_label: str | None = None
+    check: str | None = None
+    status: Status | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    """One device of the scope and what the sweep said about it."""
+
+    name: str
+    label: str
+    status: Status  # worst of its verdicts; UNKNOWN when it was not measured
+    measured: bool
+    notes: tuple[str, ...] = ()  # messages of its non-OK verdicts
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    finished_at: dt.datetime | None
+    max_age_h: float
+    blockers: tuple[Blocker, ...]
+    devices: tuple[DeviceState, ...] = field(default=())
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+    def count(self, status: Status) -> int:
+        return sum(1 for d in self.devices if d.measured and d.status == status)
+
+    @property
+    def unmeasured(self) -> int:
+        return sum(1 for d in self.devices if not d.measured)
+
+
+def assess(
+    readiness: Readiness,
+    devices: dict[str, str],
+    *,
+    rooms: set[str] | None,
+    now: dt.datetime,
+    max_age_h: float = DEFAULT_MAX_AGE_H,
+) -> Assessment:
+    """Apply the gate to the verdicts of the scope.
+
+    ``devices`` maps the host names of the scope to their labels; ``rooms`` is None for
+    the whole centre, else the rooms of the scope (a verdict of another room is ignored).
+    """
+    blockers: list[Blocker] = []
+    if readiness.finished_at is None:
+        blockers.append(Blocker("recap.gate.no_sweep", render("recap.gate.no_sweep", {}, "fr")))
+    else:
+        age_h = (now - readiness.finished_at).total_seconds() / 3600
+        if age_h > max_age_h:
+            params = {"age_h": f"{age_h:.0f}", "max_age_h": f"{max_age_h:g}",
+                      "at": _local(readiness.finished_at)}
+            blockers.append(Blocker("recap.gate.stale", render("recap.gate.stale", params, "fr")))
+
+    in_scope = [v for v in readiness.verdicts if _in_scope(v, devices, rooms)]
+    for verdict in in_scope:
+        if verdict.blocking and not verdict.status.ready:
+            label = devices.get(verdict.device, verdict.device)
+            message = render(verdict.key, verdict.params, "fr")
+            blockers.append(Blocker(verdict.key, message, verdict.device, label, verdict.check, verdict.status))
+
+    by_device: dict[str, list[Verdict]] = {}
+    for verdict in in_scope:
+        by_device.setdefault(verdict.device, []).append(verdict)
+    states = []
+    for name, label in devices.items():
+        found = by_device.get(name, [])
+        notes = tuple(render(v.key, v.params, "fr") for v in found if v.status is not Status.OK)
+        states.append(DeviceState(name, label, worst([v.status for v in found]), bool(found), notes))
+    return Assessment(readiness.finished_at, max_age_h, tuple(blockers), tuple(states))
+
+
+def _in_scope(verdict: Verdict, devices: dict[str, str], rooms: set[str] | None) -> bool:
+    if rooms is None:
+        return True
+    if verdict.room is not None:
+        return verdict.room in rooms
+    return verdict.device in devices
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,142 @@
+"""The sweep against the demo lab: real sockets, concurrent, bounded, never a false green."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import time
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from checks.model import Status
+from checks.sweep import run_sweep
+from devices.lab.demo import DemoLab
+from provision.context import load_all
+from provision.state import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(ROOT / "inventories" / "demo", target)
+    return target
+
+
+@pytest.fixture
+def lab(demo: Path):
+    with DemoLab(demo / ".plateau") as running:
+        yield running
+
+
+def statuses(result) -> dict[tuple[str, str], Status]:
+    return {(v.device, v.check): v.status for v in result.verdicts}
+
+
+def test_demo_sweep_grades_every_device(demo: Path, lab: DemoLab) -> None:
+    loaded = load_all(demo)
+    result = run_sweep(loaded, store=open_store(demo), timeout_s=3.0)
+    got = statuses(result)
+    assert got[("demo-tablette", "battery")] is Status.FAIL  # 34 %, not charging
+    assert got[("demo-tablette", "account")] is Status.OK
+    assert got[("demo-tablette", "software")] is Status.OK
+    assert got[("demo-tablette", "wifi_joined")] is Status.OK
+    assert got[("demo-mfp", "consumables")] is Status.WARN  # toner low
+    assert got[("demo-mfp", "scanner_state")] is Status.OK
+    assert got[("demo-imprimante-3d", "filament")] is Status.FAIL  # filament out
+    assert got[("demo-ap", "wifi_config")] is Status.OK  # the vault key matches the AP's
+    assert got[("demo-projecteur", "projector")] is Status.OK
+    assert got[("demo-ipad", "battery")] is Status.OK
+    assert got[("demo-pc-win", "reachable")] is Status.UNKNOWN  # nothing listens there
+    assert got[("demo-beebot", "attestation:batteries")] is Status.FAIL  # nobody attested yet
+    assert not result.ready
+    latest = open_store(demo).latest_sweep()
+    assert latest is not None and len(latest.verdicts) == len(result.verdicts)
+
+
+def test_a_dead_device_is_unknown_and_costs_one_timeout(demo: Path, lab: DemoLab) -> None:
+    lab.running["tablet"].state.mode = "dead"
+    lab.running["printer"].state = "slow"
+    loaded = load_all(demo)
+    started = time.monotonic()
+    result = run_sweep(loaded, timeout_s=1.0)
+    elapsed = time.monotonic() - started
+    got = statuses(result)
+    for check in ("battery", "account", "software", "wifi_joined"):
+        assert got[("demo-tablette", check)] is Status.UNKNOWN
+    assert got[("demo-mfp", "printer_state")] is Status.UNKNOWN
+    assert got[("demo-mfp", "consumables")] is Status.UNKNOWN
+    assert got[("demo-projecteur", "projector")] is Status.OK  # the others carry on
+    assert elapsed < 6.0, elapsed  # concurrent: about one bounded timeout, not the sum
+
+
+def test_a_device_that_died_since_the_last_sweep_loses_its_green(demo: Path, lab: DemoLab) -> None:
+    store = open_store(demo)
+    loaded = load_all(demo)
+    run_sweep(loaded, store=store, timeout_s=2.0)
+    assert {v.check: v.status for v in store.latest_verdicts() if v.device == "demo-tablette"}["account"] is Status.OK
+    lab.running["tablet"].stop()
+    run_sweep(loaded, store=store, devices=["demo-tablette"], timeout_s=1.0)
+    after = {v.check: v.status for v in store.latest_verdicts() if v.device == "demo-tablette"}
+    assert set(after.values()) == {Status.UNKNOWN}
+
+
+def test_garbage_answers_are_unknown(demo: Path, lab: DemoLab) -> None:
+    lab.running["projector"].state.mode = "garbage"
+    lab.running["scanner"].state = "garbage"
+    got = statuses(run_sweep(load_all(demo), timeout_s=2.0))
+    assert got[("demo-projecteur", "projector")] is Status.UNKNOWN
+    assert got[("demo-mfp", "scanner_state")] is Status.UNKNOWN
+
+
+def test_attested_items_turn_ok(demo: Path, lab: DemoLab) -> None:
+    import datetime as dt
+
+    store = open_store(demo)
+    store.add_attestation("salle_demo", "batteries", "Léa T.", validity=dt.timedelta(hours=12), device="demo-beebot")
+    store.add_attestation("salle_demo", "markers", "Léa T.", validity=dt.timedelta(hours=12))
+    got = statuses(run_sweep(load_all(demo), store=store, timeout_s=2.0))
+    assert got[("demo-beebot", "attestation:batteries")] is Status.OK
+    assert got[("demo-thymio", "attestation:batteries")] is Status.FAIL
+    assert got[("salle:salle_demo", "attestation:markers")] is Status.OK
+    assert got[("salle:salle_demo", "attestation:board")] is Status.FAIL
+
+
+def test_non_loopback_addresses_are_never_probed(example) -> None:
+    # the example centre uses 192.168.x.x: under PLATEAU_LOOPBACK_ONLY=1 (set for all tests)
+    # nothing is sent, every networked device is UNKNOWN, and it does not take long
+    started = time.monotonic()
+    result = run_sweep(load_all(example), timeout_s=1.0)
+    assert time.monotonic() - started < 5
+    networked = [v for v in result.verdicts if v.probe in ("tcp", "adb", "ipp", "escl", "ssh", "pjlink")]
+    assert networked and all(v.status is Status.UNKNOWN for v in networked)
+    addressed = [v for v in networked if v.device != "b-tab-android-01"]  # USB-only tablet: no address
+    assert all("loopback" in v.facts.get("error", "") for v in addressed)
+
+
+def test_plateau_check_cli_on_the_demo(demo: Path, lab: DemoLab, plateau, tmp_path: Path) -> None:
+    junit = tmp_path / "check.xml"
+    result = plateau("check", "-i", demo, "--junit", junit, "--timeout", "2")
+    assert result.code == 1  # deliberately not ready
+    assert "NON PRÊT" in result.out and "brancher l'appareil" in result.out
+    tree = ET.parse(junit)
+    failures = {c.get("classname") + ":" + c.get("name") for c in tree.iter("testcase") if c.find("failure") is not None}
+    assert "salle_demo.demo-tablette:battery" in failures
+    as_json = plateau("check", "-i", demo, "--format", "json", "--timeout", "2")
+    data = json.loads(as_json.out)
+    assert data["schema"] == "plateau.check/1" and data["ready"] is False
+    assert {v["status"] for v in data["verdicts"]} >= {"ok", "warn", "fail", "unknown"}
+    wrong_room = plateau("check", "-i", demo, "--room", "salle_z")
+    assert wrong_room.code == 2 and "salle_z" in wrong_room.err
+
+
+def test_no_secret_in_check_output_or_store(demo: Path, lab: DemoLab, plateau, vault_secrets) -> None:
+    result = plateau("check", "-i", demo, "--format", "json", "--timeout", "2")
+    db = (demo / ".plateau" / "state.db").read_bytes()
+    for secret in vault_secrets(demo):
+        assert secret not in result.out + result.err
+        assert secret.encode() not in db
