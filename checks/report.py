@@ -46,7 +46,8 @@ def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
 def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str], *, title: str) -> None:
     by_room: dict[str, list[Verdict]] = defaultdict(list)
     for verdict in verdicts:
-        by_room[verdict.room or "?"].append(verdict)
+        by_room[verdict.room or ""].append(verdict)
+    rooms = {"": "Centre (commun à toutes les salles)", **rooms}
     console.print(f"[bold]{title}[/]", highlight=False)
     order = {s: i for i, s in enumerate((Status.FAIL, Status.UNKNOWN, Status.WARN, Status.OK))}
     for room_id in sorted(by_room, key=lambda r: rooms.get(r, r)):
@@ -58,7 +59,7 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
         table.add_column("Heure", no_wrap=True)
         for verdict in sorted(by_room[room_id], key=lambda v: (order[v.status], v.device, v.check)):
             style = STATUS_STYLE[verdict.status]
-            device = "sur place" if verdict.device.startswith("salle:") else verdict.device
+            device = "sur place" if verdict.device.startswith("salle:") else verdict.device.removeprefix("centre:")
             table.add_row(
                 f"[{style}]{STATUS_MARK[verdict.status]} {STATUS_FR[verdict.status]}[/]",
                 f"{device}\n[dim]{check_label(verdict.check)}{'' if verdict.blocking else ' (info)'}"

@@ -153,8 +153,24 @@ async def sweep_async(
                                      timeout_s=timeout_s * 2.5) for check in spec.checks]  # fmt: skip
         emit(batch)
 
+    async def internet() -> None:
+        from checks.internet import probe_internet
+
+        targets = [str(t) for t in loaded.inventory.centre_vars.get("internet_targets") or []]
+        try:
+            refuse_urls_outside_loopback(targets)
+            batch = [await asyncio.wait_for(loop.run_in_executor(pool, probe_internet, targets, timeout_s),
+                                            timeout_s * (len(targets) + 1))]
+        except Exception as exc:  # noqa: BLE001
+            batch = [gm.probe_failed("centre:internet", "internet", exc, measured_at=utcnow(), probe="https",
+                                     room=None, timeout_s=timeout_s)]
+        emit(batch)
+
+    jobs = [run(d) for d in select(loaded, room=room, devices=devices) if probe_for(d)]
+    if devices is None and room is None:
+        jobs.append(internet())
     try:
-        await asyncio.gather(*(run(d) for d in select(loaded, room=room, devices=devices) if probe_for(d)))
+        await asyncio.gather(*jobs)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     if store:
@@ -182,6 +198,23 @@ def refuse_outside_loopback(device: Device) -> None:
             from devices.errors import Unreachable
 
             raise Unreachable(f"{target} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
+
+
+def refuse_urls_outside_loopback(urls: list[str]) -> None:
+    if os.environ.get(LOOPBACK_ONLY_ENV) != "1":
+        return
+    from urllib.parse import urlsplit
+
+    from devices.errors import Unreachable
+
+    for url in urls:
+        host = urlsplit(url).hostname or ""
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise Unreachable(f"{host} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
 
 
 def _is_device_error(exc: BaseException) -> bool:

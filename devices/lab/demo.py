@@ -25,6 +25,7 @@ SCANNER = ("127.0.1.30", 8080)
 PRINTER_3D = ("127.0.1.40", 7125)
 ACCESS_POINT = ("127.0.1.2", 2222)
 PROJECTOR = ("127.0.1.50", 4352)
+INTERNET = ("127.0.1.60", 8088)  # stands for the exam's web sites
 DEMO_SSID = "Plateau-Demo"
 DEMO_WIFI_KEY = "Demo;Wifi:2026"  # the demo vault's fake key (inventories/demo/host_vars/demo-ap)
 DEMO_AP_PASSWORD = "Demo-Routeur-29-Ssh"  # fake too
@@ -84,6 +85,8 @@ class DemoLab:
                                            host=_loopback(PROJECTOR[0]))  # fmt: skip
             self.running["projector"] = projector.start()
 
+            self.running["internet"] = WebSite(_loopback(INTERNET[0]), INTERNET[1]).start()
+
             ipad = FakeIpadTools(self.state_dir / "lab-bin", udid=DEMO_IPAD_UDID, battery_pct=92, charging=False)
             self.running["ipad"] = ipad.install()
             # the sweep runs ideviceinfo from PATH: put the fake tools first, for this process only
@@ -114,7 +117,39 @@ class DemoLab:
             "imprimante 3D (Moonraker)": "http://%s:%d" % PRINTER_3D,
             "point d'accès (SSH OpenWrt)": "%s:%d" % ACCESS_POINT,
             "projecteur (PJLink)": "%s:%d" % PROJECTOR,
+            "site web de l'épreuve (« internet »)": "http://%s:%d/" % INTERNET,
         }
+
+
+class WebSite:
+    """A tiny web site on loopback standing for the exam's internet targets."""
+
+    def __init__(self, host: str, port: int) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                body = "<!doctype html><title>Service en ligne</title><p>Bienvenue</p>".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Page)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def start(self) -> "WebSite":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 def main() -> None:  # pragma: no cover - manual use

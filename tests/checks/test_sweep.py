@@ -53,6 +53,7 @@ def test_demo_sweep_grades_every_device(demo: Path, lab: DemoLab) -> None:
     assert got[("demo-ipad", "battery")] is Status.OK
     assert got[("demo-pc-win", "reachable")] is Status.UNKNOWN  # nothing listens there
     assert got[("demo-beebot", "attestation:batteries")] is Status.FAIL  # nobody attested yet
+    assert got[("centre:internet", "internet")] is Status.OK
     assert not result.ready
     latest = open_store(demo).latest_sweep()
     assert latest is not None and len(latest.verdicts) == len(result.verdicts)
@@ -71,6 +72,7 @@ def test_a_dead_device_is_unknown_and_costs_one_timeout(demo: Path, lab: DemoLab
     assert got[("demo-mfp", "printer_state")] is Status.UNKNOWN
     assert got[("demo-mfp", "consumables")] is Status.UNKNOWN
     assert got[("demo-projecteur", "projector")] is Status.OK  # the others carry on
+    lab.running["internet"].stop()
     assert elapsed < 6.0, elapsed  # concurrent: about one bounded timeout, not the sum
 
 
@@ -140,3 +142,18 @@ def test_no_secret_in_check_output_or_store(demo: Path, lab: DemoLab, plateau, v
     for secret in vault_secrets(demo):
         assert secret not in result.out + result.err
         assert secret.encode() not in db
+
+
+def test_internet_down_and_partial(demo: Path, lab: DemoLab) -> None:
+    from checks.internet import probe_internet
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
+    ok_url = "http://127.0.1.60:8088/"
+    assert probe_internet([ok_url], 2.0).status is Status.OK
+    partial = probe_internet([ok_url, dead_url], 2.0)
+    assert partial.status is Status.WARN and partial.params["failed"] == [dead_url]
+    down = probe_internet([dead_url], 2.0)
+    assert down.status is Status.FAIL and down.key == "check.internet.down"
+    assert probe_internet([], 2.0).status is Status.UNKNOWN
