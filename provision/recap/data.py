@@ -77,6 +77,7 @@ class DeviceRow:
     kind: str
     address: str | None = None
     model: str | None = None  # brand and model
+    access: str | None = None  # how to reach it: IPP URI, eSCL URL, web address
     details: tuple[str, ...] = ()
     accounts: tuple[Account, ...] = ()
 
@@ -272,6 +273,7 @@ def _brand_model(device: Device) -> str | None:
 def _row(loaded: Loaded, device: Device) -> DeviceRow:  # noqa: C901 - one branch per family, flat
     details: list[str] = []
     accounts: list[Account] = []
+    access: str | None = None
     kind = FAMILY_LABELS.get(device.family, device.family)
     if isinstance(device, m.Workstation):
         details.append(ROLE_LABELS.get(device.role, device.role))
@@ -287,11 +289,11 @@ def _row(loaded: Loaded, device: Device) -> DeviceRow:  # noqa: C901 - one branc
         accounts.append(Account("Code de déverrouillage", None, secret_of(device, "unlock_code")))
         accounts.append(Account("Identifiant Apple", device.apple_id, secret_of(device, "apple_id_password")))
     elif isinstance(device, m.Printer):
-        uri = ipp_uri(device)
-        details.append(f"impression IPP : {uri}" if uri else "imprimante USB")
+        access = ipp_uri(device)
+        details.append("impression IPP" if access else "imprimante USB")
     elif isinstance(device, m.Scanner):
-        url = escl_url(device)
-        details.append(f"numérisation eSCL : {url}" if url else "scanner USB")
+        access = escl_url(device)
+        details.append("numérisation eSCL" if access else "scanner USB")
     elif isinstance(device, m.Microcontroller):
         kind = BOARD_LABELS.get(device.board, device.board)
         if device.attached_to:
@@ -302,8 +304,8 @@ def _row(loaded: Loaded, device: Device) -> DeviceRow:  # noqa: C901 - one branc
         if device.probe == "manual":
             details.append("à vérifier à la main (charge, fonctionnement)")
     elif isinstance(device, m.Printer3D):
-        if url := printer_3d_url(device):
-            details.append(f"interface web : {url}")
+        if access := printer_3d_url(device):
+            details.append("interface web")
         details.append(f"seuil filament : {device.min_filament_g} g")
         if device.api_key is not None:
             accounts.append(Account("Clé API", None, secret_of(device, "api_key")))
@@ -320,8 +322,8 @@ def _row(loaded: Loaded, device: Device) -> DeviceRow:  # noqa: C901 - one branc
             details.append("haut-parleurs intégrés")
         if device.pjlink_password is not None:
             accounts.append(Account("PJLink", None, secret_of(device, "pjlink_password")))
-    return DeviceRow(device.name, device.display(), kind, device.address, _brand_model(device), tuple(details),
-                     tuple(accounts))
+    return DeviceRow(device.name, device.display(), kind, device.address, _brand_model(device), access,
+                     tuple(details), tuple(accounts))
 
 
 def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...]) -> JuryRecap:
