@@ -62,7 +62,7 @@ def log_path() -> Path:
     return base / "plateau" / "plateau.log"
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Affiche la trace complète des erreurs internes.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Affiche la version et quitte.")] = False,
@@ -185,6 +185,17 @@ def check(
         out.print(summary_line(result.verdicts, result.ready), highlight=False)
     raise typer.Exit(EXIT_OK if result.ready else EXIT_NOT_READY)
 
+
+def _register_optional_commands() -> None:
+    """Commands living in their own packages (imported lazily by Typer when run)."""
+    from provision.recap.cli import recap_command
+
+    app.command("recap", help="Écrit le récapitulatif confidentiel du jury (PDF A4) ou l'affiche Wi-Fi.")(
+        recap_command
+    )
+
+
+_register_optional_commands()
 
 DEMO_INVENTORY = Path(__file__).resolve().parent.parent / "inventories" / "demo"
 

@@ -30,6 +30,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
+from devices.lab import wait_for_interrupt
 from devices.lab.android_shell import KNOWN_DIRS, WRITABLE_DIRS, TabletState, run_shell
 
 __all__ = ["SimulatedTablet", "TabletState", "android_pubkey_numbers", "signature_matches"]
@@ -367,12 +368,7 @@ def main(argv: list[str] | None = None) -> None:
     sim = SimulatedTablet(TabletState(auth_required=args.auth, level=args.level, mode=args.mode), port=args.port)
     sim.start()
     print(f"adbd simulator listening on {sim.serial} (adb connect {sim.serial})", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

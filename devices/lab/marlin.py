@@ -31,6 +31,8 @@ import threading
 import time
 import tty
 
+from devices.lab import wait_for_interrupt
+
 MODES = ("ok", "filament_out", "no_sensor", "busy", "error", "dead", "garbage")
 BANNER = (
     "start\n"
@@ -166,12 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sim = MarlinSim(mode=args.mode).start()
     print(f"marlin simulator on {sim.device} (mode {args.mode})", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from devices.lab import wait_for_interrupt
 from devices.printer import ipp
 from devices.printer.ipp import Attribute
 
@@ -297,12 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     sim = IppPrinterSim(port=args.port, state=args.state, delay_s=args.delay).start()
     print(f"IPP printer on ipp://{HOST}:{sim.port}{sim.path} state={sim.state}; "
           f"change with GET http://{HOST}:{sim.port}/lab/state?set=NAME", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

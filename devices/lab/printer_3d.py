@@ -29,6 +29,8 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from devices.lab import wait_for_interrupt
+
 HOST = "127.0.0.1"
 MODES = ("ok", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead",
          "slow", "garbage")
@@ -425,12 +427,7 @@ def main(argv: list[str] | None = None) -> None:
     sim = SIMULATORS[args.api](mode=args.mode, api_key=args.api_key, port=args.port,
                                **extra).start()
     print(f"{args.api} simulator on {sim.url} (mode {args.mode})", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

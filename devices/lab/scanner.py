@@ -18,9 +18,9 @@ States (``sim.state = "jam"``, or ``GET /lab/state?set=jam``):
 from __future__ import annotations
 
 import argparse
-import threading
 from urllib.parse import urlsplit
 
+from devices.lab import wait_for_interrupt
 from devices.lab.printer import HOST, LabHandler, LabHttpServer
 
 STATES = ("idle", "adf_loaded", "processing", "jam", "dead", "slow", "garbage")
@@ -125,12 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     sim = EsclScannerSim(port=args.port, state=args.state, delay_s=args.delay).start()
     print(f"eSCL scanner on http://{HOST}:{sim.port}/eSCL state={sim.state}; "
           f"change with GET http://{HOST}:{sim.port}/lab/state?set=NAME", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

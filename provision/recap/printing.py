@@ -13,6 +13,7 @@ secret; the printer-uri is ``ipp://host:port/path`` (``ipps://`` = TLS).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,7 +27,9 @@ from provision.inventory.models import Printer
 from provision.recap.data import ipp_uri
 
 PRINT_JOB = 0x0002
+SERVER_ERROR_BUSY = 0x0507
 DEFAULT_TIMEOUT_S = 30.0
+BUSY_RETRY_S = 1.0
 
 
 class PrintError(Exception):
@@ -75,12 +78,29 @@ def print_job_request(printer_uri: str, pdf: bytes, job_name: str, *, request_id
                               groups=[(ipp.OPERATION_GROUP, operation)], data=pdf)
 
 
-def send_pdf(printer_uri: str, pdf: bytes, job_name: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> PrintResult:
+def send_pdf(printer_uri: str, pdf: bytes, job_name: str, *, timeout_s: float | None = None) -> PrintResult:
     """Print ``pdf``; raise :class:`PrintError` when unreachable or refused.
 
     IPP/1.1 is used: every IPP printer accepts it, including older ones that answer
-    IPP/2.0 with server-error-version-not-supported.
+    IPP/2.0 with server-error-version-not-supported. A printer still busy with the
+    previous job answers server-error-busy: the job is sent again until ``timeout_s``.
     """
+    timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return _send_once(printer_uri, pdf, job_name, timeout_s=max(deadline - time.monotonic(), 1.0))
+        except _Busy as busy:
+            if time.monotonic() + BUSY_RETRY_S >= deadline:
+                raise PrintError(busy.args[0]) from None
+            time.sleep(BUSY_RETRY_S)
+
+
+class _Busy(Exception):
+    pass
+
+
+def _send_once(printer_uri: str, pdf: bytes, job_name: str, *, timeout_s: float) -> PrintResult:
     parts = urlsplit(printer_uri)
     tls = parts.scheme == "ipps"
     host = parts.hostname or ""
@@ -98,6 +118,8 @@ def send_pdf(printer_uri: str, pdf: bytes, job_name: str, *, timeout_s: float = 
         answer = ipp.decode_message(reply.body)
     except DeviceError as exc:
         raise PrintError(f"réponse IPP illisible ({exc})") from exc
+    if answer.code == SERVER_ERROR_BUSY:
+        raise _Busy(answer.status_name)
     if answer.code >= 0x0100:
         raise PrintError(answer.status_name)
     job = answer.group(ipp.JOB_GROUP)

@@ -96,8 +96,8 @@ class SnmpSim:
 
     def _wait_ready(self, timeout_s: float) -> None:
         """Poll with a raw SNMPv1 GET of sysDescr until the agent answers."""
-        from devices.printer.transport import snmp_collect
         from devices.errors import DeviceError
+        from devices.printer.transport import snmp_collect
 
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -1,0 +1,180 @@
+"""Fixtures for the recap: the example inventory loaded once, PDF text and QR readers, ippeveprinter."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "inventories" / "example"
+
+
+def _need(tool: str, package: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} not installed (apt-get install {package})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def loaded():
+    from provision.context import load_all
+
+    return load_all(EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def host_secrets() -> dict[str, dict[str, str]]:
+    """host -> {field: secret} decrypted from the example's vault files."""
+    import yaml
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    vault = VaultLib([("default", VaultSecret((EXAMPLE / ".vault_pass").read_bytes().strip()))])
+    return {
+        path.parent.name: {k: str(v) for k, v in yaml.safe_load(vault.decrypt(path.read_bytes())).items()}
+        for path in sorted(EXAMPLE.glob("host_vars/*/vault.yml"))
+    }
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = True) -> str:
+    """``pdftotext -layout`` of the PDF (poppler-utils); ``layout=False``: reading order, one space."""
+    tool = _need("pdftotext", "poppler-utils")
+    source = tmp_path / "text-source.pdf"
+    source.write_bytes(pdf)
+    text = subprocess.run([tool, *(["-layout"] if layout else []), str(source), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    return text if layout else " ".join(text.split())
+
+
+def grouped(secret: str) -> re.Pattern[str]:
+    """The secret as the recap typesets it: groups of 4, pdftotext may see a space between groups.
+
+    Only the group boundaries (every 4 characters) may hold extracted whitespace; every
+    character of the secret, a real space included, must be there as stored.
+    """
+    chunks = [re.escape(secret[i:i + 4]) for i in range(0, len(secret), 4)]
+    return re.compile(r"(?<!\S)" + r"[ \u2009]?".join(chunks) + r"(?!\S)")
+
+
+def decode_qr(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
+    """Payloads of the QR codes on one page: pdftoppm -r 150 -png, then zbarimg --raw -q.
+
+    ``-Sqrcode.binary`` gives the raw bytes: zbar otherwise guesses the charset of short
+    payloads and misreads UTF-8 accents (phones decode byte mode as UTF-8).
+    """
+    pdftoppm = _need("pdftoppm", "poppler-utils")
+    zbarimg = _need("zbarimg", "zbar-tools")
+    source = tmp_path / f"qr-source-{page}.pdf"
+    source.write_bytes(pdf)
+    prefix = tmp_path / f"qr-page-{page}"
+    subprocess.run([pdftoppm, "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile",
+                    str(source), str(prefix)], check=True, timeout=60)
+    found = subprocess.run([zbarimg, "--raw", "-q", "-Sdisable", "-Sqrcode.enable", "-Sqrcode.binary",
+                            f"{prefix}.png"],
+                           capture_output=True, timeout=60)
+    return [line for line in found.stdout.decode("utf-8").split("\n") if line]
+
+
+def pdf_pages(pdf: bytes, tmp_path: Path) -> int:
+    tool = _need("pdfinfo", "poppler-utils")
+    source = tmp_path / "info-source.pdf"
+    source.write_bytes(pdf)
+    info = subprocess.run([tool, str(source)], capture_output=True, text=True, check=True, timeout=60).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
+
+
+def _free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """A real CUPS ippeveprinter on loopback keeping its job files (-k); yields (port, spool dir).
+
+    As in tests/devices/printer/conftest.py, Avahi needs a D-Bus bus: a private one is started.
+    """
+    binary = _need("ippeveprinter", "cups-ipp-utils")
+    dbus = _need("dbus-daemon", "dbus")
+    work = tmp_path_factory.mktemp("ippeve")
+    spool = work / "spool"
+    spool.mkdir()
+    bus = subprocess.Popen([dbus, "--session", "--nofork", f"--address=unix:path={work}/bus"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = _free_tcp_port()
+    log = open(work / "ippeveprinter.log", "wb")  # noqa: SIM115
+    printer = None
+    try:
+        for _ in range(50):
+            if (work / "bus").exists():
+                break
+            time.sleep(0.05)
+        printer = subprocess.Popen(
+            [binary, "-p", str(port), "-n", "localhost", "-M", "HP", "-m", "LaserJet", "-r", "off",
+             "-k", "-f", "application/pdf", "-d", str(spool), "Salle A"],
+            stdout=log, stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={work}/bus"})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if printer.poll() is not None:
+                pytest.fail("ippeveprinter exited: " + (work / "ippeveprinter.log").read_text(errors="replace"))
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield port, spool
+    finally:
+        for proc in (printer, bus):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def pdf(tmp_path: Path):
+    """pdf.text(bytes), pdf.qr(bytes, page), pdf.pages(bytes), pdf.grouped(secret) -> regex."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        text=lambda data, layout=True: pdf_text(data, tmp_path, layout),
+        qr=lambda data, page=1: decode_qr(data, tmp_path, page),
+        pages=lambda data: pdf_pages(data, tmp_path),
+        grouped=grouped,
+    )
+
+
+@pytest.fixture
+def recap_cli(monkeypatch):
+    """recap_cli(*args) -> (exit code, stdout, stderr), through a Typer app as provision/cli.py registers it."""
+    import typer
+    from typer.testing import CliRunner
+
+    from provision.recap.cli import recap_command
+
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("PLATEAU_VAULT_PASSWORD_FILE", raising=False)
+    monkeypatch.delenv("PLATEAU_INVENTORY", raising=False)
+    app = typer.Typer()
+    app.command("recap")(recap_command)
+    app.command("noop")(lambda: None)  # two commands: the sub-command name is then required
+
+    def run(*args: str):
+        result = CliRunner().invoke(app, ["recap", *map(str, args)])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
