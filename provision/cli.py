@@ -188,7 +188,13 @@ def check(
 
 def _register_optional_commands() -> None:
     """Commands living in their own packages (imported lazily by Typer when run)."""
+    from provision.provisioning.cli import provision_command, secrets_app
     from provision.recap.cli import recap_command
+
+    app.command("provision", help="Installe les logiciels et crée les sessions administrateur (Ansible).")(
+        provision_command
+    )
+    app.add_typer(secrets_app, name="secrets", help="Génère ou renouvelle les mots de passe (coffre ansible-vault).")
 
     app.command("recap", help="Écrit le récapitulatif confidentiel du jury (PDF A4) ou l'affiche Wi-Fi.")(
         recap_command
@@ -238,6 +244,31 @@ def demo(
     out.print(summary_line(result.verdicts, result.ready), highlight=False)
     out.print("Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
               "« Constat et action ».", highlight=False)
+    out.print("[bold]5. Récapitulatif du jury et affiche Wi-Fi[/]")
+    for path, pages, what in _demo_documents(loaded):
+        out.print(f"   {what} : {path} ({pages} page(s), lisible par vous seul : droits 0600)", highlight=False)
+
+
+def _demo_documents(loaded) -> list[tuple[str, int, str]]:
+    """The recap (forced: the demo is deliberately not ready, so it carries « NON PRÊT ») and the poster."""
+    from checks.model import utcnow
+    from provision.paths import shown
+    from provision.recap import data as recap_data
+    from provision.recap import render as recap_render
+    from provision.recap.cli import default_output, write_private
+    from provision.recap.readiness import load_readiness
+
+    root, date = loaded.inventory.root, loaded.session.date.isoformat()
+    recap = recap_data.build_recap(loaded, None, load_readiness(root), now=utcnow(), max_age_h=12, forced=True)
+    documents = []
+    for kind, pdf, what in (
+        ("recap", recap_render.recap_pdf(recap), "Récapitulatif confidentiel (marqué NON PRÊT)"),
+        ("poster", recap_render.poster_pdf(recap_data.build_posters(loaded, None)), "Affiche Wi-Fi de la salle"),
+    ):
+        path = default_output(root, kind, "centre", date)
+        write_private(path, pdf.data)
+        documents.append((shown(path), pdf.pages, what))
+    return documents
 
 
 def main(argv: list[str] | None = None) -> None:

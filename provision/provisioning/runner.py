@@ -148,7 +148,12 @@ class RunSpec:
         return args
 
     def environment(self) -> dict[str, str]:
-        return {**ANSIBLE_ENV, "ANSIBLE_ROLES_PATH": str(self.playbook.parent / "roles"), **self.envvars}
+        # ansible-playbook and its helpers (ansible-connection...) come from plateau's own
+        # environment, whether or not the virtualenv is "activated" in the shell
+        bin_dir = str(Path(sys.executable).parent)
+        path = os.pathsep.join([bin_dir, os.environ.get("PATH", "/usr/bin:/bin")])
+        return {**ANSIBLE_ENV, "PATH": path, "ANSIBLE_ROLES_PATH": str(self.playbook.parent / "roles"),
+                **self.envvars}
 
 
 def _message(res: Mapping[str, Any]) -> str:
@@ -305,8 +310,7 @@ def run_playbook(
 
 def count_tasks(spec: RunSpec) -> int:
     """Tasks listed by ``ansible-playbook --list-tasks`` for the progress bar (0 if unknown)."""
-    exe = Path(sys.executable).parent / "ansible-playbook"
-    args = [str(exe if exe.exists() else "ansible-playbook"), "-i", str(spec.inventory), str(spec.playbook),
+    args = [_ansible_playbook(), "-i", str(spec.inventory), str(spec.playbook),
             "--list-tasks", *spec.cmdline()]
     if spec.limit:
         args += ["--limit", spec.limit]
@@ -331,3 +335,9 @@ def parse_task_count(listing: str) -> int:
         elif stripped.startswith("play #"):
             in_tasks = False
     return count
+
+
+def _ansible_playbook() -> str:
+    """The ansible-playbook of plateau's own environment (PATH may not include it)."""
+    exe = Path(sys.executable).parent / "ansible-playbook"
+    return str(exe) if exe.exists() else "ansible-playbook"
