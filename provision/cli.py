@@ -236,7 +236,14 @@ def demo(
     with DemoLab(state_dir(loaded.inventory.root)) as lab:
         for name, where in lab.addresses().items():
             out.print(f"   {name:32} {where}", highlight=False)
-        out.print("[bold]4. Vérification de tous les équipements[/]")
+        out.print("[bold]4. Préparation des appareils[/] (les postes réels passent par Ansible : "
+                  "plateau provision)")
+        from provision.devices_apply import apply_devices, print_outcomes, select_devices
+
+        with err.status("Configuration du point d'accès et des tablettes…"):
+            outcomes = apply_devices(loaded, select_devices(loaded, None), timeout_s=5.0)
+        print_outcomes(out, outcomes)
+        out.print("[bold]5. Vérification de tous les équipements[/]")
         with err.status("Sondage des équipements en parallèle…"):
             result = run_sweep(loaded, store=open_store(loaded.inventory.root), timeout_s=3.0)
     rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
@@ -244,7 +251,7 @@ def demo(
     out.print(summary_line(result.verdicts, result.ready), highlight=False)
     out.print("Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
               "« Constat et action ».", highlight=False)
-    out.print("[bold]5. Récapitulatif du jury et affiche Wi-Fi[/]")
+    out.print("[bold]6. Récapitulatif du jury et affiche Wi-Fi[/]")
     for path, pages, what in _demo_documents(loaded):
         out.print(f"   {what} : {path} ({pages} page(s), lisible par vous seul : droits 0600)", highlight=False)
 

@@ -76,8 +76,9 @@ class DemoLab:
             printer_3d.host = _loopback(PRINTER_3D[0])
             self.running["printer_3d"] = printer_3d.start()
 
+            # out of the box, like a new access point: `plateau provision` sets the room's network
             ap = AccessPointSimulator(ApState(platform="openwrt", username="root", password=DEMO_AP_PASSWORD,
-                                              ssid=DEMO_SSID, key=DEMO_WIFI_KEY),
+                                              ssid="OpenWrt", encryption="none", key=""),
                                       port=ACCESS_POINT[1], host=_loopback(ACCESS_POINT[0]))  # fmt: skip
             self.running["access_point"] = ap.start()
 

@@ -113,7 +113,7 @@ def provision_command(
     selected = resolve_limit(limit, rooms, list(host_vars), list(loaded.inventory.hosts))
     if not selected:
         out.print(render("provision.no_hosts", {"scope": limit or shown(root)}))
-        raise typer.Exit(EXIT_OK)
+        raise typer.Exit(_devices_phase(loaded, limit, check))
     if not PLAYBOOK.is_file():
         raise PlateauError(Problem(key="provision.no_playbook", params={"path": str(PLAYBOOK)}))
 
@@ -148,9 +148,36 @@ def provision_command(
     print_summary(out, result, root, selected, check=check, forks=forks)
     if result.status is RunStatus.CANCELED:
         raise typer.Exit(EXIT_INTERRUPTED)
+    devices_code = _devices_phase(loaded, limit, check)
     if result.failed_hosts or result.status is not RunStatus.SUCCESSFUL:
         raise typer.Exit(EXIT_NOT_READY)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(devices_code)
+
+
+def _devices_phase(loaded: Any, limit: str | None, check: bool) -> int:
+    """Access points and Android tablets, after the workstations; exit code of this phase."""
+    from provision.cli import out
+    from provision.devices_apply import apply_devices, print_outcomes, select_devices
+
+    devices = select_devices(loaded, limit)
+    if not devices:
+        return EXIT_OK
+    if check:
+        out.print(render("devices.skipped_check"), highlight=False)
+        return EXIT_OK
+    with out.status("Configuration des appareils (point d'accès, tablettes)…"):
+        outcomes = apply_devices(loaded, devices)
+    print_outcomes(out, outcomes)
+    store = open_state_store(loaded.inventory.root)
+    run_id = store.start_run(kind="devices", args={"limit": limit, "devices": [d.name for d in devices]})
+    for outcome in outcomes:
+        store.record_host_result(run_id, outcome.device, outcome.status, changed=len(outcome.changes),
+                                 failed=int(outcome.status == "failed"),
+                                 unreachable=int(outcome.status == "unreachable"),
+                                 detail={"key": outcome.key, "changes": outcome.changes})
+    bad = [o for o in outcomes if o.status in ("failed", "unreachable")]
+    store.finish_run(run_id, "failed" if bad else "successful")
+    return EXIT_NOT_READY if bad else EXIT_OK
 
 
 def _write_private(path: Path, text: str) -> None:

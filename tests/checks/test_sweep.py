@@ -39,6 +39,11 @@ def statuses(result) -> dict[tuple[str, str], Status]:
 
 def test_demo_sweep_grades_every_device(demo: Path, lab: DemoLab) -> None:
     loaded = load_all(demo)
+    before = statuses(run_sweep(loaded, timeout_s=3.0))
+    assert before[("demo-ap", "wifi_config")] is Status.FAIL  # a new AP broadcasts "OpenWrt"
+    from provision.devices_apply import apply_devices, select_devices
+
+    apply_devices(loaded, select_devices(loaded, "demo-ap"), timeout_s=5)
     result = run_sweep(loaded, store=open_store(demo), timeout_s=3.0)
     got = statuses(result)
     assert got[("demo-tablette", "battery")] is Status.FAIL  # 34 %, not charging

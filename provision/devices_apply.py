@@ -1,0 +1,137 @@
+"""Provisioning of devices that Ansible does not manage: Wi-Fi access points (SSID, security,
+key from the vault, over SSH) and Android tablets (screen timeout, accessibility, APKs from
+the inventory's ``apk/`` cache folder, over ADB). Each device is independent: one that
+fails or does not answer never stops the others.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provision.context import Loaded
+from provision.inventory.models import Device
+
+APK_CACHE = "apk"  # <inventory>/apk/<package name>.apk
+FAMILIES = ("access_point", "android")
+
+
+@dataclass
+class DeviceOutcome:
+    device: str
+    family: str
+    status: str  # "changed" | "ok" | "failed" | "unreachable"
+    changes: list[str] = field(default_factory=list)
+    key: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def select_devices(loaded: Loaded, limit: str | None) -> list[Device]:
+    names = {n.strip() for n in limit.split(",")} if limit else None
+    chosen = []
+    for device in loaded.inventory.devices:
+        if device.family not in FAMILIES:
+            continue
+        if names is None or device.name in names or (device.room in names):
+            chosen.append(device)
+    return chosen
+
+
+def _secret(device: Device, name: str) -> str | None:
+    value = getattr(device, name, None)
+    return None if value is None else value.get_secret_value()
+
+
+def _apply_access_point(device: Device, timeout_s: float) -> DeviceOutcome:
+    from devices.access_point.driver import apply_access_point
+
+    result = apply_access_point(
+        device.platform, device.address or "", password=_secret(device, "ssh_password") or "",  # type: ignore[attr-defined]
+        ssid=device.wifi_ssid, key=_secret(device, "wifi_key"), security=device.wifi_security,  # type: ignore[attr-defined]
+        port=device.ssh_port, username=device.ssh_user, timeout_s=timeout_s,  # type: ignore[attr-defined]
+    )  # fmt: skip
+    changed = list(result.changed)
+    return DeviceOutcome(device.name, device.family, "changed" if changed else "ok", changed,
+                         "devices.ap_applied", {"ssid": device.wifi_ssid})  # type: ignore[attr-defined]
+
+
+def _apply_android(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
+    from devices.android.driver import apply_android, read_android
+    from devices.errors import Unreachable
+
+    if not device.address:
+        raise Unreachable("USB-only tablet: ADB over USB is not supported yet")
+    plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "android")
+    settings = {s["id"] for s in plan.settings}
+    key_dir = loaded.inventory.root / ".plateau" / "adb"
+    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    port = device.adb_port  # type: ignore[attr-defined]
+    installed = read_android(device.address, port, key_dir=key_dir, timeout_s=timeout_s).packages or frozenset()
+    cache = loaded.inventory.root / APK_CACHE
+    apks, from_store = [], []
+    for planned in plan.software.values():
+        package = (planned.title.ids_for("android") or {}).get("package")
+        if not package or package in installed:
+            continue
+        apk = cache / f"{package}.apk"
+        (apks if apk.is_file() else from_store).append(apk if apk.is_file() else planned.title.name)
+    changes, installs = apply_android(
+        device.address, port, key_dir=key_dir, timeout_s=timeout_s,
+        screen_off_timeout_s=getattr(device, "screen_timeout_s", None),
+        magnification="accessibility.magnifier" in settings,
+        high_contrast_text="accessibility.high_contrast" in settings,
+        talkback="accessibility.screen_reader" in settings, apks=tuple(apks),
+    )  # fmt: skip
+    done = [f"{c.namespace}/{c.key}" for c in changes] + [f"apk {i.apk_name}" for i in installs if i.success]
+    failed_installs = [i.apk_name for i in installs if not i.success]
+    if failed_installs:
+        return DeviceOutcome(device.name, device.family, "failed", done, "devices.apk_failed",
+                             {"apks": failed_installs})
+    if from_store:
+        return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done,
+                             "devices.install_from_store", {"titles": sorted(from_store)})
+    return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done, "devices.tablet_applied", {})
+
+
+def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 15.0) -> list[DeviceOutcome]:
+    from devices.errors import DeviceError, Unreachable
+
+    def one(device: Device) -> DeviceOutcome:
+        try:
+            if device.family == "access_point":
+                return _apply_access_point(device, timeout_s)
+            return _apply_android(device, loaded, timeout_s)
+        except Unreachable as exc:
+            return DeviceOutcome(device.name, device.family, "unreachable", key="devices.unreachable",
+                                 params={"reason": str(exc)[:200]})
+        except (DeviceError, ValueError) as exc:  # ValueError: the AP refuses an SSID/key before connecting
+            return DeviceOutcome(device.name, device.family, "failed", key="devices.failed",
+                                 params={"reason": type(exc).__name__})
+
+    if not devices:
+        return []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(devices))) as pool:
+        return list(pool.map(one, devices))
+
+
+def print_outcomes(console, outcomes: list[DeviceOutcome]) -> None:
+    from rich.table import Table
+
+    from provision.messages import render
+
+    if not outcomes:
+        return
+    labels = {"changed": "[green]modifié[/]", "ok": "[green]déjà à jour[/]", "failed": "[bold red]échec[/]",
+              "unreachable": "[magenta]injoignable[/]"}  # fmt: skip
+    table = Table(title="Appareils (point d'accès, tablettes)", title_justify="left", expand=True)
+    table.add_column("Appareil", no_wrap=True)
+    table.add_column("Résultat", no_wrap=True)
+    table.add_column("Détail", ratio=1)
+    for outcome in outcomes:
+        detail = render(outcome.key, outcome.params) if outcome.key else ""
+        if outcome.changes:
+            detail = f"{detail} ({', '.join(outcome.changes)})"
+        table.add_row(outcome.device, labels[outcome.status], detail)
+    console.print(table)
