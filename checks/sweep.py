@@ -109,6 +109,34 @@ def attestation_verdicts(loaded: Loaded, store, *, room: str | None, devices: It
     return out
 
 
+def provisioned_verdicts(loaded: Loaded, store, *, room: str | None, devices: Iterable[str] | None,
+                         now: dt.datetime) -> list[Verdict]:  # fmt: skip
+    """Software on workstations, as proven by the last real ``plateau provision`` run:
+    Ansible checks each package's state, so a successful run means it is there."""
+    from checks.grading import _v
+
+    planned = {h.device.name: h for h in loaded.plan.hosts if h.device.family in ("windows", "linux", "macos")}
+    out = []
+    for device in select(loaded, room=room, devices=devices):
+        plan = planned.get(device.name)
+        if plan is None or not plan.software:
+            continue
+        titles = sorted(p.title.name for p in plan.software.values())
+        result = store.latest_host_result(device.name) if store else None
+        common = dict(probe="ansible", room=device.room, facts={"titles": titles})
+        if result is None:
+            out.append(_v(device.name, "software", Status.UNKNOWN, "check.software.not_provisioned", measured_at=now,
+                          count=len(titles), **common))
+        elif result["status"] in ("ok", "changed") and not result["failed"] and not result["unreachable"]:
+            out.append(_v(device.name, "software", Status.OK, "check.software.provisioned",
+                          measured_at=result["finished_at"], count=len(titles),
+                          at=result["finished_at"].astimezone().strftime("%d/%m %H:%M"), **common))
+        else:
+            out.append(_v(device.name, "software", Status.FAIL, "check.software.provision_failed",
+                          measured_at=result["finished_at"], run_status=result["status"], **common))
+    return out
+
+
 async def sweep_async(
     loaded: Loaded,
     *,
@@ -135,6 +163,7 @@ async def sweep_async(
                 on_verdict(verdict)
 
     emit(attestation_verdicts(loaded, store, room=room, devices=devices, now=started))
+    emit(provisioned_verdicts(loaded, store, room=room, devices=devices, now=started))
     loop = asyncio.get_running_loop()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
 

@@ -283,6 +283,21 @@ class Store:
         rows = self._connect().execute("SELECT * FROM run_hosts WHERE run_id=? ORDER BY host", (run_id,))
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 
+    def latest_host_result(self, host: str, kind: str = "provision") -> dict[str, Any] | None:
+        """The newest finished, non-check run of ``kind`` that touched ``host``, with its result."""
+        rows = self._connect().execute(
+            "SELECT h.*, r.started_at, r.finished_at, r.args FROM run_hosts h JOIN runs r ON r.id = h.run_id"
+            " WHERE h.host=? AND r.kind=? AND r.finished_at IS NOT NULL ORDER BY r.id DESC",
+            (host, kind),
+        )
+        for row in rows:
+            args = json.loads(row["args"])
+            if args.get("check"):
+                continue  # a --check run proves nothing was installed
+            return {**dict(row), "detail": json.loads(row["detail"]), "args": args,
+                    "finished_at": _dt(row["finished_at"])}
+        return None
+
     # --- freeze at handover -------------------------------------------------------------
     def freeze(self, by_name: str, snapshot: dict[str, Any]) -> int:
         cur = self._connect().execute(

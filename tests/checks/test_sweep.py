@@ -162,3 +162,26 @@ def test_internet_down_and_partial(demo: Path, lab: DemoLab) -> None:
     down = probe_internet([dead_url], 2.0)
     assert down.status is Status.FAIL and down.key == "check.internet.down"
     assert probe_internet([], 2.0).status is Status.UNKNOWN
+
+
+def test_workstation_software_comes_from_the_last_real_provisioning_run(demo: Path, lab: DemoLab) -> None:
+    store = open_store(demo)
+    loaded = load_all(demo)
+
+    def software() -> Status:
+        return statuses(run_sweep(loaded, store=store, devices=["demo-pc-win"], timeout_s=1.0))[
+            ("demo-pc-win", "software")]
+
+    assert software() is Status.UNKNOWN  # never provisioned
+    run = store.start_run("provision", {"check": True})
+    store.record_host_result(run, "demo-pc-win", "changed", ok=20, changed=5)
+    store.finish_run(run, "successful")
+    assert software() is Status.UNKNOWN  # a --check run installs nothing
+    run = store.start_run("provision", {"check": False})
+    store.record_host_result(run, "demo-pc-win", "failed", ok=10, failed=1)
+    store.finish_run(run, "failed")
+    assert software() is Status.FAIL
+    run = store.start_run("provision", {"check": False})
+    store.record_host_result(run, "demo-pc-win", "changed", ok=20, changed=5)
+    store.finish_run(run, "successful")
+    assert software() is Status.OK
