@@ -185,3 +185,16 @@ def test_workstation_software_comes_from_the_last_real_provisioning_run(demo: Pa
     store.record_host_result(run, "demo-pc-win", "changed", ok=20, changed=5)
     store.finish_run(run, "successful")
     assert software() is Status.OK
+
+
+def test_plateau_attest_records_who_and_turns_the_item_ok(demo: Path, plateau) -> None:
+    listing = plateau("attest", "-i", demo, "--liste")
+    assert listing.code == 0 and "markers" in listing.out and "demo-beebot" in listing.out
+    nameless = plateau("attest", "-i", demo, "markers")
+    assert nameless.code == 2 and "--par" in nameless.err
+    ambiguous = plateau("attest", "-i", demo, "batteries", "--par", "Léa T.")
+    assert ambiguous.code == 2  # two robots need it: say which
+    done = plateau("attest", "-i", demo, "batteries", "--equipement", "demo-beebot", "--par", "Léa T.")
+    assert done.code == 0 and "Léa T." in done.out and "12 h" in done.out
+    (record,) = [a for a in open_store(demo).attestations("salle_demo") if a.device == "demo-beebot"]
+    assert record.by_name == "Léa T." and record.valid_at()
