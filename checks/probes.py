@@ -26,6 +26,8 @@ Probe = Callable[[Device, "ProbeContext"], list[Verdict]]
 class ProbeContext:
     timeout_s: float
     key_dir: Path  # ADB keys of this plateau (never the user's ~/.android)
+    inventory_file: Path | None = None  # hosts.yml, for probes that go through Ansible
+    vault_password_file: Path | None = None
     #: host name -> {identifier on the device: display name} of software expected there
     expected_software: dict[str, dict[str, str]] = field(default_factory=dict)
     #: room -> SSID of the room's access point (what tablets should be joined to)
@@ -81,6 +83,34 @@ def ssl_error() -> type[Exception]:
     import ssl
 
     return ssl.SSLError
+
+
+def probe_station(device: Device, ctx: ProbeContext) -> list[Verdict]:
+    """Reachability, then: does this Linux PC hear the room's Wi-Fi network?"""
+    from checks.station import list_networks
+
+    verdicts = probe_workstation(device, ctx)
+    expected = ctx.room_ssid.get(device.room or "")
+    now = utcnow()
+    if expected is None:
+        verdicts.append(g._v(device.name, "wifi_seen", Status.OK, "check.wifi_joined.no_ap", measured_at=now,
+                             probe="nmcli", room=device.room, blocking=False))
+        return verdicts
+    heard = list_networks(ctx.inventory_file, device.name, vault_password_file=ctx.vault_password_file,  # type: ignore[arg-type]
+                          timeout_s=ctx.timeout_s, nmcli=device.nmcli_path)  # type: ignore[attr-defined]
+    match = [n for n in heard if n.ssid == expected]
+    facts = {"heard": [n.ssid for n in heard][:30]}
+    if match:
+        signal = max((n.signal_pct or 0) for n in match)
+        status = Status.OK if signal >= 30 else Status.WARN
+        key = "check.wifi_seen.ok" if status is Status.OK else "check.wifi_seen.weak"
+        verdicts.append(g._v(device.name, "wifi_seen", status, key, measured_at=now, probe="nmcli",
+                             room=device.room, value=signal, unit="%", ssid=expected, signal_pct=signal,
+                             facts=facts))  # fmt: skip
+    else:
+        verdicts.append(g._v(device.name, "wifi_seen", Status.FAIL, "check.wifi_seen.absent", measured_at=now,
+                             probe="nmcli", room=device.room, ssid=expected, count=len(heard), facts=facts))
+    return verdicts
 
 
 def probe_android(device: Device, ctx: ProbeContext) -> list[Verdict]:
@@ -285,4 +315,6 @@ def probe_for(device: Device) -> ProbeSpec | None:
         return ProbeSpec("ble", ("battery",), probe_robot_ble) if device.probe == "ble" else None  # type: ignore[attr-defined]
     if device.family == "projector" and not device.pjlink:  # type: ignore[attr-defined]
         return None
+    if device.family == "linux" and getattr(device, "wifi_station", False):
+        return ProbeSpec("nmcli", ("reachable", "wifi_seen"), probe_station)
     return PROBES.get(device.family)

@@ -18,7 +18,7 @@ from provision.messages import render
 STATUS_FR = {Status.OK: "prêt", Status.WARN: "à surveiller", Status.FAIL: "à corriger", Status.UNKNOWN: "inconnu"}
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.UNKNOWN: "magenta"}
 CHECK_FR = {
-    "battery": "batterie", "account": "compte", "software": "logiciels", "wifi_joined": "Wi-Fi rejoint",
+    "battery": "batterie", "account": "compte", "software": "logiciels", "wifi_joined": "Wi-Fi rejoint", "wifi_seen": "Wi-Fi capté", "internet": "internet",
     "printer_state": "état", "consumables": "consommables", "scanner_state": "état", "printer_3d_state": "état",
     "filament": "filament", "wifi_radio": "radio Wi-Fi", "wifi_config": "réseau Wi-Fi", "projector": "projecteur",
     "reachable": "joignable", "board": "carte",

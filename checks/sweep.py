@@ -75,7 +75,8 @@ def build_context(loaded: Loaded, timeout_s: float) -> ProbeContext:
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     room_ssid = {d.room: d.wifi_ssid for d in loaded.inventory.of_family("access_point") if d.room}  # type: ignore[attr-defined]
     return ProbeContext(timeout_s=timeout_s, key_dir=key_dir, expected_software=expected_software(loaded),
-                        room_ssid=room_ssid)  # fmt: skip
+                        room_ssid=room_ssid, inventory_file=(loaded.inventory.root / "hosts.yml").resolve(),
+                        vault_password_file=loaded.inventory.vault_password_file)  # fmt: skip
 
 
 def select(loaded: Loaded, *, room: str | None = None, devices: Iterable[str] | None = None) -> list[Device]:

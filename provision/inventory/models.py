@@ -83,6 +83,9 @@ class Workstation(Device):
     admin_password: SecretStr | None = None
     projection: bool = False
     wired: bool = True
+    #: a Linux PC with a Wi-Fi card that checks the room's network is really heard (nmcli)
+    wifi_station: bool = False
+    nmcli_path: Text = "nmcli"  # where NetworkManager's nmcli lives on that PC, if not on PATH
     ansible_connection: str | None = None
     ansible_port: Port | None = None
     #: replaces the référentiel's default baseline for this host (catalog names)

@@ -1,0 +1,135 @@
+"""The station probe: nmcli's answer parsed, and the real path through Ansible over SSH
+to a Linux PC (Debian's sshd on loopback, a stand-in nmcli on the PC's PATH)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from checks.model import Status
+from checks.station import HeardNetwork, parse_nmcli_wifi
+from devices.errors import BadAnswer
+
+
+def test_parse_escaped_colons_hidden_networks_and_signal() -> None:
+    text = "Examen-Salle-A:78\n:40\nCafé\\:Wifi:12\nfreebox_ABC:\n"
+    assert parse_nmcli_wifi(text) == [
+        HeardNetwork("Examen-Salle-A", 78), HeardNetwork("Café:Wifi", 12), HeardNetwork("freebox_ABC", None)]
+
+
+def test_parse_rejects_a_line_that_is_not_nmcli() -> None:
+    with pytest.raises(BadAnswer):
+        parse_nmcli_wifi("Error: Wi-Fi radio is disabled")
+
+
+@given(st.text(max_size=300))
+def test_garbage_never_crashes_the_parser(text: str) -> None:
+    try:
+        parse_nmcli_wifi(text)
+    except BadAnswer:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def linux_pc(tmp_path: Path):
+    """A Linux PC reached over real SSH whose nmcli hears the given networks."""
+    if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
+        pytest.skip("needs root and openssh-server")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    heard = tmp_path / "heard.txt"
+    (fake_bin / "nmcli").write_text(f"#!/bin/sh\ncat {heard}\n")
+    (fake_bin / "nmcli").chmod(0o755)
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
+    shutil.copy(tmp_path / "client_key.pub", tmp_path / "authorized_keys")
+    port = free_port()
+    (tmp_path / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp_path / 'host_key'}\nPidFile {tmp_path / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {tmp_path / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(tmp_path / "sshd_config")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and sshd.poll() is None, "sshd did not start"
+            time.sleep(0.1)
+    try:
+        yield port, tmp_path / "client_key", heard, fake_bin / "nmcli"
+    finally:
+        sshd.terminate()
+        sshd.wait(timeout=10)
+
+
+def write_centre(root: Path, port: int, key: Path, nmcli: Path) -> None:
+    root.mkdir()
+    (root / "hosts.yml").write_text(f"""all:
+  children:
+    rooms:
+      children:
+        salle_t:
+          hosts: {{pc-wifi: , ap-t: }}
+    linux:
+      hosts:
+        pc-wifi:
+          ansible_host: 127.0.0.1
+          ansible_port: {port}
+          ansible_user: root
+          ansible_ssh_private_key_file: {key}
+          ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+          admin_user: jury
+          wifi_station: true
+          nmcli_path: {nmcli}
+    access_point:
+      hosts:
+        ap-t:
+          ansible_host: 127.0.0.9
+          platform: openwrt
+          wifi_ssid: "Salle;T:2026"
+          wifi_security: open
+""", "utf-8")
+    (root / "session.yml").write_text("date: 2026-12-03\nreferentiel: mn-2025\njuries:\n"
+                                      "  - {id: jury-t, room: salle_t}\n", "utf-8")
+
+
+def test_station_hears_the_room_network_through_ansible_over_ssh(linux_pc, tmp_path: Path) -> None:
+    from checks.sweep import run_sweep
+    from provision.context import load_all
+
+    port, key, heard, nmcli = linux_pc
+    root = tmp_path / "centre"
+    write_centre(root, port, key, nmcli)
+    loaded = load_all(root)
+
+    def seen() -> tuple[Status, dict]:
+        result = run_sweep(loaded, devices=["pc-wifi"], timeout_s=10.0)
+        verdict = next(v for v in result.verdicts if v.check == "wifi_seen")
+        return verdict.status, dict(verdict.params)
+
+    heard.write_text("Voisin:90\nSalle\\;T\\:2026:74\n")  # nmcli escapes ':' (and we accept '\;')
+    assert seen() == (Status.OK, {"ssid": "Salle;T:2026", "signal_pct": 74})
+    heard.write_text("Salle\\;T\\:2026:18\n")
+    assert seen()[0] is Status.WARN
+    heard.write_text("Voisin:90\n")
+    status, params = seen()
+    assert status is Status.FAIL and params["count"] == 1
