@@ -79,7 +79,7 @@ def print_problems(problems: list[Problem]) -> None:
     for problem in [*errors, *warnings]:
         mark = "[bold red]✗ erreur[/]" if problem.is_error else "[yellow]! attention[/]"
         where = _where_fr(problem)
-        err.print(f"{mark} [bold]{where}[/]" if where else mark, highlight=False)
+        err.print(f"{mark} [bold]{where}[/]" if where else mark, highlight=False, soft_wrap=True)
         err.print(f"    {render(problem.key, problem.params)}", highlight=False, markup=False, soft_wrap=True)
     if errors:
         err.print(f"[bold red]{render('cli.errors_found', {'count': len(errors)})}[/]")

@@ -99,3 +99,31 @@ def _vault_secrets(inventory: Path) -> list[str]:
         data = yaml.safe_load(vault.decrypt(path.read_bytes()))
         secrets.extend(str(v) for v in data.values())
     return secrets
+
+
+@pytest.fixture
+def demo_prefix() -> str:
+    """A loopback /24 of this test's own for the demo lab (concurrent runs never collide)."""
+    from devices.lab.demo import random_prefix
+
+    return random_prefix()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_prefix: str) -> Path:
+    """A private copy of inventories/demo, pointing at a lab started with ``demo_prefix``."""
+    from devices.lab.demo import move_inventory
+
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target)
+    move_inventory(target, demo_prefix)
+    return target
+
+
+@pytest.fixture
+def lab(demo: Path, demo_prefix: str):
+    """The simulated plateau of the demo centre, running for this test."""
+    from devices.lab.demo import DemoLab
+
+    with DemoLab(demo / ".plateau", prefix=demo_prefix) as running:
+        yield running

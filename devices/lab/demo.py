@@ -38,12 +38,24 @@ def _loopback(host: str) -> str:
     return host
 
 
+DEMO_PREFIX = "127.0.1."
+
+
 @dataclass
 class DemoLab:
-    """Start/stop every simulator of the demo centre. ``state_dir`` holds the fake iPad tools."""
+    """Start/stop every simulator of the demo centre. ``state_dir`` holds the fake iPad tools.
+
+    ``prefix`` moves the whole lab to another loopback /24 (tests use a random one, and
+    rewrite their copy of the inventory with :func:`move_inventory`, so that concurrent
+    runs never fight over the same address and port).
+    """
 
     state_dir: Path
+    prefix: str = DEMO_PREFIX
     running: dict[str, Any] = field(default_factory=dict)
+
+    def at(self, where: tuple[str, int]) -> str:
+        return _loopback(where[0].replace(DEMO_PREFIX, self.prefix, 1))
 
     def start(self) -> "DemoLab":
         from devices.lab.access_point import AccessPointSimulator, ApState
@@ -60,33 +72,33 @@ class DemoLab:
                                                  wifi_ssid=DEMO_SSID), port=TABLET[1])  # fmt: skip
             tablet.state.accounts = [("demo.plateau@gmail.com", "com.google")]
             tablet.state.packages |= {"org.scratchjr.android"}
-            tablet.host = _loopback(TABLET[0])
+            tablet.host = self.at(TABLET)
             self.running["tablet"] = tablet.start()
 
             printer = IppPrinterSim(port=PRINTER[1], state="toner_low")
-            printer.host = _loopback(PRINTER[0])
+            printer.host = self.at(PRINTER)
             printer.make_and_model = "HP Color LaserJet Pro MFP M283fdw"
             self.running["printer"] = printer.start()
 
             scanner = EsclScannerSim(port=SCANNER[1], state="idle")
-            scanner.host = _loopback(SCANNER[0])
+            scanner.host = self.at(SCANNER)
             self.running["scanner"] = scanner.start()
 
             printer_3d = MoonrakerSim(mode="filament_out", port=PRINTER_3D[1])
-            printer_3d.host = _loopback(PRINTER_3D[0])
+            printer_3d.host = self.at(PRINTER_3D)
             self.running["printer_3d"] = printer_3d.start()
 
             # out of the box, like a new access point: `plateau provision` sets the room's network
             ap = AccessPointSimulator(ApState(platform="openwrt", username="root", password=DEMO_AP_PASSWORD,
                                               ssid="OpenWrt", encryption="none", key=""),
-                                      port=ACCESS_POINT[1], host=_loopback(ACCESS_POINT[0]))  # fmt: skip
+                                      port=ACCESS_POINT[1], host=self.at(ACCESS_POINT))  # fmt: skip
             self.running["access_point"] = ap.start()
 
             projector = ProjectorSimulator(ProjectorState(power="on"), port=PROJECTOR[1],
-                                           host=_loopback(PROJECTOR[0]))  # fmt: skip
+                                           host=self.at(PROJECTOR))  # fmt: skip
             self.running["projector"] = projector.start()
 
-            self.running["internet"] = WebSite(_loopback(INTERNET[0]), INTERNET[1]).start()
+            self.running["internet"] = WebSite(self.at(INTERNET), INTERNET[1]).start()
 
             ipad = FakeIpadTools(self.state_dir / "lab-bin", udid=DEMO_IPAD_UDID, battery_pct=92, charging=False)
             self.running["ipad"] = ipad.install()
@@ -111,15 +123,33 @@ class DemoLab:
         self.stop()
 
     def addresses(self) -> dict[str, str]:
+        def a(where: tuple[str, int]) -> str:
+            return f"{self.at(where)}:{where[1]}"
+
         return {
-            "tablette Android (adbd)": "%s:%d" % TABLET,
-            "imprimante (IPP)": "ipp://%s:%d/ipp/print" % PRINTER,
-            "scanner (eSCL)": "http://%s:%d/eSCL" % SCANNER,
-            "imprimante 3D (Moonraker)": "http://%s:%d" % PRINTER_3D,
-            "point d'accès (SSH OpenWrt)": "%s:%d" % ACCESS_POINT,
-            "projecteur (PJLink)": "%s:%d" % PROJECTOR,
-            "site web de l'épreuve (« internet »)": "http://%s:%d/" % INTERNET,
+            "tablette Android (adbd)": a(TABLET),
+            "imprimante (IPP)": f"ipp://{a(PRINTER)}/ipp/print",
+            "scanner (eSCL)": f"http://{a(SCANNER)}/eSCL",
+            "imprimante 3D (Moonraker)": f"http://{a(PRINTER_3D)}",
+            "point d'accès (SSH OpenWrt)": a(ACCESS_POINT),
+            "projecteur (PJLink)": a(PROJECTOR),
+            "site web de l'épreuve (« internet »)": f"http://{a(INTERNET)}/",
         }
+
+
+def move_inventory(root: Path, prefix: str) -> None:
+    """Rewrite a *copy* of inventories/demo so that it points at a lab started with ``prefix``."""
+    for path in [root / "hosts.yml", *sorted((root / "group_vars").glob("*.yml"))]:
+        text = path.read_text("utf-8")
+        if DEMO_PREFIX in text:
+            path.write_text(text.replace(DEMO_PREFIX, prefix), "utf-8")
+
+
+def random_prefix() -> str:
+    """A loopback /24 of its own for one test (127.0.1.0/24 stays the demo's)."""
+    import secrets
+
+    return f"127.{secrets.randbelow(200) + 20}.{secrets.randbelow(250) + 2}."
 
 
 class WebSite:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
-
-import pytest
 
 from checks.model import Status
 from checks.sweep import run_sweep
@@ -18,19 +15,6 @@ from provision.context import load_all
 from provision.state import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    target = tmp_path / "demo"
-    shutil.copytree(ROOT / "inventories" / "demo", target)
-    return target
-
-
-@pytest.fixture
-def lab(demo: Path):
-    with DemoLab(demo / ".plateau") as running:
-        yield running
 
 
 def statuses(result) -> dict[tuple[str, str], Status]:
@@ -155,7 +139,7 @@ def test_internet_down_and_partial(demo: Path, lab: DemoLab) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         dead_url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
-    ok_url = "http://127.0.1.60:8088/"
+    ok_url = "http://" + lab.addresses()["site web de l'épreuve (« internet »)"].split("//")[1]
     assert probe_internet([ok_url], 2.0).status is Status.OK
     partial = probe_internet([ok_url, dead_url], 2.0)
     assert partial.status is Status.WARN and partial.params["failed"] == [dead_url]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from devices.lab.demo import DEMO_SSID, DEMO_WIFI_KEY, DemoLab
 from provision.context import load_all
@@ -14,38 +11,29 @@ from provision.devices_apply import apply_devices, select_devices
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    target = tmp_path / "demo"
-    shutil.copytree(ROOT / "inventories" / "demo", target)
-    return target
+def test_apply_sets_the_ap_and_the_tablet_then_is_idempotent(demo: Path, lab: DemoLab) -> None:
+    ap, tablet = lab.running["access_point"].state, lab.running["tablet"].state
+    ap.ssid, ap.key, ap.radio_disabled = "OpenWrt", "ancienne-cle-123", True
+    loaded = load_all(demo)
+    devices = select_devices(loaded, None)
+    assert sorted(d.name for d in devices) == ["demo-ap", "demo-tablette"]
+    first = {o.device: o for o in apply_devices(loaded, devices, timeout_s=5)}
+    assert first["demo-ap"].status == "changed", first["demo-ap"]
+    assert (ap.ssid, ap.key, ap.radio_disabled) == (DEMO_SSID, DEMO_WIFI_KEY, False)
+    assert first["demo-tablette"].status == "changed", first["demo-tablette"]
+    # D02 needs the magnifier: applied on the room's tablet
+    assert tablet.settings["secure"]["accessibility_display_magnification_enabled"] == "1"
+    second = {o.device: o.status for o in apply_devices(loaded, devices, timeout_s=5)}
+    assert second == {"demo-ap": "ok", "demo-tablette": "ok"}
 
 
-def test_apply_sets_the_ap_and_the_tablet_then_is_idempotent(demo: Path) -> None:
-    with DemoLab(demo / ".plateau") as lab:
-        ap, tablet = lab.running["access_point"].state, lab.running["tablet"].state
-        ap.ssid, ap.key, ap.radio_disabled = "OpenWrt", "ancienne-cle-123", True
-        loaded = load_all(demo)
-        devices = select_devices(loaded, None)
-        assert sorted(d.name for d in devices) == ["demo-ap", "demo-tablette"]
-        first = {o.device: o for o in apply_devices(loaded, devices, timeout_s=5)}
-        assert first["demo-ap"].status == "changed", first["demo-ap"]
-        assert (ap.ssid, ap.key, ap.radio_disabled) == (DEMO_SSID, DEMO_WIFI_KEY, False)
-        assert first["demo-tablette"].status == "changed", first["demo-tablette"]
-        # D02 needs the magnifier: applied on the room's tablet
-        assert tablet.settings["secure"]["accessibility_display_magnification_enabled"] == "1"
-        second = {o.device: o.status for o in apply_devices(loaded, devices, timeout_s=5)}
-        assert second == {"demo-ap": "ok", "demo-tablette": "ok"}
-
-
-def test_a_dead_tablet_does_not_stop_the_access_point(demo: Path) -> None:
-    with DemoLab(demo / ".plateau") as lab:
-        lab.running["tablet"].stop()
-        lab.running["access_point"].state.ssid = "OpenWrt"
-        loaded = load_all(demo)
-        outcomes = {o.device: o for o in apply_devices(loaded, select_devices(loaded, None), timeout_s=2)}
-        assert outcomes["demo-tablette"].status == "unreachable"
-        assert outcomes["demo-ap"].status == "changed"
+def test_a_dead_tablet_does_not_stop_the_access_point(demo: Path, lab: DemoLab) -> None:
+    lab.running["tablet"].stop()
+    lab.running["access_point"].state.ssid = "OpenWrt"
+    loaded = load_all(demo)
+    outcomes = {o.device: o for o in apply_devices(loaded, select_devices(loaded, None), timeout_s=2)}
+    assert outcomes["demo-tablette"].status == "unreachable"
+    assert outcomes["demo-ap"].status == "changed"
 
 
 def test_limit_selects_rooms_and_hosts(demo: Path) -> None:
