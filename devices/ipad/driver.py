@@ -62,9 +62,12 @@ def _checked(result: CommandResult, argv: list[str]) -> str:
         return result.stdout
     message = (result.stderr.strip() or result.stdout.strip()).splitlines()
     first = message[0][:200] if message else f"exit status {result.returncode}"
+    if "propertylist error" in first.lower():
+        raise BadAnswer(f"{argv[0]}: {first}")  # the device answered, but not in lockdownd's protocol
     if _UNREACHABLE_PATTERNS.search(result.stderr + result.stdout):
-        hint = (" (unlock the iPad and accept 'Trust this computer', or run idevicepair pair)"
-                if "lockdownd" in first.lower() else "")
+        pairing = any(p in first.lower() for p in ("invalid hostid", "pairing dialog", "password protected",
+                                                   "user denied pairing", "not paired", "pairing"))
+        hint = " (unlock the iPad and accept 'Trust this computer', or run idevicepair pair)" if pairing else ""
         raise Unreachable(f"{argv[0]}: {first}{hint}")
     raise BadAnswer(f"{argv[0]} failed ({result.returncode}): {first}")
 

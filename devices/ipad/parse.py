@@ -9,7 +9,8 @@ from typing import Any
 
 from devices.errors import BadAnswer
 
-_KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_]*):[ \t]?(.*?)\s*$")
+# "Key: value", and "Key[3]: " for an array header (its items follow, indented)
+_KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)(?:\[\d+\])?:[ \t]?(.*?)\s*$")
 _BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
