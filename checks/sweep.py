@@ -146,7 +146,7 @@ async def sweep_async(
     devices: Iterable[str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     on_verdict: Callable[[Verdict], None] | None = None,
-    max_workers: int = 64,
+    max_workers: int = 256,
 ) -> SweepResult:
     devices = list(devices) if devices is not None else None
     started = utcnow()
@@ -166,15 +166,22 @@ async def sweep_async(
     emit(attestation_verdicts(loaded, store, room=room, devices=devices, now=started))
     emit(provisioned_verdicts(loaded, store, room=room, devices=devices, now=started))
     loop = asyncio.get_running_loop()
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+    selected = [d for d in select(loaded, room=room, devices=devices) if probe_for(d)]
+    # one thread per probe up to a ceiling: a dead device holds its thread for one timeout
+    workers = max(8, min(max_workers, len(selected) + 1))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
+    slots = asyncio.Semaphore(workers)  # a probe's time limit starts when it gets a thread
+    if any(d.family == "android" for d in selected):
+        _prepare_adb_key(ctx)
 
     async def run(device: Device) -> None:
         spec = probe_for(device)
         assert spec is not None
         try:
             refuse_outside_loopback(device)
-            # the driver has its own socket timeouts; this one bounds the whole probe
-            batch = await asyncio.wait_for(loop.run_in_executor(pool, spec.fn, device, ctx), timeout_s * 2.5)
+            async with slots:
+                # the driver has its own socket timeouts; this one bounds the whole probe
+                batch = await asyncio.wait_for(loop.run_in_executor(pool, spec.fn, device, ctx), timeout_s * 2.5)
         except Exception as exc:  # noqa: BLE001 - any failure is UNKNOWN, never a crash nor a green
             if not isinstance(exc, (TimeoutError,)) and not _is_device_error(exc):
                 log.exception("probe %s of %s crashed", spec.name, device.name)
@@ -196,7 +203,7 @@ async def sweep_async(
                                      room=None, timeout_s=timeout_s)]
         emit(batch)
 
-    jobs = [run(d) for d in select(loaded, room=room, devices=devices) if probe_for(d)]
+    jobs = [run(d) for d in selected]
     if devices is None and room is None:
         jobs.append(internet())
     try:
@@ -228,6 +235,16 @@ def refuse_outside_loopback(device: Device) -> None:
             from devices.errors import Unreachable
 
             raise Unreachable(f"{target} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
+
+
+def _prepare_adb_key(ctx: ProbeContext) -> None:
+    """Create this plateau's ADB key once, before tablets are probed in parallel."""
+    try:
+        from devices.android.transport import load_signer
+
+        load_signer(ctx.key_dir)
+    except Exception:  # noqa: BLE001 - each tablet probe will report it as UNKNOWN with the reason
+        log.warning("could not prepare the ADB key in %s", ctx.key_dir)
 
 
 def refuse_urls_outside_loopback(urls: list[str]) -> None:

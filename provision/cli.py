@@ -188,11 +188,15 @@ def check(
 
 def _register_optional_commands() -> None:
     """Commands living in their own packages (imported lazily by Typer when run)."""
+    from provision.dashboard.cli import dashboard_command
     from provision.provisioning.cli import provision_command, secrets_app
     from provision.recap.cli import recap_command
 
     app.command("provision", help="Installe les logiciels et crée les sessions administrateur (Ansible).")(
         provision_command
+    )
+    app.command("dashboard", help="Tableau de bord de préparation, en direct, dans le navigateur (local).")(
+        dashboard_command
     )
     app.add_typer(secrets_app, name="secrets", help="Génère ou renouvelle les mots de passe (coffre ansible-vault).")
 
@@ -256,12 +260,18 @@ def demo(
     inventory: Annotated[
         Path, typer.Option("-i", "--inventory", help="Inventaire de démonstration.", file_okay=False)
     ] = DEMO_INVENTORY,
+    dashboard: Annotated[
+        bool, typer.Option("--dashboard/--no-dashboard", help="Servir le tableau de bord à la fin (Ctrl-C pour finir).")
+    ] = True,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port du tableau de bord.")] = 8765,
 ) -> None:
-    """Fait tourner plateau sur le centre simulé : inventaire, plan, simulateurs, vérification."""
+    """Fait tourner plateau sur le centre simulé : inventaire, plan, préparation, vérification, récapitulatif,
+    tableau de bord."""
     from checks.report import print_table, summary_line
     from checks.sweep import LOOPBACK_ONLY_ENV, run_sweep
     from devices.lab.demo import DemoLab
     from provision.context import load_all
+    from provision.devices_apply import apply_devices, print_outcomes, select_devices
     from provision.plan_view import print_plan
     from provision.state import open_store, state_dir
 
@@ -278,27 +288,33 @@ def demo(
     out.print("[bold]2. Plan de préparation[/]")
     print_plan(out, loaded.plan.to_dict())
     out.print("[bold]3. Démarrage des équipements simulés[/] (adresses de bouclage 127.0.1.x)")
+    store = open_store(loaded.inventory.root)
     with DemoLab(state_dir(loaded.inventory.root)) as lab:
         for name, where in lab.addresses().items():
-            out.print(f"   {name:32} {where}", highlight=False)
+            out.print(f"   {name:38} {where}", highlight=False)
         out.print("[bold]4. Préparation des appareils[/] (les postes réels passent par Ansible : "
                   "plateau provision)")
-        from provision.devices_apply import apply_devices, print_outcomes, select_devices
-
         with err.status("Configuration du point d'accès et des tablettes…"):
             outcomes = apply_devices(loaded, select_devices(loaded, None), timeout_s=5.0)
         print_outcomes(out, outcomes)
         out.print("[bold]5. Vérification de tous les équipements[/]")
         with err.status("Sondage des équipements en parallèle…"):
-            result = run_sweep(loaded, store=open_store(loaded.inventory.root), timeout_s=3.0)
-    rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
-    print_table(out, result.verdicts, rooms, title="Résultat de la vérification")
-    out.print(summary_line(result.verdicts, result.ready), highlight=False)
-    out.print("Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
-              "« Constat et action ».", highlight=False)
-    out.print("[bold]6. Récapitulatif du jury et affiche Wi-Fi[/]")
-    for path, pages, what in _demo_documents(loaded):
-        out.print(f"   {what} : {path} ({pages} page(s), lisible par vous seul : droits 0600)", highlight=False)
+            result = run_sweep(loaded, store=store, timeout_s=3.0)
+        rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
+        print_table(out, result.verdicts, rooms, title="Résultat de la vérification")
+        out.print(summary_line(result.verdicts, result.ready), highlight=False)
+        out.print("Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
+                  "« Constat et action ».", highlight=False)
+        out.print("[bold]6. Récapitulatif du jury et affiche Wi-Fi[/]")
+        for path, pages, what in _demo_documents(loaded):
+            out.print(f"   {what} : {path} ({pages} page(s), lisible par vous seul : droits 0600)", highlight=False)
+        if dashboard:
+            from provision.dashboard.cli import serve
+
+            out.print(f"[bold]7. Tableau de bord[/] : ouvrez http://127.0.0.1:{port}/ dans un navigateur — "
+                      "les équipements simulés restent allumés ; Ctrl-C pour terminer.", highlight=False)
+            serve(loaded, store, port=port, sweep_on_start=False, timeout_s=3.0,
+                  echo=lambda text: out.print(text, highlight=False))
 
 
 def _demo_documents(loaded) -> list[tuple[str, int, str]]:

@@ -1,6 +1,7 @@
 """Provisioning of devices that Ansible does not manage: Wi-Fi access points (SSID, security,
-key from the vault, over SSH) and Android tablets (screen timeout, accessibility, APKs from
-the inventory's ``apk/`` cache folder, over ADB). Each device is independent: one that
+key from the vault, over SSH), Android tablets (screen timeout, accessibility, APKs from
+the inventory's ``apk/`` cache folder, over ADB) and iPads (.ipa from the ``ipa/`` folder
+through Apple Configurator's cfgutil on a Mac, or libimobiledevice). Each device is independent: one that
 fails or does not answer never stops the others.
 """
 
@@ -15,7 +16,8 @@ from provision.context import Loaded
 from provision.inventory.models import Device
 
 APK_CACHE = "apk"  # <inventory>/apk/<package name>.apk
-FAMILIES = ("access_point", "android")
+IPA_CACHE = "ipa"  # <inventory>/ipa/<App Store id>.ipa
+FAMILIES = ("access_point", "android", "ipad")
 
 
 @dataclass
@@ -95,6 +97,50 @@ def _apply_android(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOu
     return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done, "devices.tablet_applied", {})
 
 
+def _apply_ipad(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
+    """Install the planned apps that have an .ipa in ``<inventory>/ipa/``; the others (App Store
+    apps) are reported as to assign in the centre's Apple Business/School Manager."""
+    from devices.ipad.install import IpaFile, install_apps, ssh_uploader
+    from devices.ipad.runner import local_runner, ssh_runner
+
+    plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "ipad")
+    cache = loaded.inventory.root / IPA_CACHE
+    ipas, from_store = [], []
+    for planned in plan.software.values():
+        app_id = (planned.title.ids_for("ios") or {}).get("app_store_id")
+        if not app_id:
+            continue
+        path = cache / f"{app_id}.ipa"
+        if path.is_file():
+            ipas.append(IpaFile.read(path, planned.title.name))  # BadIpa is a ValueError: "failed"
+        else:
+            from_store.append(planned.title.name)
+    store_note = ("ipad.assign_via_manager", {"titles": sorted(from_store)}) if from_store else None
+    if not ipas:
+        key, params = store_note or ("ipad.apps_ok", {})
+        return DeviceOutcome(device.name, device.family, "ok", [], key, params)
+    access = device.access  # type: ignore[attr-defined]
+    if access == "cfgutil":
+        # same account as the readiness probe (checks/probes.py); keys from ~/.ssh, host key must be known
+        user = getattr(device, "cfgutil_user", None) or "admin"
+        runner = ssh_runner(device.cfgutil_host, username=user)  # type: ignore[attr-defined]
+        upload = ssh_uploader(device.cfgutil_host, username=user)  # type: ignore[attr-defined]
+    else:
+        runner, upload = local_runner(), None
+    report = install_apps(ipas, via=access, ecid=device.ecid, udid=device.udid, runner=runner,  # type: ignore[attr-defined]
+                          upload=upload, timeout_s=timeout_s)  # fmt: skip
+    done = [f"app {b}" for b in report.installed]
+    if report.failed:
+        return DeviceOutcome(device.name, device.family, "failed", done, "ipad.install_failed",
+                             {"apps": [f"{f.title} ({f.reason})" for f in report.failed]})
+    if store_note:
+        return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done, *store_note)
+    if done:
+        return DeviceOutcome(device.name, device.family, "changed", done, "ipad.apps_installed",
+                             {"apps": list(report.installed)})
+    return DeviceOutcome(device.name, device.family, "ok", [], "ipad.apps_ok", {})
+
+
 def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 15.0) -> list[DeviceOutcome]:
     from devices.errors import DeviceError, Unreachable
 
@@ -102,6 +148,8 @@ def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 1
         try:
             if device.family == "access_point":
                 return _apply_access_point(device, timeout_s)
+            if device.family == "ipad":
+                return _apply_ipad(device, loaded, timeout_s)
             return _apply_android(device, loaded, timeout_s)
         except Unreachable as exc:
             return DeviceOutcome(device.name, device.family, "unreachable", key="devices.unreachable",

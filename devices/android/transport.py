@@ -13,6 +13,7 @@ non-ADB bytes, bad checksum, sync FAIL -> BadAnswer.
 from __future__ import annotations
 
 import os
+import threading
 import socket
 import struct
 from pathlib import Path
@@ -38,18 +39,26 @@ class ShellSession(Protocol):
     def push(self, local_path: Path, device_path: str) -> None: ...
 
 
+_KEYGEN_LOCK = threading.Lock()
+
+
 def load_signer(key_dir: Path) -> PythonRSASigner:
     """Load ``key_dir/adbkey`` (creating the pair, private key 0600, if absent)."""
     key_dir = Path(key_dir)
     private = key_dir / KEY_NAME
     try:
-        if not private.exists():
-            key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            old_umask = os.umask(0o077)  # the private key is never world-readable, even briefly
-            try:
-                keygen(str(private))
-            finally:
-                os.umask(old_umask)
+        with _KEYGEN_LOCK:  # concurrent probes must not read a half-written key
+            if not private.exists():
+                key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                old_umask = os.umask(0o077)  # the private key is never world-readable, even briefly
+                try:
+                    # written aside, then renamed: another process never sees half a key either
+                    staging = key_dir / f".{KEY_NAME}.{os.getpid()}.tmp"
+                    keygen(str(staging))
+                    os.replace(f"{staging}.pub", f"{private}.pub")
+                    os.replace(staging, private)
+                finally:
+                    os.umask(old_umask)
         return PythonRSASigner.FromRSAKeyPath(str(private))
     except (OSError, ValueError) as exc:
         raise DeviceError(f"cannot load or create the ADB key pair in {key_dir}: {type(exc).__name__}") from exc

@@ -8,6 +8,9 @@ The driver gets the pty *slave* path (``/dev/pts/N``); the simulator reads and a
 the master side in a background thread. States: ``dead`` never answers; ``slow`` answers
 after ``slow_s`` (beyond a client's timeout); ``garbage`` answers junk bytes to anything.
 
+The MicroPython personalities speak the friendly and the raw REPL
+(:mod:`devices.lab.micropython_repl`), enough for the real ``mpremote`` to ``exec``.
+
 Answers are modelled on real boards: the MicroPython banner is the one a Raspberry Pi
 Pico prints ("MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040", from a
 public README transcript); StandardFirmata 2.5 answers REPORT_VERSION with ``F9 02 05``
@@ -25,6 +28,8 @@ import threading
 import time
 import tty
 from dataclasses import dataclass, field
+
+from devices.lab.micropython_repl import MiniMicroPython, ReplSession
 
 BANNERS = {
     "micropython": "MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040",
@@ -77,7 +82,7 @@ class BoardSimulator:
     battery_pct: int = 87                  # SPIKE: hub.battery.capacity_left()
     spike_battery_api: bool = True         # False: firmware without hub.battery (traceback)
     thymio_node_id: int = 1
-    thymio_vbat_raw: tuple[int, int] = (812, 0)
+    thymio_vbat_raw: tuple[int, int] = (800, 800)   # 4.02 V (firmware: sum * 10 / 3978)
     thymio_fwversion: tuple[int, int] = (14, 0)
     thymio_chatter: bool = True            # interleave unrelated Aseba messages
     received: bytearray = field(default_factory=bytearray)
@@ -88,7 +93,7 @@ class BoardSimulator:
             raise ValueError(f"personality must be one of {PERSONALITIES}")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._line = bytearray()
+        self._session: ReplSession | None = None
         self._aseba_buffer = bytearray()
         self._delayed: list[tuple[float, bytes]] = []
         self._master = self._slave = -1
@@ -165,43 +170,12 @@ class BoardSimulator:
             return self._thymio(data)
         return self._repl(data)
 
-    def _banner(self) -> bytes:
-        text = BANNERS[self.personality]
-        return f'{text}\r\nType "help()" for more information.\r\n>>> '.encode()
-
     def _repl(self, data: bytes) -> bytes:
-        out = bytearray()
-        for byte in data:
-            if byte == 0x03:                                   # Ctrl-C
-                self._line.clear()
-                out += b"\r\n>>> "
-            elif byte == 0x02:                                 # Ctrl-B: friendly REPL
-                self._line.clear()
-                out += b"\r\n" + self._banner()
-            elif byte == 0x04:                                 # Ctrl-D: soft reboot
-                out += b"\r\nMPY: soft reboot\r\n" + self._banner()
-            elif byte in (0x0D, 0x0A):
-                line, self._line = bytes(self._line).decode("utf-8", "replace"), bytearray()
-                out += b"\r\n" + self._evaluate(line).encode() + b">>> "
-            else:
-                self._line.append(byte)
-                out.append(byte)                               # the REPL echoes input
-        return bytes(out)
-
-    def _evaluate(self, line: str) -> str:
-        if not line.strip():
-            return ""
-        if "hub.battery.capacity_left()" in line and self.personality == "spike":
-            if not self.spike_battery_api:
-                return ('Traceback (most recent call last):\r\n  File "<stdin>", line 1, '
-                        "in <module>\r\nAttributeError: 'module' object has no attribute "
-                        "'battery'\r\n")
-            marker = "BAT=" if "BAT=" in line else ""
-            return f"{marker}{self.battery_pct}\r\n"
-        if "import hub" in line and self.personality != "spike":
-            return ('Traceback (most recent call last):\r\n  File "<stdin>", line 1, in '
-                    "<module>\r\nImportError: no module named 'hub'\r\n")
-        return ""
+        if self._session is None:
+            interpreter = MiniMicroPython(self.personality, lambda: self.battery_pct,
+                                          lambda: self.spike_battery_api)
+            self._session = ReplSession(interpreter, BANNERS[self.personality])
+        return self._session.feed(data)
 
     def _firmata(self, data: bytes) -> bytes:
         out = bytearray()

@@ -164,3 +164,23 @@ def parse_probe_answer(data: bytes, expect: str) -> str:
     if match is None:
         raise BadAnswer("the answer does not match the expected pattern")
     return (match.group(1) if match.groups() else match.group(0)).strip()
+
+
+RAW_REPL_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+
+
+def parse_raw_repl_reply(data: bytes) -> tuple[str, str]:
+    """(stdout, stderr) of a raw-REPL exec: ``OK`` <stdout> ``\\x04`` <stderr> ``\\x04>``.
+
+    MicroPython's ``pyexec_raw_repl``; the same framing ``mpremote exec`` reads.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise BadAnswer("raw REPL reply is not bytes")
+    start = data.find(b"OK")
+    if start < 0:
+        raise BadAnswer("raw REPL did not acknowledge the code (no OK)")
+    parts = bytes(data[start + 2:]).split(b"\x04")
+    if len(parts) < 3:
+        raise BadAnswer("raw REPL reply is truncated (missing \\x04 markers)")
+    return (parts[0].decode("utf-8", "replace").replace("\r\n", "\n"),
+            parts[1].decode("utf-8", "replace").replace("\r\n", "\n"))

@@ -6,6 +6,7 @@ the same kind of USB CDC-ACM port.
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -15,6 +16,17 @@ import serial
 from devices.errors import Unreachable
 
 DEFAULT_BAUDRATE = 115200
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """pyserial's 'Could not exclusively lock port' (flock EAGAIN) or EBUSY (TIOCEXCL)."""
+    codes = {errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK}
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "errno", None) in codes or "exclusively lock" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class SerialLink:
@@ -35,10 +47,18 @@ class SerialLink:
             self._port.baudrate = baudrate
             self._port.timeout = 0.05
             self._port.write_timeout = timeout_s
+            # flock the port like mpremote, Thonny and pyserial tools do: we neither
+            # interleave bytes with another program nor get interleaved
+            self._port.exclusive = True
             if dtr is not None:
                 self._port.dtr = dtr
             self._port.open()
         except (serial.SerialException, OSError, ValueError) as exc:
+            if _is_busy(exc):
+                raise Unreachable(
+                    f"serial port {tty_path} is busy: another program holds it (Thonny, "
+                    "mpremote, Arduino IDE, Thymio Suite, a serial console, ModemManager); "
+                    f"close it and probe again ({exc})") from exc
             raise Unreachable(f"cannot open serial port {tty_path}: {exc}") from exc
 
     def __enter__(self) -> SerialLink:

@@ -1,5 +1,11 @@
 """Robot battery over Bluetooth Low Energy: GATT Battery Service 0x180F, Battery Level 0x2A19.
 
+:func:`read_ble_battery` picks the path: on Linux, BlueZ hides 0x180F from GATT clients
+and publishes ``org.bluez.Battery1.Percentage`` instead, so the default there is the
+D-Bus path (:mod:`devices.robot.bluez`); elsewhere (macOS CoreBluetooth, Windows WinRT)
+the GATT read below. ``backend="gatt"`` / ``"bluez"`` forces one; passing a
+``transport`` means the GATT path.
+
 The BLE stack sits behind :class:`BleTransport` (one coroutine, read a characteristic) so
 the parse and the error mapping are tested without an adapter; :class:`BleakTransport`
 is the real one (bleak -> BlueZ over the D-Bus system bus on Linux).
@@ -16,8 +22,9 @@ has no Battery Level characteristic -> ``level_pct=None``, reason ``ble.no_batte
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from devices.errors import AuthenticationFailed, Unreachable
 from devices.robot.facts import RobotBatteryFacts
@@ -82,7 +89,26 @@ async def read_ble_battery_async(address: str, timeout_s: float = 10.0, *,
                              measured_at=datetime.now(UTC))
 
 
+Backend = Literal["auto", "bluez", "gatt"]
+
+
+def default_backend(platform: str | None = None) -> Literal["bluez", "gatt"]:
+    """``bluez`` on Linux (BlueZ owns 0x180F there), ``gatt`` anywhere else."""
+    return "bluez" if (platform or sys.platform).startswith("linux") else "gatt"
+
+
 def read_ble_battery(address: str, timeout_s: float = 10.0, *,
-                     transport: BleTransport | None = None) -> RobotBatteryFacts:
-    """Blocking form, for the sweep's thread pool (runs its own event loop)."""
+                     transport: BleTransport | None = None,
+                     backend: Backend = "auto") -> RobotBatteryFacts:
+    """Blocking form, for the sweep's thread pool (runs its own event loop).
+
+    ``backend="auto"``: the GATT path when a ``transport`` is given, else
+    :func:`default_backend` (BlueZ's Battery1 over D-Bus on Linux).
+    """
+    chosen = backend if backend != "auto" else ("gatt" if transport is not None
+                                                else default_backend())
+    if chosen == "bluez":
+        from devices.robot.bluez import read_bluez_battery_async
+
+        return asyncio.run(read_bluez_battery_async(address, timeout_s))
     return asyncio.run(read_ble_battery_async(address, timeout_s, transport=transport))

@@ -9,10 +9,11 @@ from datetime import datetime
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RobotBatteryFacts:
     level_pct: int | None       # 0-100; None = not measured (see reason)
-    source: str                 # "ble" | "bluez" | "upower" | "aseba" | "repl"
+    source: str                 # "ble" | "bluez" | "upower" | "aseba" | "tdm" | "repl"
     reason: str | None          # message key when level_pct is None, e.g. "ble.no_battery_service"
-    raw: str | None             # the raw reading kept for diagnostics, e.g. "_vbat=812,0"
+    raw: str | None             # the raw reading kept for diagnostics, e.g. "_vbat=800,800"
     measured_at: datetime
+    voltage_v: float | None = None  # Thymio: battery volts from _vbat (firmware's formula)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -92,6 +92,23 @@ def parse_busctl_battery1(text: str) -> int | None:
     return _check_pct(int(match.group(1)), "Battery1.Percentage") if match else None
 
 
+def parse_thymio_vbat(words: object) -> float:
+    """Thymio II ``_vbat`` (two ADC words) -> battery volts.
+
+    The firmware's own battery gauge (aseba-target-thymio2 ``behavior.c``,
+    ``behavior_battery``) computes centivolts as ``(vbat[0] + vbat[1]) * 1000 / 3978`` and
+    lights 3/2/1 LEDs above 3.90/3.60/3.40 V; no percentage mapping is documented.
+    A Thymio's Li-ion cell reads 3-4.2 V (more on USB power); beyond 0-6 V is not a reading.
+    """
+    if not isinstance(words, (list, tuple)) or len(words) != 2 or not all(
+            isinstance(w, int) and not isinstance(w, bool) and 0 <= w <= 0xFFFF for w in words):
+        raise BadAnswer("_vbat must be two unsigned 16-bit words")
+    volts = round((words[0] + words[1]) * 10 / 3978, 2)
+    if not 0 < volts <= 6:
+        raise BadAnswer(f"_vbat={words[0]},{words[1]} gives {volts} V: not a Thymio battery")
+    return volts
+
+
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|(?:Attribute|Import|Name)Error")
 
 

@@ -2,25 +2,26 @@
 
 ``read_thymio``: LIST_NODES -> NODE_PRESENT (the robot answers), GET_NODE_DESCRIPTION
 -> the named variables and their layout, GET_VARIABLES on ``_fwversion`` and ``_vbat``.
-The Thymio firmware exposes ``_vbat`` in ADC units with no documented conversion to volts
-or percent, so ``read_thymio_battery`` reports ``level_pct=None`` with reason
-``thymio.vbat_unitless`` and keeps the raw words; the robot's own LEDs show the level.
+The Thymio firmware exposes ``_vbat`` in ADC units; its own LED gauge turns them into
+volts (``behavior.c``), but no percentage is documented, so ``read_thymio_battery``
+reports ``voltage_v``, ``level_pct=None`` with reason ``thymio.voltage_only``, and the
+raw words. When Thymio Suite owns the port, use :func:`devices.robot.tdm.read_thymio_tdm`.
 
 ``read_hub_battery``: Ctrl-C the LEGO hub's MicroPython REPL (SPIKE Prime / Robot
-Inventor, LEGO firmware 2.x/3.x-era ``hub`` module), then
-``import hub; print('BAT=%d' % hub.battery.capacity_left())``.
+Inventor, LEGO firmware 2.x/3.x-era ``hub`` module), Ctrl-A into the raw REPL, run
+``import hub; print('BAT=%d' % hub.battery.capacity_left())``, Ctrl-B back.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from devices.errors import BadAnswer, Unreachable
+from devices.microcontroller.parse import RAW_REPL_BANNER, parse_raw_repl_reply
 from devices.microcontroller.transport import SerialLink
 from devices.robot import aseba
 from devices.robot.facts import RobotBatteryFacts, ThymioFacts
-from devices.robot.parse import parse_repl_battery
+from devices.robot.parse import parse_repl_battery, parse_thymio_vbat
 
 DEFAULT_HUB_EXPRESSION = "hub.battery.capacity_left()"
 
@@ -95,31 +96,44 @@ def read_thymio(tty_path: str, timeout_s: float = 3.0) -> ThymioFacts:
 
 
 def read_thymio_battery(tty_path: str, timeout_s: float = 3.0) -> RobotBatteryFacts:
+    """``_vbat`` in volts (firmware formula, :func:`parse_thymio_vbat`); no percentage."""
     facts = read_thymio(tty_path, timeout_s)
-    raw = ",".join(map(str, facts.vbat_raw)) if facts.vbat_raw is not None else None
+    if facts.vbat_raw is None:
+        return RobotBatteryFacts(level_pct=None, source="aseba", reason="thymio.no_vbat_variable",
+                                 raw=None, measured_at=facts.measured_at)
     return RobotBatteryFacts(
-        level_pct=None, source="aseba",
-        reason="thymio.vbat_unitless" if raw is not None else "thymio.no_vbat_variable",
-        raw=f"_vbat={raw}" if raw is not None else None, measured_at=facts.measured_at)
+        level_pct=None, source="aseba", reason="thymio.voltage_only",
+        raw="_vbat=" + ",".join(map(str, facts.vbat_raw)), measured_at=facts.measured_at,
+        voltage_v=parse_thymio_vbat(facts.vbat_raw))
 
 
 def read_hub_battery(tty_path: str, timeout_s: float = 3.0, *,
                      expression: str = DEFAULT_HUB_EXPRESSION) -> RobotBatteryFacts:
-    """Battery of a LEGO hub (SPIKE Prime, Robot Inventor) through its MicroPython REPL."""
-    command = f"import hub; print('BAT=%d' % {expression})\r".encode()
-    answer_done = re.compile(rb"(BAT=-?\d+[^\r\n]*\r?\n|Error[^\r\n]*\r?\n).*>>>", re.DOTALL)
+    """Battery of a LEGO hub (SPIKE Prime, Robot Inventor) through its MicroPython raw REPL.
+
+    Raw REPL rather than the friendly one: no echo to tell apart from the answer, and
+    stdout/stderr come framed (``OK`` out ``\\x04`` err ``\\x04>``), as ``mpremote`` uses it.
+    """
+    code = f"import hub\nprint('BAT=%d' % {expression})".encode()
     with SerialLink(tty_path, timeout_s=timeout_s) as link:
         link.drain()
-        link.write(b"\r\x03\x03")
-        prompt = link.read_until(lambda b: b.rstrip().endswith(b">>>"),
-                                 max_s=min(1.0, link.remaining_s()))
-        link.write(command)
-        data = link.read_until(lambda b: bool(answer_done.search(b)))
-    if not prompt and not data:
-        raise Unreachable(f"{tty_path}: the hub's REPL did not answer")
-    text = data.decode("utf-8", errors="replace")
-    level = parse_repl_battery(text)
+        link.write(b"\r\x03\x03")                  # interrupt a running program
+        link.read_until(lambda b: False, max_s=min(0.1, link.remaining_s()))
+        link.write(b"\r\x01")                      # Ctrl-A: raw REPL
+        banner = link.read_until(lambda b: b.endswith(RAW_REPL_BANNER))
+        if not banner.endswith(RAW_REPL_BANNER):
+            if banner:
+                raise BadAnswer(f"{tty_path}: bytes received but no MicroPython raw REPL")
+            raise Unreachable(f"{tty_path}: the hub's REPL did not answer (is it on, and "
+                              "running LEGO's MicroPython firmware?)")
+        link.write(code + b"\x04")
+        data = link.read_until(lambda b: b.count(b"\x04") >= 2)
+        link.write(b"\x02")                         # Ctrl-B: leave the hub as we found it
+    if not data:
+        raise Unreachable(f"{tty_path}: the hub accepted the raw REPL but did not run the code")
+    stdout, stderr = parse_raw_repl_reply(data)
+    level = parse_repl_battery(stdout + stderr)
     return RobotBatteryFacts(
         level_pct=level, source="repl",
         reason=None if level is not None else "hub.battery_api_missing",
-        raw=text.strip()[-200:] or None, measured_at=datetime.now(UTC))
+        raw=(stdout + stderr).strip()[-200:] or None, measured_at=datetime.now(UTC))

@@ -2,6 +2,8 @@
 
     provision_command   plan -> extra vars -> ansible-runner (playbooks/site.yml) with a live
                         view; every run and per-host result goes to the state store
+    cache_command       ``plateau cache -i DIR [--only apt,flatpak,...]``: pre-download into
+                        <inventory>/cache/ (provision/provisioning/cache.py)
     secrets_app         ``plateau secrets init -i DIR [--rotate]``
 
 Exit codes: 0 every host ready; 1 some host failed or was unreachable; 2 wrong input
@@ -120,7 +122,11 @@ def provision_command(
     private = root / STATE_DIR / "runner"
     private.mkdir(parents=True, exist_ok=True)
     extravars = private / "plan-vars.json"
-    _write_private(extravars, json.dumps({"plateau_hosts": host_vars}, ensure_ascii=False, indent=1))
+    from provision.provisioning.cache import cache_vars
+
+    # the offline cache (plateau cache) is passed only when one exists: the role then installs from it first
+    payload = {"plateau_hosts": host_vars, **cache_vars(root)}
+    _write_private(extravars, json.dumps(payload, ensure_ascii=False, indent=1))
     spec = RunSpec(
         private_data_dir=private, playbook=PLAYBOOK, inventory=(root / HOSTS_FILE).resolve(),
         extravars_file=extravars.resolve(), vault_password_file=password_file.resolve(),
@@ -184,6 +190,62 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+# ---------------------------------------------------------------- cache
+def cache_command(
+    inventory: InventoryOpt,
+    only: Annotated[Optional[str], typer.Option("--only", help="Seulement ces sources, séparées par des virgules : apt, flatpak, winget, choco, apk, ipa.", show_default=False)] = None,
+    vault_password_file: VaultOpt = None,
+) -> None:
+    """Télécharge à l'avance dans <inventaire>/cache/ ce qui peut l'être (paquets Debian, Flatpak), et liste le reste."""
+    from provision.cli import out, print_problems
+    from provision.context import load_all
+    from provision.inventory.loader import find_vault_password_file
+    from provision.provisioning.cache import CACHE_DIR, build_cache, parse_only
+
+    root = Path(inventory)
+    try:
+        kinds = parse_only(only)
+    except ValueError as exc:
+        raise PlateauError(Problem(key="cache.unknown_kind", field="--only",
+                                   params={"kinds": exc.args[0], "known": "apt, flatpak, winget, choco, apk, ipa"})) from None
+    password_file, _how = find_vault_password_file(root, vault_password_file)
+    loaded = load_all(root, password_file)  # no secret is needed, but vault files are read when present
+    if loaded.warnings:
+        print_problems(loaded.warnings)
+    with out.status(render("cache.working", {"path": shown(root / CACHE_DIR)})):
+        report = build_cache(root, loaded.plan.to_dict(), kinds)
+    print_cache_report(out, report)
+    raise typer.Exit(EXIT_NOT_READY if report.failed else EXIT_OK)
+
+
+def print_cache_report(console: Any, report: Any) -> None:
+    from rich.table import Table
+
+    from provision.provisioning.cache import CACHE_DIR, Status
+
+    if not report.entries:
+        console.print(render("cache.nothing"), highlight=False)
+        return
+    labels = {Status.CACHED: "[green]" + render("cache.status_cached") + "[/]",
+              Status.PRESENT: "[green]" + render("cache.status_present") + "[/]",
+              Status.MANUAL: "[yellow]" + render("cache.status_manual") + "[/]",
+              Status.UNAVAILABLE: "[yellow]" + render("cache.status_unavailable") + "[/]",
+              Status.FAILED: "[bold red]" + render("cache.status_failed") + "[/]"}  # fmt: skip
+    table = Table(title=render("cache.title"), title_justify="left", expand=True)
+    table.add_column(render("cache.col_kind"), no_wrap=True)
+    table.add_column(render("cache.col_title"))
+    table.add_column(render("cache.col_status"), no_wrap=True)
+    table.add_column(render("cache.col_detail"), ratio=1)
+    for entry in report.entries:
+        table.add_row(entry.kind, entry.title, labels.get(entry.status, entry.status), render(entry.key, entry.params))
+    console.print(table)
+    counts = {s: sum(1 for e in report.entries if e.status == s) for s in labels}
+    console.print(render("cache.summary", {
+        "cached": counts[Status.CACHED] + counts[Status.PRESENT], "manual": counts[Status.MANUAL] + counts[Status.UNAVAILABLE],
+        "failed": counts[Status.FAILED], "debs": report.apt_debs, "mb": round(report.apt_bytes / 1e6, 1),
+        "path": shown(report.root / CACHE_DIR)}), highlight=False)
 
 
 # ---------------------------------------------------------------- secrets

@@ -10,8 +10,10 @@ from devices.robot import (
     parse_bluetoothctl_info,
     parse_busctl_battery1,
     parse_repl_battery,
+    parse_thymio_vbat,
     parse_upower,
 )
+from devices.robot.bluez import find_device, parse_battery1
 
 VARIANTS = ["as_captured", "crlf", "trailing_spaces", "lowercase", "no_final_newline"]
 
@@ -102,3 +104,34 @@ def test_characteristic_garbage_only_bad_answer(value: bytes) -> None:
         assert 0 <= parse_battery_level(value) <= 100
     except BadAnswer:
         pass
+
+
+def test_thymio_vbat_volts_use_the_firmware_formula() -> None:
+    # behavior.c: centivolts = (vbat[0] + vbat[1]) * 1000 / 3978; 390 = three LEDs
+    assert parse_thymio_vbat((776, 776)) == 3.9
+    assert parse_thymio_vbat([800, 800]) == 4.02
+    for bad in ((0, 0), (812,), (1, 2, 3), (-1, 900), (40000, 40000), "800,800", (True, 800)):
+        with pytest.raises(BadAnswer):
+            parse_thymio_vbat(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-70000, max_value=70000), max_size=3))
+def test_thymio_vbat_garbage_only_bad_answer(words: list[int]) -> None:
+    try:
+        assert 0 < parse_thymio_vbat(tuple(words)) <= 6
+    except BadAnswer:
+        pass
+
+
+def test_bluez_objects() -> None:
+    objects = {"/org/bluez/hci1/dev_AA_BB_CC_DD_EE_01": {
+        "org.bluez.Device1": {"Address": "AA:BB:CC:DD:EE:01"},
+        "org.bluez.Battery1": {"Percentage": 42}}, "/org/bluez/hci1": {}}
+    path, interfaces = find_device(objects, "aa:bb:cc:dd:ee:01")
+    assert path.startswith("/org/bluez/hci1/") and parse_battery1(interfaces) == 42
+    assert find_device(objects, "AA:BB:CC:DD:EE:02") is None
+    assert parse_battery1({"org.bluez.Device1": {}}) is None
+    for bad in (101, -1, "42", None, True):
+        with pytest.raises(BadAnswer):
+            parse_battery1({"org.bluez.Battery1": {"Percentage": bad}})

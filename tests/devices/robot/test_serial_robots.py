@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import time
 
 import pytest
 
@@ -27,8 +28,8 @@ def test_thymio_battery_is_unknown_with_reason(robot) -> None:
     sim = robot("thymio", thymio_chatter=False)
     facts = read_thymio_battery(sim.tty_path, timeout_s=2.0)
     assert facts.level_pct is None
-    assert facts.reason == "thymio.vbat_unitless" and facts.raw == "_vbat=812,0"
-    assert facts.source == "aseba"
+    assert facts.reason == "thymio.voltage_only" and facts.raw == "_vbat=800,800"
+    assert facts.voltage_v == 4.02 and facts.source == "aseba"
 
 
 def test_thymio_dead_is_unreachable(robot) -> None:
@@ -51,6 +52,19 @@ def test_hub_battery(robot) -> None:
     facts = read_hub_battery(sim.tty_path, timeout_s=2.0)
     assert (facts.level_pct, facts.source, facts.reason) == (23, "repl", None)
     assert b"hub.battery.capacity_left()" in sim.received
+    # raw REPL in (Ctrl-A), code + Ctrl-D, friendly REPL back (Ctrl-B)
+    assert sim.received.index(b"\x01") < sim.received.index(b"\x04")
+    deadline = time.monotonic() + 1.0
+    while not sim.received.endswith(b"\x02") and time.monotonic() < deadline:
+        time.sleep(0.02)         # the simulator thread reads the last byte asynchronously
+    assert sim.received.endswith(b"\x02")
+
+
+def test_hub_battery_after_boot_chatter(robot) -> None:
+    """A hub that prints on its own (a running program) before we interrupt it."""
+    sim = robot("spike", battery_pct=64)
+    sim.send_unsolicited(b"BAT=12\r\nprogram output\r\n")
+    assert read_hub_battery(sim.tty_path, timeout_s=2.0).level_pct == 64
 
 
 def test_hub_without_battery_api(robot) -> None:

@@ -1,0 +1,287 @@
+"""Benchmark: a no-change re-run of ``plateau provision`` against bare ``ansible-playbook``.
+
+Target (issue 3): over N Linux targets, plateau (ansible-runner, live view, state store)
+costs within 10 % of ``ansible-playbook`` on the same targets, inventory and variables,
+both with SSH pipelining and ControlPersist; and how time grows from 1 to 8 targets.
+
+What it starts (root only; everything is undone at the end, even on Ctrl-C):
+- one Debian ``sshd`` per target, each on its own loopback address 127.0.2.<n>;
+- a flat apt repository (one tiny .deb built with dpkg-deb) behind a temporary
+  ``/etc/apt/sources.list.d`` file;
+- a centre inventory of 8 Linux hosts, each with its own admin account
+  (``plateau-bench-jury-<n>``: the targets are all this machine), vault made by
+  ``plateau secrets init``.
+A first ``plateau provision --forks 1`` installs the package and creates the accounts; then,
+for N = 1, 2, 4, 8 targets (``--limit`` the first N, ``--forks N``), plateau and bare
+ansible-playbook are timed alternately, ``--repeat`` times each; medians are compared.
+Cleanup purges the package, deletes the accounts, the apt source and its lists.
+
+Run: .venv/bin/python benchmarks/provision_rerun.py [--repeat 3] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+PACKAGE = "plateau-bench-app"
+USER_PREFIX = "plateau-bench-jury-"
+SIZES = (1, 2, 4, 8)
+DOC = ROOT / "docs" / "benchmarks.md"
+SECTION = "## No-change re-run of `plateau provision` (`benchmarks/provision_rerun.py`)"
+
+
+def sh(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), capture_output=True, text=True, check=check, timeout=300, **kwargs)
+
+
+def free_port(address: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
+
+
+def build_repo(repo: Path) -> None:
+    work = repo.parent / "pkgroot"
+    (work / "DEBIAN").mkdir(parents=True)
+    (work / f"usr/share/{PACKAGE}").mkdir(parents=True)
+    (work / f"usr/share/{PACKAGE}/README").write_text("paquet du banc d'essai de plateau\n")
+    (work / "DEBIAN/control").write_text(f"Package: {PACKAGE}\nVersion: 1.0\nArchitecture: all\n"
+                                         "Maintainer: plateau <bench@plateau.invalid>\nDescription: plateau benchmark\n")
+    repo.mkdir()
+    deb = repo / f"{PACKAGE}_1.0_all.deb"
+    sh("dpkg-deb", "--root-owner-group", "--build", str(work), str(deb))
+    data = deb.read_bytes()
+    control = (work / "DEBIAN/control").read_text().strip()
+    (repo / "Packages").write_text(f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
+                                   f"SHA256: {hashlib.sha256(data).hexdigest()}\n")
+    raw = (repo / "Packages").read_bytes()
+    (repo / "Release").write_text(f"Suite: plateau-bench\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n")
+
+
+class Machine:
+    """Everything the benchmark adds to this machine, and its removal."""
+
+    def __init__(self, work: Path, targets: int) -> None:
+        self.work = work
+        self.targets = targets
+        self.sshds: list[subprocess.Popen] = []
+        self.shared = Path(tempfile.mkdtemp(prefix="plateau-bench-apt-"))
+        self.source = Path(f"/etc/apt/sources.list.d/{self.shared.name}.list")
+        self.ports: list[tuple[str, int]] = []
+
+    def start(self) -> None:
+        os.chmod(self.shared, 0o755)  # apt reads file: repositories as _apt
+        build_repo(self.shared / "repo")
+        self.source.write_text(f"deb [trusted=yes] file:{self.shared / 'repo'} ./\n")
+        sh("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={self.source}", "-o", "Dir::Etc::sourceparts=-",
+           "-o", "APT::Get::List-Cleanup=0")
+        keys = self.work / "keys"
+        keys.mkdir()
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / "host"))
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / "client"))
+        shutil.copy(keys / "client.pub", keys / "authorized_keys")
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+        for n in range(1, self.targets + 1):
+            address = f"127.0.2.{n}"
+            port = free_port(address)
+            config = self.work / f"sshd_{n}.conf"
+            config.write_text(
+                f"Port {port}\nListenAddress {address}\nHostKey {keys / 'host'}\nPidFile {self.work / f'sshd_{n}.pid'}\n"
+                f"AuthorizedKeysFile {keys / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
+                "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+                "MaxSessions 50\nMaxStartups 50\n")
+            log = open(self.work / f"sshd_{n}.log", "wb")
+            self.sshds.append(subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)],
+                                               stdout=subprocess.DEVNULL, stderr=log))
+            log.close()
+            self.ports.append((address, port))
+        deadline = time.monotonic() + 10
+        for address, port in self.ports:
+            while True:
+                try:
+                    socket.create_connection((address, port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"sshd on {address}:{port} did not start")
+                    time.sleep(0.1)
+
+    def clean(self) -> None:
+        for sshd in self.sshds:  # only the daemons this benchmark started, by their handle
+            sshd.terminate()
+        for sshd in self.sshds:
+            try:
+                sshd.wait(10)
+            except subprocess.TimeoutExpired:
+                sshd.kill()
+        sh("dpkg", "--purge", PACKAGE, check=False)
+        for n in range(1, self.targets + 1):
+            sh("userdel", "-r", f"{USER_PREFIX}{n}", check=False)
+        self.source.unlink(missing_ok=True)
+        for lists in Path("/var/lib/apt/lists").glob(f"*{self.shared.name.replace('_', '%5f')}_repo_*"):
+            lists.unlink(missing_ok=True)
+        shutil.rmtree(self.shared, ignore_errors=True)
+
+
+def write_inventory(root: Path, ports: list[tuple[str, int]], key: Path) -> None:
+    hosts = "\n".join(f"        bench-{n:02d}:\n          ansible_host: {a}\n          ansible_port: {p}\n"
+                      f"          admin_user: {USER_PREFIX}{n}"
+                      for n, (a, p) in enumerate(ports, start=1))
+    names = "\n".join(f"            bench-{n:02d}:" for n in range(1, len(ports) + 1))
+    root.mkdir()
+    (root / "hosts.yml").write_text(f"all:\n  children:\n    rooms:\n      children:\n        salle_bench:\n"
+                                    f"          hosts:\n{names}\n    linux:\n      hosts:\n{hosts}\n")
+    (root / "group_vars").mkdir()
+    # no ansible_ssh_args here: both sides get plateau's (pipelining, ControlPersist) from the environment
+    (root / "group_vars" / "linux.yml").write_text(f"""
+baseline_software: []
+extra_software: [{PACKAGE}]
+ansible_user: root
+ansible_ssh_private_key_file: {key}
+ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+ansible_python_interpreter: /usr/bin/python3
+ansible_become_method: su
+baseline_apt_update_cache: false
+""")
+    (root / "catalog.yml").write_text(f"""
+version: 1
+titles:
+  - id: {PACKAGE}
+    name: Plateau Bench App
+    category: utility
+    platforms:
+      linux: {{apt: {PACKAGE}}}
+    lacks: {{windows: banc, macos: banc, android: banc, ios: banc}}
+""")
+    (root / "session.yml").write_text("date: 2026-12-03\nreferentiel: mn-2025\njuries:\n  - id: jury-bench\n"
+                                      "    label: Banc\n    room: salle_bench\ncandidates: []\n")
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PLATEAU_"))} | {"COLUMNS": "120"}
+
+
+def plateau(root: Path, *args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "plateau"), "provision", "-i", str(root), *args], capture_output=True,
+                          text=True, env=clean_env(), timeout=900, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"plateau provision {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}")
+    return elapsed
+
+
+def bare(root: Path, limit: str, forks: int) -> tuple[float, dict]:
+    """ansible-playbook with the same inventory, variables and settings as plateau's run."""
+    from provision.provisioning.runner import ANSIBLE_ENV
+
+    env = clean_env() | ANSIBLE_ENV | {"ANSIBLE_ROLES_PATH": str(ROOT / "playbooks" / "roles"),
+                                       "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    args = [str(BIN / "ansible-playbook"), "-i", str(root / "hosts.yml"), str(ROOT / "playbooks" / "site.yml"),
+            "-e", f"@{root / '.plateau' / 'runner' / 'plan-vars.json'}", "--vault-password-file",
+            str(root / ".vault_pass"), "--limit", limit, "--forks", str(forks)]
+    started = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"ansible-playbook exited {done.returncode}:\n{done.stdout[-3000:]}")
+    recap = [line for line in done.stdout.splitlines() if "changed=" in line]
+    if any("changed=0" not in line for line in recap):
+        raise RuntimeError("the re-run was not a no-change run:\n" + "\n".join(recap))
+    return elapsed, {"hosts": len(recap)}
+
+
+def measure(root: Path, repeat: int) -> list[dict]:
+    rows = []
+    for size in SIZES:
+        limit = ",".join(f"bench-{n:02d}" for n in range(1, size + 1))
+        plateau_s, bare_s = [], []
+        for _ in range(repeat):  # alternate, so drift (caches, ControlPersist) hits both alike
+            plateau_s.append(plateau(root, "--limit", limit, "--forks", str(size)))
+            elapsed, info = bare(root, limit, size)
+            assert info["hosts"] == size, info
+            bare_s.append(elapsed)
+        row = {"targets": size, "plateau_s": statistics.median(plateau_s), "bare_s": statistics.median(bare_s),
+               "plateau_all": plateau_s, "bare_all": bare_s}
+        row["ratio"] = row["plateau_s"] / row["bare_s"]
+        rows.append(row)
+        print(f"{size} target(s), forks {size}: plateau {row['plateau_s']:.2f} s, ansible-playbook "
+              f"{row['bare_s']:.2f} s, ratio {row['ratio']:.3f}  (runs: {', '.join(f'{x:.2f}' for x in plateau_s)} / "
+              f"{', '.join(f'{x:.2f}' for x in bare_s)})", flush=True)
+    return rows
+
+
+def write_doc(rows: list[dict], repeat: int, setup_s: float) -> None:
+    one = rows[0]
+    lines = [
+        SECTION, "",
+        "Target (issue 3): a no-change re-run over N Linux targets costs within 10 % of bare",
+        "`ansible-playbook` on the same targets, inventory and variables (both with SSH pipelining and",
+        "ControlPersist, measured alternately in the same run); and how time grows from 1 to 8 targets.",
+        f"Each target is its own `sshd` on 127.0.2.N (all on this machine); medians of {repeat} runs;",
+        "`plateau provision` is timed as a whole command (Python start, inventory and plan, task count,",
+        "ansible-runner, state store).", "",
+        "| targets (forks) | `plateau provision` | `ansible-playbook` | ratio | plateau vs 1 target |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(f"| {row['targets']} | {row['plateau_s']:.2f} s | {row['bare_s']:.2f} s | "
+                     f"{row['ratio']:.2f} | ×{row['plateau_s'] / one['plateau_s']:.2f} |")
+    lines += ["", f"First run (install + {len(rows) and rows[-1]['targets']} accounts, forks 1): {setup_s:.1f} s.", ""]
+    text = DOC.read_text(encoding="utf-8")
+    if SECTION in text:  # replace our own section, keep everything else
+        head, _, rest = text.partition(SECTION)
+        nxt = rest.find("\n## ")
+        text = head + "\n".join(lines) + (rest[nxt + 1:] if nxt >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
+    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
+    options = parser.parse_args()
+    if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
+        print("needs root and openssh-server (sshd, apt, useradd)", file=sys.stderr)
+        return 2
+    from provision.secrets import init_secrets
+
+    with tempfile.TemporaryDirectory(prefix="plateau-bench-") as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        machine = Machine(work, max(SIZES))
+        stack.callback(machine.clean)
+        machine.start()
+        root = work / "centre"
+        write_inventory(root, machine.ports, work / "keys" / "client")
+        init_secrets(root)
+        started = time.perf_counter()
+        plateau(root, "--forks", "1")  # installs the package once, creates the 8 accounts one by one
+        setup_s = time.perf_counter() - started
+        print(f"first run: {setup_s:.1f} s", flush=True)
+        rows = measure(root, options.repeat)
+        (work / "rows.json").write_text(json.dumps(rows))
+    if options.write:
+        write_doc(rows, options.repeat, setup_s)
+        print(f"written to {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

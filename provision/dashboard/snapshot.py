@@ -1,0 +1,62 @@
+"""The freeze: readiness of every room at handover to the jury, kept as plain JSON in the store.
+
+The snapshot holds what the jury was told: per room, ready or not, each device's status and
+message, the on-site attestations, and the candidates' software status (ids only). No facts,
+no secret, no personal data of candidates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.model import Verdict
+from provision.dashboard.board import Board
+from provision.messages import render
+
+SCHEMA = "plateau.freeze/1"
+
+
+def _verdict(v: Verdict) -> dict[str, Any]:
+    return {"device": v.device, "check": v.check, "status": str(v.status), "blocking": v.blocking,
+            "message": render(v.key, v.params), "measured_at": v.measured_at.isoformat(), "probe": v.probe}
+
+
+def snapshot(board: Board, by_name: str) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "centre": board.centre,
+        "session_date": board.session_date.isoformat(),
+        "by": by_name,
+        "at": board.now.isoformat(),
+        "ready": board.ready,
+        "centre_verdicts": [_verdict(v) for v in board.centre_verdicts],
+        "rooms": [
+            {
+                "id": room.id, "label": room.label, "ready": room.ready, "counts": room.counts,
+                "devices": [{"name": d.name, "label": d.label, "status": str(d.status) if d.measured else "unchecked",
+                             "verdicts": [_verdict(v) for v in d.verdicts]} for d in room.devices],
+                "items": [{"label": i.label, "status": str(i.status),
+                           "message": render(i.verdict.key, i.verdict.params) if i.verdict else ""}
+                          for i in room.items],
+                "todo": [render(t.message_key, t.params) for t in room.todo],
+                "juries": [{"label": j.label, "candidates": [
+                    {"id": c.id, "order": c.order, "time": c.time, "own_laptop": c.own_laptop,
+                     "needs": [{"device": n.device, "titles": n.titles, "status": str(n.status) if n.status else None}
+                               for n in c.needs]} for c in j.candidates]} for j in room.juries],
+            }
+            for room in board.rooms
+        ],
+    }  # fmt: skip
+
+
+def changed_rooms(freeze: dict[str, Any], board: Board) -> list[str]:
+    """Labels of the rooms whose readiness or device statuses differ from the frozen snapshot."""
+    frozen = {r["id"]: r for r in (freeze.get("snapshot") or {}).get("rooms", [])}
+    changed = []
+    for room in board.rooms:
+        before = frozen.get(room.id)
+        now = {d.name: str(d.status) if d.measured else "unchecked" for d in room.devices}
+        statuses = {d["name"]: d["status"] for d in before["devices"]} if before else None
+        if before is None or before["ready"] != room.ready or statuses != now:
+            changed.append(room.label)
+    return changed

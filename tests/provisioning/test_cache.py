@@ -1,0 +1,354 @@
+"""``plateau cache``: what gets cached from a plan, and the Linux role installing from the cache.
+
+The real test (root, as test_linux_real.py) builds two tiny .deb with dpkg-deb
+(``plateau-cache-app`` depends on ``plateau-cache-lib``) into a flat repository declared by
+a temporary apt source, runs ``plateau cache --only apt`` (real apt-cache depends /
+apt-get download / dpkg-deb), then **removes that source and its lists** so apt can no
+longer find the packages anywhere but in the cache, and runs the real playbook over SSH on
+loopback: both packages get installed from the cache, a re-run changes nothing, and the
+temporary source is gone afterwards. Everything is undone at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from provision.context import load_all
+from provision.provisioning import cli as prov_cli
+from provision.provisioning.cache import (
+    APT_ARCHIVE,
+    KINDS,
+    Status,
+    Wanted,
+    apt_closure,
+    with_candidate,
+    cache_vars,
+    parse_only,
+    wanted_from_plan,
+    windows_manifest,
+    build_cache,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "inventories" / "example"
+APP, LIB = "plateau-cache-app", "plateau-cache-lib"
+ADMIN = "plateau-cache-jury"
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command("provision")(prov_cli.provision_command)
+    app.command("cache")(prov_cli.cache_command)
+    app.add_typer(prov_cli.secrets_app, name="secrets")
+    return app
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    from provision.errors import PlateauError
+
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("PLATEAU_VAULT_PASSWORD_FILE", raising=False)
+    app = make_app()
+
+    def run(*args: Any) -> tuple[int, str]:
+        started = time.monotonic()
+        result = CliRunner().invoke(app, [str(a) for a in args])
+        print(f"plateau {args[0]}: {time.monotonic() - started:.1f} s")
+        if isinstance(result.exception, PlateauError):
+            return 2, result.output + "\n" + "\n".join(p.key for p in result.exception.problems)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+
+    return run
+
+
+# ---------------------------------------------------------------- what to cache (no root needed)
+@pytest.fixture(scope="module")
+def example_plan() -> dict:
+    return load_all(EXAMPLE).plan.to_dict()
+
+
+def test_wanted_follows_the_playbooks_manager_choice(example_plan):
+    wanted = wanted_from_plan(example_plan)
+    kinds = {w.kind for w in wanted}
+    assert {"apt", "winget", "apk"} <= kinds, kinds
+    firefox = next(w for w in wanted if w.kind == "winget" and w.id == "Mozilla.Firefox")
+    assert firefox.choco == "firefox" and firefox.hosts
+    # the Chocolatey fallback of a winget title is worth caching too
+    assert any(w.kind == "choco" and w.id == "firefox" for w in wanted)
+    assert [w.kind for w in wanted] == sorted((w.kind for w in wanted), key=KINDS.index)
+    only_apt = wanted_from_plan(example_plan, ["apt"])
+    assert only_apt and {w.kind for w in only_apt} == {"apt"}
+
+
+def test_example_cache_without_network_tools(example_plan, tmp_path):
+    """winget/choco -> a PowerShell script; flatpak missing -> unavailable; APK/IPA -> what to drop."""
+    root = tmp_path / "centre"
+    (root / "apk").mkdir(parents=True)
+    apk = next(w for w in wanted_from_plan(example_plan) if w.kind == "apk")
+    (root / "apk" / f"{apk.id}.apk").write_bytes(b"PK")
+    report = build_cache(root, example_plan, ["flatpak", "winget", "choco", "apk", "ipa"], which=lambda _: None)
+    by = {(e.kind, e.id): e for e in report.entries}
+    assert by[("apk", apk.id)].status == Status.PRESENT
+    assert all(e.status == Status.MANUAL for e in report.entries if e.kind in ("winget", "choco"))
+    assert all(e.status == Status.UNAVAILABLE and e.key == "cache.flatpak_missing"
+               for e in report.entries if e.kind == "flatpak")
+    missing_apk = [e for e in report.entries if e.kind == "apk" and e.status == Status.MANUAL]
+    assert all(e.key == "cache.apk_missing" for e in missing_apk)
+    ipa = [e for e in report.entries if e.kind == "ipa"]
+    assert ipa and all(e.key == "cache.ipa_missing" for e in ipa)
+    script = (root / "cache" / "windows" / "fetch-installers.ps1").read_text("utf-8-sig")
+    assert "winget download --id Mozilla.Firefox --exact" in script
+    assert "choco download firefox --internalize" in script
+    manifest = json.loads((root / "cache" / "manifest.json").read_text())
+    assert manifest["schema"] == "plateau.cache/1" and len(manifest["entries"]) == len(report.entries)
+    assert cache_vars(root) == {}  # no apt repository: provisioning is told nothing
+
+
+def test_windows_manifest_nothing_to_write(tmp_path):
+    assert windows_manifest([], tmp_path) == []
+    assert not (tmp_path / "windows").exists()
+    entries = windows_manifest([Wanted("winget", "VideoLAN.VLC", "VLC", ["pc1"])], tmp_path)
+    assert entries[0].params["command"].startswith("winget download --id VideoLAN.VLC")
+
+
+def test_apt_closure_keeps_real_packages_of_this_architecture():
+    listing = ("hello\n  Depends: libc6\nlibc6\n  Depends: libgcc-s1\n |Depends: <awk>\n"
+               "<awk>\nmawk\nlibgcc-s1\nlibc6:i386\nlibfoo:amd64\n")
+
+    def fake_run(args, **kwargs):
+        out = "amd64\n" if args[0] == "dpkg" else listing
+        return subprocess.CompletedProcess(args, 0, out, "")
+
+    assert apt_closure("hello", fake_run) == ["hello", "libc6", "mawk", "libgcc-s1", "libfoo"]
+
+    def unknown(args, **kwargs):
+        return subprocess.CompletedProcess(args, 100, "", "E: No packages found")
+
+    with pytest.raises(LookupError):
+        apt_closure("nope", unknown)
+
+
+def test_alternatives_without_candidate_are_not_downloaded():
+    policy = ("hello:\n  Installed: (none)\n  Candidate: 2.10-3\n  Version table:\n"
+              "libc6:i386:\n  Installed: (none)\n  Candidate: (none)\n"
+              "mawk:\n  Installed: 1.3.4\n  Candidate: 1.3.4\n")
+
+    def fake_run(args, **kwargs):
+        assert args[:2] == ["apt-cache", "policy"]
+        return subprocess.CompletedProcess(args, 0, policy, "")
+
+    assert with_candidate(["hello", "libc6:i386", "gawk", "mawk"], fake_run) == ["hello", "mawk"]
+
+
+def test_only_option(cli, tmp_path):
+    assert parse_only(None) == list(KINDS)
+    assert parse_only("apt, android,ios") == ["apt", "apk", "ipa"]
+    code, output = cli("cache", "-i", EXAMPLE, "--only", "apt,snap")
+    assert code == 2 and "cache.unknown_kind" in output and "Traceback" not in output
+
+
+# ---------------------------------------------------------------- the real thing
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), capture_output=True, text=True, check=check, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_deb(work: Path, repo: Path, name: str, depends: str | None = None) -> Path:
+    root = work / name
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / f"usr/share/{name}").mkdir(parents=True)
+    (root / f"usr/share/{name}/README").write_text("paquet de test du cache de plateau\n")
+    control = (f"Package: {name}\nVersion: 1.0\nArchitecture: all\nMaintainer: plateau tests <t@plateau.invalid>\n"
+               + (f"Depends: {depends}\n" if depends else "") + "Description: plateau cache test package\n")
+    (root / "DEBIAN/control").write_text(control)
+    deb = repo / f"{name}_1.0_all.deb"
+    run("dpkg-deb", "--root-owner-group", "--build", str(root), str(deb))
+    return deb
+
+
+def write_index(repo: Path) -> None:
+    paragraphs = []
+    for deb in sorted(repo.glob("*.deb")):
+        data = deb.read_bytes()
+        control = run("dpkg-deb", "--field", str(deb)).stdout.strip()
+        paragraphs.append(f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
+                          f"SHA256: {hashlib.sha256(data).hexdigest()}\n")
+    (repo / "Packages").write_text("\n".join(paragraphs))
+    raw = (repo / "Packages").read_bytes()
+    (repo / "Release").write_text(f"Suite: plateau-test\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n")
+
+
+def forget_source(source: Path, shared: Path) -> None:
+    source.unlink(missing_ok=True)
+    for lists in Path("/var/lib/apt/lists").glob(f"*{shared.name.replace('_', '%5f')}_repo_*"):
+        lists.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def target(tmp_path):
+    """A live sshd on 127.0.0.1 and an apt source holding APP and LIB; all undone after."""
+    tmp = tmp_path / "target"
+    tmp.mkdir()
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / "host_key"))
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / "client_key"))
+    shutil.copy(tmp / "client_key.pub", tmp / "authorized_keys")
+    port = free_port()
+    (tmp / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp / 'host_key'}\nPidFile {tmp / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {tmp / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        "Subsystem sftp internal-sftp\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    shared = Path(tempfile.mkdtemp(prefix="plateau-cache-src-"))  # _apt must read it: not pytest's 0700 tmp
+    os.chmod(shared, 0o755)
+    repo = shared / "repo"
+    repo.mkdir()
+    source = Path(f"/etc/apt/sources.list.d/plateau-cache-test-{uuid.uuid4().hex[:8]}.list")
+    on_target = Path(f"/var/tmp/plateau-cache-test-{uuid.uuid4().hex[:8]}")
+    with open(tmp / "sshd.log", "wb") as log:
+        sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(tmp / "sshd_config")],
+                                stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or sshd.poll() is not None:
+                    pytest.fail(f"sshd did not start: {(tmp / 'sshd.log').read_text()}")
+                time.sleep(0.1)
+        build_deb(tmp, repo, LIB)
+        build_deb(tmp, repo, APP, depends=LIB)
+        write_index(repo)
+        source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
+        run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
+            "-o", "APT::Get::List-Cleanup=0")
+        yield {"port": port, "key": tmp / "client_key", "forget": lambda: forget_source(source, shared),
+               "on_target": on_target}
+    finally:
+        sshd.terminate()
+        sshd.wait(10)
+        run("dpkg", "--purge", APP, LIB, check=False)
+        run("userdel", "-r", ADMIN, check=False)
+        forget_source(source, shared)
+        for lists in Path("/var/lib/apt/lists").glob(f"*{str(on_target).replace('/', '_')}*"):
+            lists.unlink(missing_ok=True)
+        shutil.rmtree(shared, ignore_errors=True)
+        shutil.rmtree(on_target, ignore_errors=True)
+
+
+def write_inventory(root: Path, port: int, key: Path, on_target: Path) -> None:
+    root.mkdir()
+    (root / "hosts.yml").write_text(f"""
+all:
+  children:
+    rooms:
+      children:
+        salle_test:
+          hosts:
+            poste-cache:
+    linux:
+      hosts:
+        poste-cache:
+          ansible_host: 127.0.0.1
+          ansible_port: {port}
+""")
+    (root / "group_vars").mkdir()
+    (root / "group_vars" / "linux.yml").write_text(f"""
+admin_user: {ADMIN}
+baseline_software: []
+extra_software: [{APP}]
+ansible_user: root
+ansible_ssh_private_key_file: {key}
+ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+ansible_ssh_args: "-C -o ControlMaster=auto -o ControlPersist=3s"
+ansible_python_interpreter: /usr/bin/python3
+ansible_become_method: su
+baseline_apt_update_cache: false
+# a private place on this machine, so the test never meets a real plateau cache
+linux_apt_cache_dir: {on_target}/apt
+linux_apt_cache_source: /etc/apt/sources.list.d/{on_target.name}.list
+""")
+    (root / "catalog.yml").write_text(f"""
+version: 1
+titles:
+  - id: {APP}
+    name: Plateau Cache App
+    category: utility
+    platforms:
+      linux: {{apt: {APP}}}
+    lacks: {{windows: test, macos: test, android: test, ios: test}}
+""")
+    (root / "session.yml").write_text("""
+date: 2026-12-03
+referentiel: mn-2025
+juries:
+  - id: jury-test
+    label: "Jury de test"
+    room: salle_test
+candidates: []
+""")
+
+
+def installed(package: str) -> bool:
+    return "install ok installed" in run("dpkg-query", "-W", "-f=${Status}", package, check=False).stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (sshd, apt, useradd)")
+@pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,
+                    reason="needs openssh-server and dpkg-deb")
+def test_linux_role_installs_from_the_offline_cache(target, tmp_path, cli, store):
+    pytest.importorskip("passlib")
+    inventory = tmp_path / "centre"
+    write_inventory(inventory, target["port"], target["key"], target["on_target"])
+    assert cli("secrets", "init", "-i", inventory)[0] == 0
+
+    code, output = cli("cache", "-i", inventory, "--only", "apt")
+    assert code == 0, output
+    repo = inventory / "cache" / "apt"
+    assert sorted(p.name for p in repo.glob("*.deb")) == [f"{APP}_1.0_all.deb", f"{LIB}_1.0_all.deb"]
+    assert f"Package: {LIB}" in (repo / "Packages").read_text()
+    assert cache_vars(inventory) == {"plateau_apt_cache": str((inventory / "cache" / APT_ARCHIVE).resolve())}
+
+    target["forget"]()  # the "network" source is gone: only the cache can provide the packages
+    policy = run("apt-cache", "policy", APP).stdout
+    assert "Candidate" not in policy or "(none)" in policy, policy
+    assert not installed(APP) and not installed(LIB)
+
+    code, output = cli("provision", "-i", inventory)
+    assert code == 0, output
+    assert installed(APP) and installed(LIB)
+    assert store.hosts["poste-cache"]["status"] == "changed"
+    source = Path(f"/etc/apt/sources.list.d/{target['on_target'].name}.list")
+    assert not source.exists()  # the temporary source is removed after the installs
+    assert not list(Path("/var/lib/apt/lists").glob(f"*{target['on_target'].name}*"))
+
+    code, output = cli("provision", "-i", inventory)
+    assert code == 0, output
+    assert store.hosts["poste-cache"]["changed"] == 0, store.hosts
+    assert not source.exists()
