@@ -134,3 +134,21 @@ def printer_3d_state(device: str, *, connected: bool | None, state: str | None, 
     if state in (None, "unknown"):
         return _v(device, "printer_3d_state", Status.UNKNOWN, "check.printer_3d.state_unknown", **common)
     return _v(device, "printer_3d_state", Status.OK, "check.printer_3d.ok", value=state, **common)
+
+
+#: Thymio II firmware's own battery gauge (aseba-target-thymio2, behavior.c): 3 LEDs above
+#: 3.90 V, 2 above 3.60 V, 1 above 3.40 V. We grade on the same steps.
+THYMIO_FULL_V, THYMIO_LOW_V = 3.90, 3.60
+
+
+def battery_voltage(device: str, *, voltage_v: float | None, measured_at: dt.datetime, probe: str,
+                    room: str | None, facts: dict | None = None) -> Verdict:  # fmt: skip
+    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="V")
+    if voltage_v is None:
+        return _v(device, "battery", Status.UNKNOWN, "check.battery.unknown", **common)
+    volts = round(voltage_v, 2)
+    if voltage_v >= THYMIO_FULL_V:
+        return _v(device, "battery", Status.OK, "check.battery.volts_ok", value=volts, volts=volts, **common)
+    if voltage_v >= THYMIO_LOW_V:
+        return _v(device, "battery", Status.WARN, "check.battery.volts_mid", value=volts, volts=volts, **common)
+    return _v(device, "battery", Status.FAIL, "check.battery.volts_low", value=volts, volts=volts, **common)

@@ -282,8 +282,44 @@ def probe_robot_ble(device: Device, ctx: ProbeContext) -> list[Verdict]:
     from devices.robot.ble import read_ble_battery
 
     facts = read_ble_battery(device.ble_address, timeout_s=ctx.timeout_s)  # type: ignore[attr-defined]
+    return _robot_verdict(device, facts, facts.source)
+
+
+def _robot_verdict(device: Device, facts: Any, probe: str) -> list[Verdict]:
+    if facts.level_pct is None and getattr(facts, "voltage_v", None) is not None:
+        return [g.battery_voltage(device.name, voltage_v=facts.voltage_v, measured_at=facts.measured_at, probe=probe,
+                                  room=device.room, facts=jsonable(facts))]  # fmt: skip
     return [g.battery(device.name, level_pct=facts.level_pct, charging=None, min_pct=device.min_battery_pct,  # type: ignore[attr-defined]
-                      measured_at=facts.measured_at, probe="ble", room=device.room, facts=jsonable(facts))]
+                      measured_at=facts.measured_at, probe=probe, room=device.room, facts=jsonable(facts))]
+
+
+#: USB vendor ids of robots that expose a serial port
+ROBOT_USB_VENDORS = {"thymio": "0617", "spike": "0694"}
+
+
+def probe_robot_serial(device: Device, ctx: ProbeContext) -> list[Verdict]:
+    """Thymio II (Aseba) or LEGO SPIKE hub (MicroPython raw REPL) on its USB serial port."""
+    from devices.errors import Unreachable
+    from devices.microcontroller.detect import find_board
+    from devices.robot.thymio import read_hub_battery, read_thymio_battery
+
+    kind = device.kind  # type: ignore[attr-defined]
+    if kind not in ROBOT_USB_VENDORS:
+        raise Unreachable(f"no serial protocol known for robot kind {kind}")
+    usb_serial = getattr(device, "usb_serial", None)
+    board = find_board(serial=usb_serial) if usb_serial else find_board(vendor_id=ROBOT_USB_VENDORS[kind])
+    if board is None:
+        raise Unreachable("robot not detected on USB: plug it in and switch it on")
+    reader = read_thymio_battery if kind == "thymio" else read_hub_battery
+    return _robot_verdict(device, reader(board.tty_path, timeout_s=ctx.timeout_s), "aseba" if kind == "thymio" else "repl")
+
+
+def probe_robot_tdm(device: Device, ctx: ProbeContext) -> list[Verdict]:
+    """A Thymio seen through the Thymio Device Manager (Thymio Suite) on this machine or a PC."""
+    from devices.robot.tdm import read_thymio_tdm
+
+    facts = read_thymio_tdm(device.address or "127.0.0.1", device.tdm_port, timeout_s=ctx.timeout_s)  # type: ignore[attr-defined]
+    return _robot_verdict(device, facts, "tdm")
 
 
 @dataclass(frozen=True)
@@ -312,7 +348,11 @@ PROBES: dict[str, ProbeSpec] = {
 def probe_for(device: Device) -> ProbeSpec | None:
     """The probe of a device, or None when it can only be attested by a person."""
     if device.family == "robot":
-        return ProbeSpec("ble", ("battery",), probe_robot_ble) if device.probe == "ble" else None  # type: ignore[attr-defined]
+        return {
+            "ble": ProbeSpec("ble", ("battery",), probe_robot_ble),
+            "serial": ProbeSpec("serial", ("battery",), probe_robot_serial),
+            "tdm": ProbeSpec("tdm", ("battery",), probe_robot_tdm),
+        }.get(device.probe)  # type: ignore[attr-defined]
     if device.family == "projector" and not device.pjlink:  # type: ignore[attr-defined]
         return None
     if device.family == "linux" and getattr(device, "wifi_station", False):

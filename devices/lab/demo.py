@@ -26,6 +26,7 @@ PRINTER_3D = ("127.0.1.40", 7125)
 ACCESS_POINT = ("127.0.1.2", 2222)
 PROJECTOR = ("127.0.1.50", 4352)
 INTERNET = ("127.0.1.60", 8088)  # stands for the exam's web sites
+THYMIO_TDM = ("127.0.1.70", 8596)  # Thymio Suite's device manager with one Thymio II
 DEMO_SSID = "Plateau-Demo"
 DEMO_WIFI_KEY = "Demo;Wifi:2026"  # the demo vault's fake key (inventories/demo/host_vars/demo-ap)
 DEMO_AP_PASSWORD = "Demo-Routeur-29-Ssh"  # fake too
@@ -100,6 +101,12 @@ class DemoLab:
 
             self.running["internet"] = WebSite(self.at(INTERNET), INTERNET[1]).start()
 
+            from devices.lab.thymio_tdm import TdmSimulator
+
+            # _vbat (767, 767) = 3.86 V on the firmware's gauge: "recharge before the exam"
+            self.running["thymio"] = TdmSimulator(vbat_raw=(767, 767), port=THYMIO_TDM[1],
+                                                  host=self.at(THYMIO_TDM)).start()
+
             ipad = FakeIpadTools(self.state_dir / "lab-bin", udid=DEMO_IPAD_UDID, battery_pct=92, charging=False)
             self.running["ipad"] = ipad.install()
             # the sweep runs ideviceinfo from PATH: put the fake tools first, for this process only
@@ -134,6 +141,7 @@ class DemoLab:
             "point d'accès (SSH OpenWrt)": a(ACCESS_POINT),
             "projecteur (PJLink)": a(PROJECTOR),
             "site web de l'épreuve (« internet »)": f"http://{a(INTERNET)}/",
+            "robot Thymio (Thymio Device Manager)": a(THYMIO_TDM),
         }
 
 

@@ -20,6 +20,7 @@ Run standalone: ``python -m devices.lab.thymio_tdm --vbat 800,800`` prints
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import signal
 import socket
@@ -39,7 +40,7 @@ def thymio_variables(vbat_raw: tuple[int, ...], fwversion: tuple[int, int] = (14
     return {name: special.get(name, [0] * size) for name, size in THYMIO_VARIABLES}
 
 
-def _serve(port: int, vbat_raw: tuple[int, ...], with_vbat: bool, name: str) -> None:
+def _serve(port: int, vbat_raw: tuple[int, ...], with_vbat: bool, name: str, host: str = "127.0.0.1") -> None:
     from tdmclient import Server, ServerNode, ThymioFB
     from tdmclient.server import ServerThread
 
@@ -56,7 +57,7 @@ def _serve(port: int, vbat_raw: tuple[int, ...], with_vbat: bool, name: str) -> 
         def start(self) -> None:
             self.socket_listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.socket_listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.socket_listener.bind(("127.0.0.1", self.port))
+            self.socket_listener.bind((host, self.port))
             self.socket_listener.listen(5)
             self.port = self.socket_listener.getsockname()[1]
 
@@ -87,10 +88,11 @@ class TdmSimulator:
     with_vbat: bool = True
     name: str = "thymio-II"
     port: int = 0
+    host: str = "127.0.0.1"  # any loopback address
     _process: subprocess.Popen[str] | None = field(default=None, repr=False)
 
     def start(self) -> TdmSimulator:
-        command = [sys.executable, "-m", "devices.lab.thymio_tdm", "--port", str(self.port),
+        command = [sys.executable, "-m", "devices.lab.thymio_tdm", "--port", str(self.port), "--host", self.host,
                    "--vbat", ",".join(map(str, self.vbat_raw)), "--name", self.name]
         if not self.with_vbat:
             command.append("--no-vbat")
@@ -128,13 +130,16 @@ class TdmSimulator:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Simulated Thymio II behind tdmclient's TDM")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--vbat", default="800,800", help="raw _vbat words, comma-separated")
     parser.add_argument("--no-vbat", action="store_true", help="firmware without _vbat")
     parser.add_argument("--name", default="thymio-II")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    if not ipaddress.ip_address(args.host).is_loopback:
+        parser.error("the simulator only listens on loopback addresses")
     _serve(args.port, tuple(int(v) for v in args.vbat.split(",") if v), not args.no_vbat,
-           args.name)
+           args.name, args.host)
     return 0
 
 

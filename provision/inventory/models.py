@@ -212,7 +212,8 @@ class Robot(Device):
     unique_fields: ClassVar[tuple[str, ...]] = ("serial", "ble_address", "usb_serial")
 
     kind: Literal["thymio", "beebot", "bluebot", "mbot", "spike", "ozobot", "cubetto", "other"]
-    probe: Literal["ble", "serial", "manual"] = "manual"
+    probe: Literal["ble", "serial", "tdm", "manual"] = "manual"
+    tdm_port: Port = 8596  # Thymio Device Manager (Thymio Suite) on ansible_host or this machine
     ble_address: MacAddress | None = None
     usb_serial: Text | None = None
     min_battery_pct: Percent = 50

@@ -122,3 +122,14 @@ def test_attestation_missing_expired_valid() -> None:
     assert grade(record(13)).key == "check.attestation.expired"
     ok = grade(record(1))
     assert ok.status is Status.OK and ok.params["by"] == "Awa N." and ok.measured_at == record(1).at
+
+
+@pytest.mark.parametrize(
+    ("volts", "status", "key"),
+    [(4.1, Status.OK, "check.battery.volts_ok"), (3.9, Status.OK, "check.battery.volts_ok"),
+     (3.86, Status.WARN, "check.battery.volts_mid"), (3.5, Status.FAIL, "check.battery.volts_low"),
+     (None, Status.UNKNOWN, "check.battery.unknown")],
+)  # fmt: skip
+def test_thymio_battery_on_the_firmware_gauge(volts, status, key) -> None:
+    verdict = g.battery_voltage("thymio", voltage_v=volts, **COMMON)
+    assert (verdict.status, verdict.key) == (status, key)

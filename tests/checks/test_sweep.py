@@ -43,6 +43,7 @@ def test_demo_sweep_grades_every_device(demo: Path, lab: DemoLab) -> None:
     assert got[("demo-pc-win", "reachable")] is Status.UNKNOWN  # nothing listens there
     assert got[("demo-beebot", "attestation:batteries")] is Status.FAIL  # nobody attested yet
     assert got[("centre:internet", "internet")] is Status.OK
+    assert got[("demo-thymio", "battery")] is Status.WARN  # 3.86 V through the real TDM protocol
     assert not result.ready
     latest = open_store(demo).latest_sweep()
     assert latest is not None and len(latest.verdicts) == len(result.verdicts)
@@ -92,7 +93,6 @@ def test_attested_items_turn_ok(demo: Path, lab: DemoLab) -> None:
     store.add_attestation("salle_demo", "markers", "Léa T.", validity=dt.timedelta(hours=12))
     got = statuses(run_sweep(load_all(demo), store=store, timeout_s=2.0))
     assert got[("demo-beebot", "attestation:batteries")] is Status.OK
-    assert got[("demo-thymio", "attestation:batteries")] is Status.FAIL
     assert got[("salle:salle_demo", "attestation:markers")] is Status.OK
     assert got[("salle:salle_demo", "attestation:board")] is Status.FAIL
 
@@ -176,8 +176,10 @@ def test_plateau_attest_records_who_and_turns_the_item_ok(demo: Path, plateau) -
     assert listing.code == 0 and "markers" in listing.out and "demo-beebot" in listing.out
     nameless = plateau("attest", "-i", demo, "markers")
     assert nameless.code == 2 and "--par" in nameless.err
-    ambiguous = plateau("attest", "-i", demo, "batteries", "--par", "Léa T.")
-    assert ambiguous.code == 2  # two robots need it: say which
+    unknown = plateau("attest", "-i", demo, "tableau-interactif", "--par", "Léa T.")
+    assert unknown.code == 2 and "markers" in unknown.err  # the error lists what can be attested
+    wrong_device = plateau("attest", "-i", demo, "batteries", "--equipement", "demo-thymio", "--par", "Léa T.")
+    assert wrong_device.code == 2  # the Thymio is measured, not attested
     done = plateau("attest", "-i", demo, "batteries", "--equipement", "demo-beebot", "--par", "Léa T.")
     assert done.code == 0 and "Léa T." in done.out and "12 h" in done.out
     (record,) = [a for a in open_store(demo).attestations("salle_demo") if a.device == "demo-beebot"]
