@@ -226,15 +226,19 @@ def refuse_outside_loopback(device: Device) -> None:
 
     spoolman = getattr(device, "spoolman_url", None)
     targets = [device.address, getattr(device, "cfgutil_host", None), urlsplit(spoolman).hostname if spoolman else None]
-    for target in filter(None, targets):
-        try:
-            loopback = ipaddress.ip_address(target).is_loopback
-        except ValueError:
-            loopback = target == "localhost"
-        if not loopback:
-            from devices.errors import Unreachable
+    _refuse_non_loopback(filter(None, targets))
 
-            raise Unreachable(f"{target} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
+
+def _refuse_non_loopback(hosts: Iterable[str]) -> None:
+    from devices.errors import Unreachable
+
+    for host in hosts:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise Unreachable(f"{host} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
 
 
 def _prepare_adb_key(ctx: ProbeContext) -> None:
@@ -252,16 +256,7 @@ def refuse_urls_outside_loopback(urls: list[str]) -> None:
         return
     from urllib.parse import urlsplit
 
-    from devices.errors import Unreachable
-
-    for url in urls:
-        host = urlsplit(url).hostname or ""
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if not loopback:
-            raise Unreachable(f"{host} is not a loopback address ({LOOPBACK_ONLY_ENV}=1)")
+    _refuse_non_loopback(urlsplit(url).hostname or "" for url in urls)
 
 
 def _is_device_error(exc: BaseException) -> bool:

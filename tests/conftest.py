@@ -127,3 +127,28 @@ def lab(demo: Path, demo_prefix: str):
 
     with DemoLab(demo / ".plateau", prefix=demo_prefix) as running:
         yield running
+
+
+@pytest.fixture
+def capture(request):
+    """capture("case") -> the one recorded file in <test folder>/captures/case/ (README aside)."""
+    folder = Path(request.path).parent / "captures"
+
+    def read(case: str) -> str:
+        files = [p for p in (folder / case).iterdir() if p.name != "README"]
+        assert len(files) == 1, case
+        return files[0].read_text(encoding="utf-8")
+
+    return read
+
+
+@pytest.fixture
+def variants():
+    """variants(text) -> the same answer as other firmware or tool versions might print it."""
+
+    def make(text: str) -> dict[str, str]:
+        return {"as_captured": text, "crlf": text.replace("\n", "\r\n"),
+                "trailing_spaces": "\n".join(line + "  " for line in text.split("\n")),
+                "lowercase": text.lower(), "no_final_newline": text.rstrip("\n")}
+
+    return make
