@@ -12,8 +12,9 @@ What it starts (root only; everything is undone at the end, even on Ctrl-C):
   (``plateau-bench-jury-<n>``: the targets are all this machine), vault made by
   ``plateau secrets init``.
 A first ``plateau provision --forks 1`` installs the package and creates the accounts; then,
-for N = 1, 2, 4, 8 targets (``--limit`` the first N, ``--forks N``), plateau and bare
-ansible-playbook are timed alternately, ``--repeat`` times each; medians are compared.
+for N = 1, 2, 4, 8 targets (``--limit`` the first N, ``--forks N``), after one untimed
+warm-up run, plateau and bare ansible-playbook are timed alternately, ``--repeat`` times
+each; medians are compared.
 Cleanup purges the package, deletes the accounts, the apt source and its lists.
 
 Run: .venv/bin/python benchmarks/provision_rerun.py [--repeat 3] [--write]
@@ -206,11 +207,14 @@ def bare(root: Path, limit: str, forks: int) -> tuple[float, dict]:
     return elapsed, {"hosts": len(recap)}
 
 
-def measure(root: Path, repeat: int) -> list[dict]:
+def measure(root: Path, repeat: int, sizes: tuple[int, ...] = SIZES) -> list[dict]:
     rows = []
-    for size in SIZES:
+    for size in sizes:
         limit = ",".join(f"bench-{n:02d}" for n in range(1, size + 1))
         plateau_s, bare_s = [], []
+        # untimed warm-up: SSH masters of the new targets (ControlPersist, shared by both sides in
+        # ~/.ansible/cp) and plateau's remembered task count for this --limit
+        plateau(root, "--limit", limit, "--forks", str(size))
         for _ in range(repeat):  # alternate, so drift (caches, ControlPersist) hits both alike
             plateau_s.append(plateau(root, "--limit", limit, "--forks", str(size)))
             elapsed, info = bare(root, limit, size)
@@ -219,9 +223,10 @@ def measure(root: Path, repeat: int) -> list[dict]:
         row = {"targets": size, "plateau_s": statistics.median(plateau_s), "bare_s": statistics.median(bare_s),
                "plateau_all": plateau_s, "bare_all": bare_s}
         row["ratio"] = row["plateau_s"] / row["bare_s"]
+        row["best_ratio"] = min(plateau_s) / min(bare_s)  # noise only ever adds time
         rows.append(row)
         print(f"{size} target(s), forks {size}: plateau {row['plateau_s']:.2f} s, ansible-playbook "
-              f"{row['bare_s']:.2f} s, ratio {row['ratio']:.3f}  (runs: {', '.join(f'{x:.2f}' for x in plateau_s)} / "
+              f"{row['bare_s']:.2f} s, ratio {row['ratio']:.3f}, best-of ratio {row['best_ratio']:.3f}  (runs: {', '.join(f'{x:.2f}' for x in plateau_s)} / "
               f"{', '.join(f'{x:.2f}' for x in bare_s)})", flush=True)
     return rows
 
@@ -233,16 +238,48 @@ def write_doc(rows: list[dict], repeat: int, setup_s: float) -> None:
         "Target (issue 3): a no-change re-run over N Linux targets costs within 10 % of bare",
         "`ansible-playbook` on the same targets, inventory and variables (both with SSH pipelining and",
         "ControlPersist, measured alternately in the same run); and how time grows from 1 to 8 targets.",
-        f"Each target is its own `sshd` on 127.0.2.N (all on this machine); medians of {repeat} runs;",
+        "Each target is its own `sshd` on 127.0.2.N (all on this machine); one untimed warm-up, then",
+        f"medians of {repeat} alternated runs;",
         "`plateau provision` is timed as a whole command (Python start, inventory and plan, task count,",
         "ansible-runner, state store).", "",
-        "| targets (forks) | `plateau provision` | `ansible-playbook` | ratio | plateau vs 1 target |",
-        "|---|---|---|---|---|",
+        "| targets (forks) | `plateau provision` | `ansible-playbook` | ratio (medians) | ratio (best runs) | plateau vs 1 target |",
+        "|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(f"| {row['targets']} | {row['plateau_s']:.2f} s | {row['bare_s']:.2f} s | "
-                     f"{row['ratio']:.2f} | ×{row['plateau_s'] / one['plateau_s']:.2f} |")
-    lines += ["", f"First run (install + {len(rows) and rows[-1]['targets']} accounts, forks 1): {setup_s:.1f} s.", ""]
+                     f"{row['ratio']:.2f} | {row['best_ratio']:.2f} | ×{row['plateau_s'] / one['plateau_s']:.2f} |")
+    last = rows[-1]
+    fixed_s = statistics.median(r["plateau_s"] - r["bare_s"] for r in rows)
+    met = [str(r["targets"]) for r in rows if r["ratio"] <= 1.10]
+    missed = [str(r["targets"]) for r in rows if r["ratio"] > 1.10]
+    verdict = f"Within 10 % (medians): {', '.join(met) or 'none'} target(s)"
+    if missed:
+        verdict += (f"; not at {', '.join(missed)}, where plateau's fixed cost (median {fixed_s:.1f} s over all "
+                    "sizes) is more than a tenth of so short a run.")
+    else:
+        verdict += f" (plateau's fixed cost: median {fixed_s:.1f} s)."
+    lines += [
+        "",
+        verdict,
+        "",
+        f"First run (package install + {last['targets']} admin accounts, forks 1): {setup_s:.1f} s.",
+        "",
+        "plateau's extra cost is fixed, not per host: starting Python and importing Ansible for the",
+        "inventory (about 0.6 s), loading and validating the inventory, catalog and plan (about",
+        "0.3 s), the state store and the live view. ansible-runner itself costs about what",
+        "ansible-playbook does (profiled: the runner's part of a 1-target run equals the bare run).",
+        "The `--list-tasks` count for the progress bar is remembered while playbooks, plan and",
+        "`--limit` are unchanged, so a re-run does not pay a second ansible-playbook start. The",
+        "fixed cost weighs most on the smallest run and fades as targets are added.",
+        "",
+        "Growth with the number of targets says more about this machine than about Ansible: every",
+        "target here is this 2-core machine, so the modules of all targets and the controller share",
+        "two cores. Two targets fit them; beyond, the work queues and time grows roughly in",
+        f"proportion ({one['plateau_s']:.1f} s for 1 target, {last['plateau_s']:.1f} s for {last['targets']}). "
+        "On real workstations each target",
+        "runs its modules on its own CPU and the forks overlap; what stays is the controller's share.",
+        "",
+    ]
     text = DOC.read_text(encoding="utf-8")
     if SECTION in text:  # replace our own section, keep everything else
         head, _, rest = text.partition(SECTION)
@@ -257,15 +294,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="numbers of targets (default 1,2,4,8)")
     options = parser.parse_args()
     if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
         print("needs root and openssh-server (sshd, apt, useradd)", file=sys.stderr)
         return 2
     from provision.secrets import init_secrets
 
+    sizes = tuple(int(v) for v in options.sizes.split(","))
+
     with tempfile.TemporaryDirectory(prefix="plateau-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        machine = Machine(work, max(SIZES))
+        machine = Machine(work, max(sizes))
         stack.callback(machine.clean)
         machine.start()
         root = work / "centre"
@@ -275,7 +315,7 @@ def main() -> int:
         plateau(root, "--forks", "1")  # installs the package once, creates the 8 accounts one by one
         setup_s = time.perf_counter() - started
         print(f"first run: {setup_s:.1f} s", flush=True)
-        rows = measure(root, options.repeat)
+        rows = measure(root, options.repeat, sizes)
         (work / "rows.json").write_text(json.dumps(rows))
     if options.write:
         write_doc(rows, options.repeat, setup_s)

@@ -189,11 +189,14 @@ def check(
 def _register_optional_commands() -> None:
     """Commands living in their own packages (imported lazily by Typer when run)."""
     from provision.dashboard.cli import dashboard_command
-    from provision.provisioning.cli import provision_command, secrets_app
+    from provision.provisioning.cli import cache_command, provision_command, secrets_app
     from provision.recap.cli import recap_command
 
     app.command("provision", help="Installe les logiciels et crée les sessions administrateur (Ansible).")(
         provision_command
+    )
+    app.command("cache", help="Télécharge à l'avance ce qui peut l'être (paquets Debian, Flatpak, installeurs, APK).")(
+        cache_command
     )
     app.command("dashboard", help="Tableau de bord de préparation, en direct, dans le navigateur (local).")(
         dashboard_command

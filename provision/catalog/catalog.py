@@ -169,7 +169,8 @@ class Catalog:
 
 def _read(path_label: str, text: str) -> tuple[list[Title], list[Problem]]:
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader when PyYAML has it: same safe subset, the built-in catalog loads ~5x faster
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [

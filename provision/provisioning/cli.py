@@ -8,6 +8,8 @@
 
 Exit codes: 0 every host ready; 1 some host failed or was unreachable; 2 wrong input
 (PlateauError, raised to provision/cli.py's main); 130 interrupted (Ctrl-C, run canceled).
+``plateau cache``: 0 done (titles to fetch by hand are listed, not failures); 1 some title
+could not be cached (unknown package, download failed); 2 wrong input.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def provision_command(
     from provision.cli import out, print_problems
     from provision.context import load_all
     from provision.inventory.loader import HOSTS_FILE, find_vault_password_file
-    from provision.provisioning.runner import RunSpec, RunStatus, count_tasks, run_playbook
+    from provision.provisioning.runner import RunSpec, RunStatus, cached_count_tasks, run_playbook
     from provision.provisioning.vars import plateau_hosts
     from provision.provisioning.view import LiveView, print_summary
 
@@ -132,7 +134,7 @@ def provision_command(
         extravars_file=extravars.resolve(), vault_password_file=password_file.resolve(),
         limit=",".join(selected) if limit else None, forks=forks, check=check,
     )
-    tasks = count_tasks(spec)
+    tasks = cached_count_tasks(spec)
     store = open_state_store(root)
     run_id = store.start_run(kind="provision", args={"check": check, "limit": limit, "forks": forks,
                                                      "hosts": selected})

@@ -4,6 +4,7 @@
         ansible_runner.run_async(private_data_dir=..., playbook=..., inventory=..., cmdline=...,
                                  event_handler=..., status_handler=..., cancel_callback=...)
     count_tasks(spec) -> int          ``ansible-playbook --list-tasks`` (for the progress bar)
+    cached_count_tasks(spec) -> int   the same, remembered while playbooks, vars and --limit are unchanged
     EventTracker                      ansible-runner events -> per-host :class:`HostResult`
 
 Events read (``event`` / ``event_data.host`` / ``event_data.task`` / ``event_data.res``):
@@ -19,6 +20,8 @@ tasks replace by Ansible's "censored" notice.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shlex
 import subprocess
@@ -320,6 +323,44 @@ def count_tasks(spec: RunSpec) -> int:
     except (OSError, subprocess.TimeoutExpired):
         return 0
     return parse_task_count(out)
+
+
+TASK_COUNT_FILE = "task-count.json"
+
+
+def _task_count_key(spec: RunSpec) -> str:
+    """Everything the listing depends on: playbook files, extra vars, inventory file, options."""
+    digest = hashlib.sha256()
+    roots = spec.playbook.parent
+    for path in sorted(p for p in roots.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(roots)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in (spec.extravars_file, spec.inventory):
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    digest.update(json.dumps([str(spec.playbook), spec.limit, spec.check]).encode())
+    return digest.hexdigest()
+
+
+def cached_count_tasks(spec: RunSpec) -> int:
+    """:func:`count_tasks`, kept in the private data dir: a re-run of an unchanged plan skips the
+    extra ``ansible-playbook --list-tasks`` start (about a second, a tenth of a no-change run)."""
+    store = spec.private_data_dir / TASK_COUNT_FILE
+    try:
+        key = _task_count_key(spec)
+    except OSError:
+        return count_tasks(spec)
+    try:
+        saved = json.loads(store.read_text())
+        if saved.get("key") == key and int(saved.get("tasks", 0)) > 0:
+            return int(saved["tasks"])
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    tasks = count_tasks(spec)
+    if tasks > 0:
+        try:
+            store.write_text(json.dumps({"key": key, "tasks": tasks}))
+        except OSError:
+            pass
+    return tasks
 
 
 def parse_task_count(listing: str) -> int:

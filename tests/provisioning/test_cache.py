@@ -35,12 +35,12 @@ from provision.provisioning.cache import (
     Status,
     Wanted,
     apt_closure,
-    with_candidate,
+    build_cache,
     cache_vars,
     parse_only,
     wanted_from_plan,
     windows_manifest,
-    build_cache,
+    with_candidate,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,6 +259,7 @@ def target(tmp_path):
             lists.unlink(missing_ok=True)
         shutil.rmtree(shared, ignore_errors=True)
         shutil.rmtree(on_target, ignore_errors=True)
+        Path(f"/etc/apt/sources.list.d/{on_target.name}.list").unlink(missing_ok=True)  # if the role stopped midway
 
 
 def write_inventory(root: Path, port: int, key: Path, on_target: Path) -> None:

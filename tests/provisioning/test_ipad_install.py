@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import plistlib
-import shutil
 import socket
 import subprocess
 import sys

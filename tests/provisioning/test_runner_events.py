@@ -98,3 +98,25 @@ def test_summary_lists_failures_and_retry_command():
     print_summary(console, RunResult(RunStatus.FAILED, 2, tracker.hosts, None), Path("inv"), ["pc1", "pc2"])
     text = console.export_text()
     assert "Connection refused" in text and "plateau provision -i inv --limit pc2" in text
+
+
+def test_task_count_is_remembered_while_nothing_changes(tmp_path, monkeypatch):
+    from provision.provisioning import runner
+
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "site.yml").write_text("- hosts: all\n  tasks: []\n")
+    extravars = tmp_path / "vars.json"
+    extravars.write_text("{}")
+    spec = runner.RunSpec(private_data_dir=tmp_path / "private", playbook=playbooks / "site.yml",
+                          inventory=tmp_path / "hosts.yml", extravars_file=extravars, vault_password_file=None)
+    spec.private_data_dir.mkdir()
+    calls = []
+    monkeypatch.setattr(runner, "count_tasks", lambda s: calls.append(s) or 7)
+    assert runner.cached_count_tasks(spec) == 7 and runner.cached_count_tasks(spec) == 7
+    assert len(calls) == 1
+    extravars.write_text('{"plateau_hosts": {}}')  # another plan: counted again
+    assert runner.cached_count_tasks(spec) == 7 and len(calls) == 2
+    (playbooks / "site.yml").write_text("- hosts: all\n  tasks: [{debug: {msg: x}}]\n")
+    runner.cached_count_tasks(spec)
+    assert len(calls) == 3
