@@ -44,6 +44,14 @@ def load_all(root: Path, vault_password_file: Path | None = None) -> Loaded:
     except PlateauError as exc:
         problems.extend(exc.problems)
     if inventory is None or catalog is None:
+        # the session file's own mistakes are reported in the same run
+        from provision.session import SESSION_FILE, SessionError, parse_session_file
+
+        if Path(root).is_dir():  # a missing folder is one error, not two
+            try:
+                parse_session_file(Path(root) / SESSION_FILE)
+            except SessionError as exc:
+                problems.extend(exc.problems)
         raise PlateauError(problems)
     session = load_session(inventory, catalog)
     plan = build_plan(inventory, session, catalog, load_referentiel(session.referentiel))

@@ -107,9 +107,8 @@ class Session(BaseModel):
         return sorted((c for c in self.candidates if c.jury in juries), key=lambda c: (c.jury, c.order))
 
 
-def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = None) -> Session:
-    """Load and check ``session.yml`` against the inventory and the catalog; report every error."""
-    path = path or inventory.root / SESSION_FILE
+def parse_session_file(path: Path) -> tuple[SessionFile, Any, dict, str]:
+    """Syntax and shape of ``session.yml`` alone (no inventory needed): (parsed, data, lines, label)."""
     label = shown(path)
     if not path.is_file():
         raise SessionError(Problem(key="session.missing", file=label))
@@ -121,10 +120,6 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
             Problem(key="yaml.syntax", file=label, line=mark.line + 1 if mark else None,
                     params={"problem": getattr(exc, "problem", None) or str(exc)})
         ) from exc
-
-    def at(*path_parts: Any, key: str, field: str | None = None, **params: Any) -> Problem:
-        return Problem(key=key, file=label, line=line_of(lines, tuple(path_parts)), field=field, params=params)
-
     try:
         parsed = SessionFile.model_validate(data)
     except ValidationError as exc:
@@ -132,9 +127,19 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
             key, params = describe(error, secret=False)
-            problems.append(at(*loc, key="session.invalid", field=".".join(str(p) for p in loc),
-                               who=_who(data, loc), reason={"key": key, "params": params}))
+            problems.append(Problem(key="session.invalid", file=label, line=line_of(lines, loc),
+                                    field=".".join(str(p) for p in loc),
+                                    params={"who": _who(data, loc), "reason": {"key": key, "params": params}}))
         raise SessionError(problems) from exc
+    return parsed, data, lines, label
+
+
+def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = None) -> Session:
+    """Load and check ``session.yml`` against the inventory and the catalog; report every error."""
+    parsed, data, lines, label = parse_session_file(path or inventory.root / SESSION_FILE)
+
+    def at(*path_parts: Any, key: str, field: str | None = None, **params: Any) -> Problem:
+        return Problem(key=key, file=label, line=line_of(lines, tuple(path_parts)), field=field, params=params)
 
     problems: list[Problem] = []
     jury_ids: set[str] = set()

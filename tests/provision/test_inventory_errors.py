@@ -340,3 +340,15 @@ def test_no_traceback_from_the_real_console_script(example: Path, run_cli) -> No
     result = run_cli("validate", "-i", str(example))
     assert result.returncode == 2, result.stderr
     assert "session.yml" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+def test_session_mistakes_are_reported_with_the_inventory_ones(example: Path, plateau) -> None:
+    def change(data):
+        hosts_of(data)["android"]["hosts"]["b-tab-android-01"]["min_battery_pct"] = 120
+
+    edit_yaml(example / "hosts.yml", change)
+    edit_session(example, lambda data: data["candidates"][0].update(order="premier"))
+    result = plateau("validate", "-i", example)
+    assert result.code == 2
+    assert "min_battery_pct" in result.err and "candidates.0.order" in result.err
+    assert "2 erreur(s)" in result.err
