@@ -133,3 +133,53 @@ def test_station_hears_the_room_network_through_ansible_over_ssh(linux_pc, tmp_p
     heard.write_text("Voisin:90\n")
     status, params = seen()
     assert status is Status.FAIL and params["count"] == 1
+
+
+def test_workstation_probe_wants_the_real_service(linux_pc, tmp_path: Path) -> None:
+    """SSH: a real sshd's banner is OK; WinRM over HTTPS: a real TLS handshake is OK; an open
+    port that speaks neither (proxy, firewall, wrong service) is not."""
+    import ssl
+    import threading
+
+    from checks.probes import ProbeContext, probe_workstation
+    from devices.errors import BadAnswer, DeviceError
+    from provision.inventory.models import LinuxWorkstation, WindowsWorkstation
+
+    port, *_ = linux_pc
+    ctx = ProbeContext(timeout_s=3.0, key_dir=tmp_path)
+    linux = LinuxWorkstation(name="pc", admin_user="jury", ansible_host="127.0.0.1", ansible_port=port)
+    (verdict,) = probe_workstation(linux, ctx)
+    assert verdict.status is Status.OK and verdict.probe == "ssh"
+
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=pc-win",
+                    "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem"), "-days", "1"],
+                   check=True, capture_output=True)  # fmt: skip
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    listener = socket.create_server(("127.0.0.1", 0))
+    winrm_port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                with tls.wrap_socket(conn, server_side=True) as wrapped:
+                    wrapped.recv(1)
+            except (OSError, ssl.SSLError):
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    windows = WindowsWorkstation(name="pc-win", admin_user="jury", ansible_host="127.0.0.1",
+                                 ansible_connection="winrm", ansible_port=winrm_port)
+    (verdict,) = probe_workstation(windows, ctx)
+    assert verdict.status is Status.OK and verdict.probe == "winrm-tls"
+    listener.close()
+
+    plain = socket.create_server(("127.0.0.1", 0))  # accepts and says nothing useful
+    threading.Thread(target=lambda: plain.accept()[0].sendall(b"220 hello\r\n"), daemon=True).start()
+    not_ssh = linux.model_copy(update={"ansible_port": plain.getsockname()[1]})
+    with pytest.raises(BadAnswer):
+        probe_workstation(not_ssh, ctx)
+    plain.close()
+    with pytest.raises(DeviceError):
+        probe_workstation(windows, ctx)  # nothing listens any more
