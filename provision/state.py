@@ -133,15 +133,17 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        db = self._connect()
+        _retry_locked(lambda: db.executescript(_SCHEMA))
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA busy_timeout=10000")
+            # switching a new file to WAL needs a moment alone with it: another process opening
+            # the same new store at that instant gets "locked" without the busy handler
+            _retry_locked(lambda: db.execute("PRAGMA journal_mode=WAL"))
             db.execute("PRAGMA foreign_keys=ON")
             db.row_factory = sqlite3.Row
             self._local.db = db
@@ -311,6 +313,20 @@ class Store:
         if row is None:
             return None
         return {"id": row["id"], "at": row["at"], "by_name": row["by_name"], "snapshot": json.loads(row["snapshot"])}
+
+
+def _retry_locked(action, attempts: int = 100) -> None:
+    """Run ``action``, retrying for up to ~10 s while another process holds the file."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 def _verdict(row: sqlite3.Row) -> Verdict:
