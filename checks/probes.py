@@ -114,14 +114,16 @@ def probe_station(device: Device, ctx: ProbeContext) -> list[Verdict]:
 
 
 def probe_android(device: Device, ctx: ProbeContext) -> list[Verdict]:
-    from devices.android.driver import read_android
-    from devices.errors import Unreachable
+    from devices.android.driver import collect_facts, read_android
 
-    if not device.address:
-        # adb-shell's USB transport needs libusb and udev rules; not wired yet: say so
-        raise Unreachable("USB-only tablet (adb_serial): ADB over USB is not supported yet, use ADB over Wi-Fi")
-    facts = read_android(device.address or "", device.adb_port, key_dir=ctx.key_dir,  # type: ignore[attr-defined]
-                         timeout_s=ctx.timeout_s)  # fmt: skip
+    if device.address:
+        facts = read_android(device.address, device.adb_port, key_dir=ctx.key_dir,  # type: ignore[attr-defined]
+                             timeout_s=ctx.timeout_s)  # fmt: skip
+    else:  # on USB: through this machine's adb server, which owns the USB link
+        from devices.android.adb_cli import AdbCliSession
+
+        with AdbCliSession(device.adb_serial, timeout_s=ctx.timeout_s) as session:  # type: ignore[attr-defined]
+            facts = collect_facts(session)
     now, room, probe = facts.measured_at, device.room, "adb"
     battery = facts.battery
     out = [

@@ -60,17 +60,31 @@ def _apply_access_point(device: Device, timeout_s: float) -> DeviceOutcome:
 
 
 def _apply_android(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
-    from devices.android.driver import apply_android, read_android
-    from devices.errors import Unreachable
-
-    if not device.address:
-        raise Unreachable("USB-only tablet: ADB over USB is not supported yet")
     plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "android")
     settings = {s["id"] for s in plan.settings}
     key_dir = loaded.inventory.root / ".plateau" / "adb"
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    port = device.adb_port  # type: ignore[attr-defined]
-    installed = read_android(device.address, port, key_dir=key_dir, timeout_s=timeout_s).packages or frozenset()
+    with _tablet_session(device, key_dir, timeout_s) as session:
+        return _apply_android_on(session, device, loaded, plan, settings)
+
+
+def _tablet_session(device: Device, key_dir: Path, timeout_s: float):
+    """ADB over Wi-Fi with adb-shell, or on USB through this machine's adb server."""
+    if device.address:
+        from devices.android.transport import AdbSession
+
+        return AdbSession(device.address, device.adb_port, key_dir=key_dir, timeout_s=timeout_s,  # type: ignore[attr-defined]
+                          auth_timeout_s=timeout_s)  # fmt: skip
+    from devices.android.adb_cli import AdbCliSession
+
+    return AdbCliSession(device.adb_serial, timeout_s=timeout_s)  # type: ignore[attr-defined]
+
+
+def _apply_android_on(session, device: Device, loaded: Loaded, plan, settings: set[str]) -> DeviceOutcome:
+    """Missing APKs from the cache folder, then screen timeout and accessibility, on an open session."""
+    from devices.android.driver import apply_on, read_packages
+
+    installed = read_packages(session)
     cache = loaded.inventory.root / APK_CACHE
     apks, from_store = [], []
     for planned in plan.software.values():
@@ -79,9 +93,8 @@ def _apply_android(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOu
             continue
         apk = cache / f"{package}.apk"
         (apks if apk.is_file() else from_store).append(apk if apk.is_file() else planned.title.name)
-    changes, installs = apply_android(
-        device.address, port, key_dir=key_dir, timeout_s=timeout_s,
-        screen_off_timeout_s=getattr(device, "screen_timeout_s", None),
+    changes, installs = apply_on(
+        session, screen_off_timeout_s=getattr(device, "screen_timeout_s", None),
         magnification="accessibility.magnifier" in settings,
         high_contrast_text="accessibility.high_contrast" in settings,
         talkback="accessibility.screen_reader" in settings, apks=tuple(apks),

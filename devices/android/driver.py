@@ -209,13 +209,21 @@ def apply_android(host: str, port: int = 5555, *, key_dir: Path, timeout_s: floa
                   auth_timeout_s: float = 30.0, screen_off_timeout_s: float | None = None, magnification: bool = False,
                   high_contrast_text: bool = False, talkback: bool = False,
                   apks: tuple[Path, ...] = ()) -> tuple[tuple[SettingChange, ...], tuple[InstallResult, ...]]:
-    """Provision one tablet: install ``apks``, then settings. Returns (settings changed, installs)."""
+    """Provision one tablet over TCP: install ``apks``, then settings. Returns (settings changed, installs)."""
     with AdbSession(host, port, key_dir=key_dir, timeout_s=timeout_s, auth_timeout_s=auth_timeout_s) as session:
-        installs = tuple(install_apk(session, apk) for apk in apks)
-        changes: tuple[SettingChange, ...] = ()
-        if screen_off_timeout_s is not None:
-            changes += set_screen_off_timeout(session, screen_off_timeout_s)
-        if magnification or high_contrast_text or talkback:
-            changes += enable_accessibility(session, magnification=magnification,
-                                            high_contrast_text=high_contrast_text, talkback=talkback)
-        return changes, installs
+        return apply_on(session, screen_off_timeout_s=screen_off_timeout_s, magnification=magnification,
+                        high_contrast_text=high_contrast_text, talkback=talkback, apks=apks)
+
+
+def apply_on(session: ShellSession, *, screen_off_timeout_s: float | None = None, magnification: bool = False,
+             high_contrast_text: bool = False, talkback: bool = False,
+             apks: tuple[Path, ...] = ()) -> tuple[tuple[SettingChange, ...], tuple[InstallResult, ...]]:
+    """The same on any open session (TCP with adb-shell, or USB through the adb client)."""
+    installs = tuple(install_apk(session, apk) for apk in apks)
+    changes: tuple[SettingChange, ...] = ()
+    if screen_off_timeout_s is not None:
+        changes += set_screen_off_timeout(session, screen_off_timeout_s)
+    if magnification or high_contrast_text or talkback:
+        changes += enable_accessibility(session, magnification=magnification,
+                                        high_contrast_text=high_contrast_text, talkback=talkback)
+    return changes, installs
