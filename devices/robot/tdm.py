@@ -22,6 +22,7 @@ tdmclient's coroutines sleep in blocking calls and several wait without a bound,
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -50,8 +51,25 @@ def _drive(coroutine: Coroutine[Any, Any, Any], deadline: float) -> Any:
         return stop.value
 
 
+_previous_excepthook = threading.excepthook
+
+
+def _quiet_closing_tdm(args: Any) -> None:
+    """tdmclient's input thread dies with an exception when we close its socket: expected, not
+    worth a traceback on the technician's terminal."""
+    if getattr(args.thread, "_plateau_closing", False):
+        return
+    _previous_excepthook(args)
+
+
+threading.excepthook = _quiet_closing_tdm
+
+
 def _close(client: Any) -> None:
     transport = getattr(client, "tdm", None)
+    thread = getattr(transport, "input_thread", None)
+    if thread is not None:
+        thread._plateau_closing = True
     try:
         client.disconnect()
     finally:
