@@ -59,6 +59,8 @@ def _quiet_closing_tdm(args: Any) -> None:
     worth a traceback on the technician's terminal."""
     if getattr(args.thread, "_plateau_closing", False):
         return
+    if type(args.thread).__module__.startswith("tdmclient") and issubclass(args.exc_type, OSError):
+        return  # the TDM went away mid-read: the probe already reports the robot unreachable
     _previous_excepthook(args)
 
 
