@@ -28,6 +28,24 @@ from provision.messages import render
 
 EXIT_OK, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
+
+def _french_click() -> None:
+    """click translates its few own words through gettext; give it the French ones we show."""
+    import click.decorators
+
+    from provision.messages import current_language
+
+    words = {"Show this message and exit.": "Affiche cette aide et quitte."}
+    english = click.decorators._
+
+    def translate(text: str) -> str:
+        return words.get(text, english(text)) if current_language() == "fr" else english(text)
+
+    click.decorators._ = translate
+
+
+_french_click()
+
 app = typer.Typer(
     name="plateau",
     help="Prépare, vérifie et documente le plateau technique d'une session d'examen.",
