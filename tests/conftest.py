@@ -152,3 +152,52 @@ def variants():
                 "lowercase": text.lower(), "no_final_newline": text.rstrip("\n")}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def local_sshd():
+    """local_sshd(folder) -> context manager yielding (port, client_key): Debian's real sshd on
+    127.0.0.1 with throwaway host and client keys (root logs in by key only), stopped on exit.
+    Skips the test when not root or openssh-server is absent."""
+    import contextlib
+    import os
+    import socket
+    import time
+
+    @contextlib.contextmanager
+    def start(folder: Path):
+        if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
+            pytest.skip("needs root and openssh-server (sshd privilege separation)")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("host_key", "client_key"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
+        shutil.copy(folder / "client_key.pub", folder / "authorized_keys")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        (folder / "sshd_config").write_text(
+            f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder / 'host_key'}\nPidFile {folder / 'sshd.pid'}\n"
+            f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+            "Subsystem sftp internal-sftp\n"
+        )
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
+        with open(folder / "sshd.log", "wb") as log:  # a file, not a pipe: sshd -e logs every connection
+            sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
+                                    stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or sshd.poll() is not None:
+                        pytest.fail(f"sshd did not start: {(folder / 'sshd.log').read_text()}")
+                    time.sleep(0.1)
+            yield port, folder / "client_key"
+        finally:
+            sshd.terminate()
+            sshd.wait(timeout=10)
+
+    return start

@@ -3,11 +3,8 @@ to a Linux PC (Debian's sshd on loopback, a stand-in nmcli on the PC's PATH)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -45,40 +42,15 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def linux_pc(tmp_path: Path):
+def linux_pc(tmp_path: Path, local_sshd):
     """A Linux PC reached over real SSH whose nmcli hears the given networks."""
-    if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
-        pytest.skip("needs root and openssh-server")
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     heard = tmp_path / "heard.txt"
     (fake_bin / "nmcli").write_text(f"#!/bin/sh\ncat {heard}\n")
     (fake_bin / "nmcli").chmod(0o755)
-    for name in ("host_key", "client_key"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
-    shutil.copy(tmp_path / "client_key.pub", tmp_path / "authorized_keys")
-    port = free_port()
-    (tmp_path / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp_path / 'host_key'}\nPidFile {tmp_path / 'sshd.pid'}\n"
-        f"AuthorizedKeysFile {tmp_path / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-    )
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(tmp_path / "sshd_config")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline and sshd.poll() is None, "sshd did not start"
-            time.sleep(0.1)
-    try:
-        yield port, tmp_path / "client_key", heard, fake_bin / "nmcli"
-    finally:
-        sshd.terminate()
-        sshd.wait(timeout=10)
+    with local_sshd(tmp_path / "sshd") as (port, key):
+        yield port, key, heard, fake_bin / "nmcli"
 
 
 def write_centre(root: Path, port: int, key: Path, nmcli: Path) -> None:

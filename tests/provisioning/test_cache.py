@@ -207,51 +207,26 @@ def forget_source(source: Path, shared: Path) -> None:
 
 
 @pytest.fixture
-def target(tmp_path):
+def target(tmp_path, local_sshd):
     """A live sshd on 127.0.0.1 and an apt source holding APP and LIB; all undone after."""
     tmp = tmp_path / "target"
     tmp.mkdir()
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / "host_key"))
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / "client_key"))
-    shutil.copy(tmp / "client_key.pub", tmp / "authorized_keys")
-    port = free_port()
-    (tmp / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp / 'host_key'}\nPidFile {tmp / 'sshd.pid'}\n"
-        f"AuthorizedKeysFile {tmp / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-        "Subsystem sftp internal-sftp\n"
-    )
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     shared = Path(tempfile.mkdtemp(prefix="plateau-cache-src-"))  # _apt must read it: not pytest's 0700 tmp
     os.chmod(shared, 0o755)
     repo = shared / "repo"
     repo.mkdir()
     source = Path(f"/etc/apt/sources.list.d/plateau-cache-test-{uuid.uuid4().hex[:8]}.list")
     on_target = Path(f"/var/tmp/plateau-cache-test-{uuid.uuid4().hex[:8]}")
-    with open(tmp / "sshd.log", "wb") as log:
-        sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(tmp / "sshd_config")],
-                                stdout=subprocess.DEVNULL, stderr=log)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or sshd.poll() is not None:
-                    pytest.fail(f"sshd did not start: {(tmp / 'sshd.log').read_text()}")
-                time.sleep(0.1)
-        build_deb(tmp, repo, LIB)
-        build_deb(tmp, repo, APP, depends=LIB)
-        write_index(repo)
-        source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
-        run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
-            "-o", "APT::Get::List-Cleanup=0")
-        yield {"port": port, "key": tmp / "client_key", "forget": lambda: forget_source(source, shared),
-               "on_target": on_target}
+        with local_sshd(tmp / "sshd") as (port, key):
+            build_deb(tmp, repo, LIB)
+            build_deb(tmp, repo, APP, depends=LIB)
+            write_index(repo)
+            source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
+            run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
+                "-o", "APT::Get::List-Cleanup=0")
+            yield {"port": port, "key": key, "forget": lambda: forget_source(source, shared), "on_target": on_target}
     finally:
-        sshd.terminate()
-        sshd.wait(10)
         run("dpkg", "--purge", APP, LIB, check=False)
         run("userdel", "-r", ADMIN, check=False)
         forget_source(source, shared)

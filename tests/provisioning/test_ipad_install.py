@@ -11,12 +11,9 @@ verification by bundle id.
 from __future__ import annotations
 
 import json
-import os
 import plistlib
 import socket
-import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -88,21 +85,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def mac(tmp_path):
+def mac(tmp_path, local_sshd):
     """sshd on loopback + the stand-in cfgutil; yields connection settings and the iPad's state file."""
-    if os.geteuid() != 0 or not Path(SSHD).exists():
-        pytest.skip("needs root and openssh-server (sshd privilege separation)")
-    keys = tmp_path / "keys"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "client"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True)
-    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    port = free_port()
-    Path("/run/sshd").mkdir(exist_ok=True)
-    (tmp_path / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\nAuthorizedKeysFile {keys / 'authorized_keys'}\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
-        f"StrictModes no\nUsePAM no\nPidFile {tmp_path / 'sshd.pid'}\nSubsystem sftp internal-sftp\n")
     mac_bin = tmp_path / "mac-bin"
     mac_bin.mkdir()
     cfgutil = mac_bin / "cfgutil"
@@ -111,22 +95,14 @@ def mac(tmp_path):
     state = mac_bin / "ipad-state.json"
     state.write_text(json.dumps({"ecid": ECID, "apps": ["com.apple.mobilesafari", "org.example.Already"],
                                  "installs": []}))
-    daemon = subprocess.Popen([SSHD, "-D", "-e", "-f", str(tmp_path / "sshd_config")], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            if time.monotonic() > deadline:
-                pytest.fail("sshd did not start")
-            time.sleep(0.05)
-        host_pub = (keys / "host.pub").read_text().split()
+    keys = tmp_path / "keys"
+    with local_sshd(keys) as (port, client_key):
+        host_pub = (keys / "host_key.pub").read_text().split()
         (tmp_path / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
-        settings = {"port": port, "username": "root", "key_filename": str(keys / "client"),
+        settings = {"port": port, "username": "root", "key_filename": str(client_key),
                     "known_hosts": str(tmp_path / "known_hosts")}
         yield {"settings": settings, "cfgutil": str(cfgutil), "state": state,
                "remote_dir": str(tmp_path / "uploads")}
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=5)
 
 
 def read_state(mac) -> dict:

@@ -78,47 +78,23 @@ def build_repo(repo: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory):
+def target(tmp_path_factory, local_sshd):
     """(port, client key) of a live sshd, an apt source for the test repo; all undone after."""
     tmp = tmp_path_factory.mktemp("linux-target")
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / "host_key"))
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / "client_key"))
-    shutil.copy(tmp / "client_key.pub", tmp / "authorized_keys")
-    port = free_port()
-    (tmp / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp / 'host_key'}\nPidFile {tmp / 'sshd.pid'}\n"
-        f"AuthorizedKeysFile {tmp / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-        "Subsystem sftp internal-sftp\n"
-    )
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
     # apt reads file: repositories as its sandbox user (_apt): pytest's tmp dirs are 0700
     shared = Path(tempfile.mkdtemp(prefix="plateau-apt-"))
     os.chmod(shared, 0o755)
     repo = shared / "repo"
     source = Path(f"/etc/apt/sources.list.d/plateau-test-{uuid.uuid4().hex[:8]}.list")
-    with open(tmp / "sshd.log", "wb") as log:  # a file, not a pipe: sshd -e logs every connection
-        sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(tmp / "sshd_config")],
-                                stdout=subprocess.DEVNULL, stderr=log)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or sshd.poll() is not None:
-                    pytest.fail(f"sshd did not start: {(tmp / 'sshd.log').read_text()}")
-                time.sleep(0.1)
-        build_repo(repo)
-        source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
-        # refresh only this source: the machine's other lists are left as they are
-        run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
-            "-o", "APT::Get::List-Cleanup=0")
-        yield port, tmp / "client_key"
+        with local_sshd(tmp) as (port, key):
+            build_repo(repo)
+            source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
+            # refresh only this source: the machine's other lists are left as they are
+            run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
+                "-o", "APT::Get::List-Cleanup=0")
+            yield port, key
     finally:
-        sshd.terminate()
-        sshd.wait(10)
         run("dpkg", "--purge", PACKAGE, check=False)
         run("userdel", "-r", ADMIN, check=False)
         source.unlink(missing_ok=True)
