@@ -8,6 +8,10 @@ from enum import StrEnum
 from typing import Any, Mapping
 
 
+#: default time a device has to answer one probe (CLI, dashboard and sweep share it)
+DEFAULT_TIMEOUT_S = 10.0
+
+
 class Status(StrEnum):
     OK = "ok"
     WARN = "warn"

@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from checks import grading_more as gm
-from checks.model import Status, Verdict, utcnow
+from checks.model import DEFAULT_TIMEOUT_S, Status, Verdict, utcnow
 from checks.probes import ProbeContext, probe_for
 from provision.context import Loaded
 from provision.inventory.models import Device, PLATFORM_OF
 
 log = logging.getLogger("plateau.sweep")
 
-DEFAULT_TIMEOUT_S = 10.0
 #: how long a room-level attestation (whiteboard, markers, USB key...) stays valid
 ROOM_ATTESTATION_VALIDITY_H = 24.0
 #: manual checks of devices that cannot answer, by family / robot kind

@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from checks.model import Status, utcnow
 from checks.report import check_label
-from checks.sweep import DEFAULT_TIMEOUT_S
+from checks.model import DEFAULT_TIMEOUT_S
 from provision.context import Loaded
 from provision.dashboard.board import Board, anchor, build_board
 from provision.dashboard.guard import Guard

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from checks.sweep import DEFAULT_TIMEOUT_S
+from checks.model import DEFAULT_TIMEOUT_S
 from provision.dashboard.guard import MIN_TOKEN_CHARS, is_loopback, new_token
 from provision.errors import PlateauError, Problem
 from provision.messages import render
