@@ -111,11 +111,14 @@ def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, passw
     hosts_text = hosts_file.read_text("utf-8")
     host_file = shown(hosts_file)
 
+    first_line: dict[str, int] = {}  # where each host name first appears in hosts.yml
+    for number, line in enumerate(hosts_text.splitlines(), start=1):
+        name = line.strip().split(":", 1)[0]
+        if line.strip().startswith(f"{name}:"):
+            first_line.setdefault(name, number)
+
     def declared_at(host: str) -> int | None:
-        for number, line in enumerate(hosts_text.splitlines(), start=1):
-            if line.strip().startswith(f"{host}:"):
-                return number
-        return None
+        return first_line.get(host)
 
     room_ids = raw.children.get(ROOMS_GROUP)
     if not room_ids:
