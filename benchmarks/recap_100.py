@@ -120,12 +120,13 @@ def make_centre(folder: Path) -> int:
 
 def store_a_sweep(folder: Path) -> tuple[float, dict]:
     """A real sweep of the centre into its state store (every device refused: UNKNOWN)."""
-    from checks.sweep import state_path, sweep_async
+    from provision.paths import state_dir
+    from provision.sweep import sweep_async
     from provision.context import load_all
     from provision.state import open_store
 
     loaded = load_all(folder)
-    state_path(folder).mkdir(exist_ok=True)
+    state_dir(folder)
     store = open_store(folder)
     try:
         t0 = time.perf_counter()

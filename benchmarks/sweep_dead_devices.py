@@ -262,7 +262,7 @@ def sweep_once(loaded, timeout_s: float, max_workers: int = 64):
     """One concurrent sweep as ``plateau check`` runs it; (seconds, result)."""
     import asyncio
 
-    from checks.sweep import sweep_async
+    from provision.sweep import sweep_async
 
     t0 = time.perf_counter()
     result = asyncio.run(sweep_async(loaded, timeout_s=timeout_s, max_workers=max_workers))
@@ -271,8 +271,8 @@ def sweep_once(loaded, timeout_s: float, max_workers: int = 64):
 
 def sequential_once(loaded, timeout_s: float) -> tuple[float, list[float], int]:
     """The same probe functions, one after another, with the same context."""
-    from checks.probes import probe_for
-    from checks.sweep import build_context
+    from provision.families import probe_for
+    from provision.sweep import build_context
 
     ctx = build_context(loaded, timeout_s)
     durations, failures = [], 0

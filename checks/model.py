@@ -56,8 +56,7 @@ class Verdict:
     blocking: bool = True  # a non-blocking check never stops the recap
 
     def as_dict(self) -> dict[str, Any]:
-        from provision.messages import render
-
+        """JSON-able, without the rendered message (the views render it in their language)."""
         return {
             "device": self.device,
             "check": self.check,
@@ -71,5 +70,4 @@ class Verdict:
             "facts": dict(self.facts),
             "room": self.room,
             "blocking": self.blocking,
-            "message": render(self.key, self.params),
         }

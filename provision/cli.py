@@ -176,8 +176,8 @@ def check(
     timeout_s: Annotated[float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")] = 10.0,
 ) -> None:
     """Sonde tous les équipements en parallèle et dit, salle par salle, ce qui est prêt et quoi faire sinon."""
-    from checks.report import as_json, print_table, summary_line, write_junit
-    from checks.sweep import run_sweep
+    from provision.report import as_json, print_table, summary_line, write_junit
+    from provision.sweep import run_sweep
     from provision.context import load_all
     from provision.state import open_store
 
@@ -241,8 +241,8 @@ def attest(
     """Enregistre une vérification faite à la main (piles des robots, tableau, feutres…), avec le nom et l'heure."""
     import datetime as dt
 
-    from checks.report import STATUS_FR
-    from checks.sweep import attestation_verdicts
+    from provision.report import status_label
+    from provision.sweep import attestation_verdicts
     from provision.context import load_all
     from provision.state import open_store
 
@@ -254,7 +254,7 @@ def attest(
         for verdict in needed:
             where = verdict.device if not verdict.device.startswith("salle:") else f"salle {verdict.room}"
             item_id = verdict.check.removeprefix("attestation:")
-            out.print(f"{STATUS_FR[verdict.status]:>12} · {where} · [bold]{item_id}[/] — "
+            out.print(f"{status_label(verdict.status):>12} · {where} · [bold]{item_id}[/] — "
                       f"{render(verdict.key, verdict.params)}", highlight=False)
         raise typer.Exit(EXIT_OK)
     matches = [v for v in needed if v.check == f"attestation:{item}"
@@ -288,8 +288,8 @@ def demo(
 ) -> None:
     """Fait tourner plateau sur le centre simulé : inventaire, plan, préparation, vérification, récapitulatif,
     tableau de bord."""
-    from checks.report import print_table, summary_line
-    from checks.sweep import LOOPBACK_ONLY_ENV, run_sweep
+    from provision.report import print_table, summary_line
+    from provision.sweep import LOOPBACK_ONLY_ENV, run_sweep
     from devices.lab.demo import DemoLab
     from provision.context import load_all
     from provision.devices_apply import apply_devices, print_outcomes, select_devices

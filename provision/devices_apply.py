@@ -13,11 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from provision.context import Loaded
-from provision.inventory.models import Device
+from provision.paths import adb_key_dir
+from provision.plan import HostPlan
+from rich.table import Table
+
+from devices.access_point import driver as ap_driver
+from devices.android.adb_cli import AdbCliSession
+from devices.android.driver import apply_on, read_packages
+from devices.android.transport import AdbSession
+from devices.errors import DeviceError, Unreachable
+from devices.ipad.install import IpaFile, install_apps, ssh_uploader
+from devices.ipad.runner import local_runner, ssh_runner
+from devices.models import AccessPoint, AndroidTablet, Device, Ipad
+from provision.messages import render
+from provision.families import REGISTRY, resolve
 
 APK_CACHE = "apk"  # <inventory>/apk/<package name>.apk
 IPA_CACHE = "ipa"  # <inventory>/ipa/<App Store id>.ipa
-FAMILIES = ("access_point", "android", "ipad")
 
 
 @dataclass
@@ -34,7 +46,7 @@ def select_devices(loaded: Loaded, limit: str | None) -> list[Device]:
     names = {n.strip() for n in limit.split(",")} if limit else None
     chosen = []
     for device in loaded.inventory.devices:
-        if device.family not in FAMILIES:
+        if REGISTRY[device.family].provisioning != "device":
             continue
         if names is None or device.name in names or (device.room in names):
             chosen.append(device)
@@ -46,44 +58,38 @@ def _secret(device: Device, name: str) -> str | None:
     return None if value is None else value.get_secret_value()
 
 
-def _apply_access_point(device: Device, timeout_s: float) -> DeviceOutcome:
-    from devices.access_point.driver import apply_access_point
+def apply_access_point(device: AccessPoint, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
 
-    result = apply_access_point(
-        device.platform, device.address or "", password=_secret(device, "ssh_password") or "",  # type: ignore[attr-defined]
-        ssid=device.wifi_ssid, key=_secret(device, "wifi_key"), security=device.wifi_security,  # type: ignore[attr-defined]
-        port=device.ssh_port, username=device.ssh_user, timeout_s=timeout_s,  # type: ignore[attr-defined]
+    result = ap_driver.apply_access_point(
+        device.platform, device.address or "", password=_secret(device, "ssh_password") or "",
+        ssid=device.wifi_ssid, key=_secret(device, "wifi_key"), security=device.wifi_security,
+        port=device.ssh_port, username=device.ssh_user, timeout_s=timeout_s,
     )  # fmt: skip
     changed = list(result.changed)
     return DeviceOutcome(device.name, device.family, "changed" if changed else "ok", changed,
-                         "devices.ap_applied", {"ssid": device.wifi_ssid})  # type: ignore[attr-defined]
+                         "devices.ap_applied", {"ssid": device.wifi_ssid})
 
 
-def _apply_android(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
+def apply_android(device: AndroidTablet, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
     plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "android")
     settings = {s["id"] for s in plan.settings}
-    key_dir = loaded.inventory.root / ".plateau" / "adb"
+    key_dir = adb_key_dir(loaded.inventory.root)
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _tablet_session(device, key_dir, timeout_s) as session:
         return _apply_android_on(session, device, loaded, plan, settings)
 
 
-def _tablet_session(device: Device, key_dir: Path, timeout_s: float):
+def _tablet_session(device: AndroidTablet, key_dir: Path, timeout_s: float) -> Any:
     """ADB over Wi-Fi with adb-shell, or on USB through this machine's adb server."""
     if device.address:
-        from devices.android.transport import AdbSession
-
-        return AdbSession(device.address, device.adb_port, key_dir=key_dir, timeout_s=timeout_s,  # type: ignore[attr-defined]
+        return AdbSession(device.address, device.adb_port, key_dir=key_dir, timeout_s=timeout_s,
                           auth_timeout_s=timeout_s)  # fmt: skip
-    from devices.android.adb_cli import AdbCliSession
-
-    return AdbCliSession(device.adb_serial, timeout_s=timeout_s)  # type: ignore[attr-defined]
+    return AdbCliSession(device.adb_serial or "", timeout_s=timeout_s)
 
 
-def _apply_android_on(session, device: Device, loaded: Loaded, plan, settings: set[str]) -> DeviceOutcome:
+def _apply_android_on(session: Any, device: AndroidTablet, loaded: Loaded, plan: HostPlan,
+                      settings: set[str]) -> DeviceOutcome:
     """Missing APKs from the cache folder, then screen timeout and accessibility, on an open session."""
-    from devices.android.driver import apply_on, read_packages
-
     installed = read_packages(session)
     cache = loaded.inventory.root / APK_CACHE
     apks, from_store = [], []
@@ -94,7 +100,7 @@ def _apply_android_on(session, device: Device, loaded: Loaded, plan, settings: s
         apk = cache / f"{package}.apk"
         (apks if apk.is_file() else from_store).append(apk if apk.is_file() else planned.title.name)
     changes, installs = apply_on(
-        session, screen_off_timeout_s=getattr(device, "screen_timeout_s", None),
+        session, screen_off_timeout_s=device.screen_timeout_s,
         magnification="accessibility.magnifier" in settings,
         high_contrast_text="accessibility.high_contrast" in settings,
         talkback="accessibility.screen_reader" in settings, apks=tuple(apks),
@@ -110,12 +116,9 @@ def _apply_android_on(session, device: Device, loaded: Loaded, plan, settings: s
     return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done, "devices.tablet_applied", {})
 
 
-def _apply_ipad(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
+def apply_ipad(device: Ipad, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
     """Install the planned apps that have an .ipa in ``<inventory>/ipa/``; the others (App Store
     apps) are reported as to assign in the centre's Apple Business/School Manager."""
-    from devices.ipad.install import IpaFile, install_apps, ssh_uploader
-    from devices.ipad.runner import local_runner, ssh_runner
-
     plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "ipad")
     cache = loaded.inventory.root / IPA_CACHE
     ipas, from_store = [], []
@@ -132,15 +135,15 @@ def _apply_ipad(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutco
     if not ipas:
         key, params = store_note or ("ipad.apps_ok", {})
         return DeviceOutcome(device.name, device.family, "ok", [], key, params)
-    access = device.access  # type: ignore[attr-defined]
+    access = device.access
     if access == "cfgutil":
         # same account as the readiness probe (checks/probes.py); keys from ~/.ssh, host key must be known
         user = getattr(device, "cfgutil_user", None) or "admin"
-        runner = ssh_runner(device.cfgutil_host, username=user)  # type: ignore[attr-defined]
-        upload = ssh_uploader(device.cfgutil_host, username=user)  # type: ignore[attr-defined]
+        runner = ssh_runner(device.cfgutil_host or "", username=user)
+        upload = ssh_uploader(device.cfgutil_host or "", username=user)
     else:
         runner, upload = local_runner(), None
-    report = install_apps(ipas, via=access, ecid=device.ecid, udid=device.udid, runner=runner,  # type: ignore[attr-defined]
+    report = install_apps(ipas, via=access, ecid=device.ecid, udid=device.udid, runner=runner,
                           upload=upload, timeout_s=timeout_s)  # fmt: skip
     done = [f"app {b}" for b in report.installed]
     if report.failed:
@@ -155,15 +158,13 @@ def _apply_ipad(device: Device, loaded: Loaded, timeout_s: float) -> DeviceOutco
 
 
 def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 15.0) -> list[DeviceOutcome]:
-    from devices.errors import DeviceError, Unreachable
-
     def one(device: Device) -> DeviceOutcome:
         try:
-            if device.family == "access_point":
-                return _apply_access_point(device, timeout_s)
-            if device.family == "ipad":
-                return _apply_ipad(device, loaded, timeout_s)
-            return _apply_android(device, loaded, timeout_s)
+            ref = REGISTRY[device.family].apply
+            if ref is None:
+                raise ValueError(f"{device.family} has no provisioning step")
+            outcome: DeviceOutcome = resolve(ref)(device, loaded, timeout_s)
+            return outcome
         except Unreachable as exc:
             return DeviceOutcome(device.name, device.family, "unreachable", key="devices.unreachable",
                                  params={"reason": str(exc)[:200]})
@@ -177,11 +178,7 @@ def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 1
         return list(pool.map(one, devices))
 
 
-def print_outcomes(console, outcomes: list[DeviceOutcome]) -> None:
-    from rich.table import Table
-
-    from provision.messages import render
-
+def print_outcomes(console: Any, outcomes: list[DeviceOutcome]) -> None:
     if not outcomes:
         return
     labels = {"changed": "[green]modifié[/]", "ok": "[green]déjà à jour[/]", "failed": "[bold red]échec[/]",

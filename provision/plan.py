@@ -13,24 +13,14 @@ from typing import Any
 
 from provision.catalog import Catalog, Title
 from provision.errors import InventoryError, Problem, Severity, UnknownSoftware
+from devices.models import Workstation
 from provision.inventory import Device, Inventory
-from provision.inventory.models import PLATFORM_OF, WORKSTATION_FAMILIES
+from provision.families import REGISTRY
 from provision.referentiels import DeviceRule, Referentiel
 from provision.session import Session
 
 SCHEMA = "plateau.plan/1"
 
-#: accounts each family expects: (kind, login field or None, secret field)
-ACCOUNTS: dict[str, list[tuple[str, str | None, str]]] = {
-    "windows": [("admin_session", "admin_user", "admin_password")],
-    "linux": [("admin_session", "admin_user", "admin_password")],
-    "macos": [("admin_session", "admin_user", "admin_password")],
-    "android": [("google_account", "google_account", "google_password"), ("unlock_code", None, "unlock_code")],
-    "ipad": [("apple_id", "apple_id", "apple_id_password"), ("unlock_code", None, "unlock_code")],
-    "access_point": [("ssh_admin", "ssh_user", "ssh_password"), ("wifi_key", "wifi_ssid", "wifi_key")],
-    "printer_3d": [],
-    "projector": [],
-}
 #: accessibility need -> (title providing it per platform, else a setting applied on the device)
 ACCESSIBILITY_SOFTWARE = {("screen_reader", "windows"): "nvda"}
 
@@ -105,7 +95,7 @@ class Plan:
 
 def _host_dict(plan: HostPlan) -> dict[str, Any]:
     device = plan.device
-    platform = PLATFORM_OF.get(device.family)
+    platform = REGISTRY[device.family].platform
     return {
         "name": device.name,
         "family": device.family,
@@ -142,7 +132,7 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
                         params={"name": name, "suggestions": exc.problems[0].params["suggestions"]})
             )
             return None
-        platform = PLATFORM_OF[device.family]
+        platform = REGISTRY[device.family].platform or ""
         if not title.available_on(platform):
             problems.append(
                 Problem(key="inventory.not_on_platform", host=device.name, field=field_name,
@@ -153,9 +143,10 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
 
     for device in sorted(inventory.devices, key=lambda d: (d.room or "", d.family, d.name)):
         plan = HostPlan(device)
-        platform = PLATFORM_OF.get(device.family)
-        if device.family in WORKSTATION_FAMILIES:
-            baseline = device.baseline_software  # type: ignore[attr-defined]
+        fam = REGISTRY[device.family]
+        platform = fam.platform
+        if isinstance(device, Workstation):
+            baseline = device.baseline_software
             if baseline is None:
                 baseline = [t for r in rules if r.software and r.matches_host(device) for t in r.software.baseline]
                 field_name = "référentiel"
@@ -164,7 +155,7 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
             for name in baseline:
                 if (title := resolve(device, field_name, name)) is not None:
                     plan.add(title, baseline_reason if field_name == "référentiel" else "centre:baseline_software")
-            for name in device.extra_software:  # type: ignore[attr-defined]
+            for name in device.extra_software:
                 if (title := resolve(device, "extra_software", name)) is not None:
                     plan.add(title, "centre:extra_software")
         if platform and getattr(device, "role", "candidate") == "candidate":
@@ -180,20 +171,17 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
                         plan.add(catalog[software], f"accessibilité:{cand.id}")
                     else:
                         _add_setting(plan, f"accessibility.{need}", True, cand.id)
-        if device.family == "android" and device.screen_timeout_s:  # type: ignore[attr-defined]
-            _add_setting(plan, "screen_timeout_s", device.screen_timeout_s, None)  # type: ignore[attr-defined]
-        if device.family == "access_point":
-            _add_setting(plan, "wifi_ssid", device.wifi_ssid, None)  # type: ignore[attr-defined]
-            _add_setting(plan, "wifi_security", device.wifi_security, None)  # type: ignore[attr-defined]
-        for kind, login_field, secret_field in ACCOUNTS.get(device.family, []):
-            if kind == "wifi_key" and device.wifi_security == "open":  # type: ignore[attr-defined]
-                continue  # an open network has no key to hand to the jury
+        for setting, value in fam.settings(device):
+            _add_setting(plan, setting, value, None)
+        for account in fam.accounts:
+            if not account.in_plan or not account.applies_to(device):
+                continue  # e.g. an open network has no key to hand to the jury
             plan.accounts.append(
                 {
-                    "kind": kind,
-                    "login": getattr(device, login_field) if login_field else None,
-                    "secret_var": secret_field,
-                    "secret_present": device.secret_present(secret_field),
+                    "kind": account.kind,
+                    "login": getattr(device, account.login) if account.login else None,
+                    "secret_var": account.secret,
+                    "secret_present": device.secret_present(account.secret),
                 }
             )
         plans.append(plan)

@@ -7,46 +7,48 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-FAMILY_FR = {
-    "windows": "PC Windows", "linux": "PC Linux", "macos": "Mac", "android": "Tablette Android",
-    "ipad": "iPad", "printer": "Imprimante", "scanner": "Scanner", "microcontroller": "Microcontrôleur",
-    "robot": "Robot", "printer_3d": "Imprimante 3D", "access_point": "Point d'accès Wi-Fi",
-    "projector": "Projection",
-}  # fmt: skip
-ACCOUNT_FR = {
-    "admin_session": "session administrateur", "google_account": "compte Google", "apple_id": "identifiant Apple",
-    "unlock_code": "code de déverrouillage", "ssh_admin": "administration SSH", "wifi_key": "clé Wi-Fi",
-}  # fmt: skip
+from provision.families import family_label
+from provision.messages import render
+
+def _account(kind: str) -> str:
+    label = render(f"label.account.{kind}")
+    return label[:1].lower() + label[1:]  # in a sentence: « session administrateur admin »
 
 
 def _reason(reason: str) -> str:
     kind, _, who = reason.partition(":")
-    return {"référentiel": "référentiel", "candidat": who, "accessibilité": f"{who} (accessibilité)"}.get(
-        kind, reason.replace("centre:", "centre ")
-    )
+    if kind == "référentiel":
+        return render("plan_view.reason_referentiel")
+    if kind == "candidat":
+        return who
+    if kind == "accessibilité":
+        return render("plan_view.reason_accessibility", {"candidate": who})
+    return render("plan_view.reason_centre", {"what": who}) if kind == "centre" else reason
 
 
 def print_plan(console: Console, plan: dict[str, Any]) -> None:
     console.print(
-        f"[bold]{plan['centre']}[/] — session du {plan['date']} — {plan['referentiel']['name']}", highlight=False
+        f"[bold]{plan['centre']}[/] — "
+        + render("plan_view.session", {"date": plan["date"], "referentiel": plan["referentiel"]["name"]}),
+        highlight=False,
     )
     hosts_by_room: dict[str, list[dict[str, Any]]] = {}
     for host in plan["hosts"]:
         hosts_by_room.setdefault(host["room"] or "?", []).append(host)
     for room in plan["rooms"]:
-        juries = ", ".join(room["juries"]) or "aucun jury"
+        juries = ", ".join(room["juries"]) or render("plan_view.no_jury")
         table = Table(title=f"{room['label']} ({juries})", title_justify="left", show_lines=True, expand=True)
-        table.add_column("Équipement", style="bold", no_wrap=True)
-        table.add_column("Logiciels (demandés par)")
-        table.add_column("Comptes et réglages")
+        table.add_column(render("plan_view.col_device"), style="bold", no_wrap=True)
+        table.add_column(render("plan_view.col_software"))
+        table.add_column(render("plan_view.col_accounts"))
         for host in hosts_by_room.get(room["id"], []):
             software = "\n".join(
                 f"{s['name']} [dim]({', '.join(_reason(r) for r in s['requested_by'])})[/]" for s in host["software"]
             )
             accounts = [
-                f"{ACCOUNT_FR.get(a['kind'], a['kind'])}"
+                _account(a['kind'])
                 + (f" {a['login']}" if a["login"] and a["kind"] != "wifi_key" else "")
-                + ("" if a["secret_present"] else " [yellow](secret à générer)[/]")
+                + ("" if a["secret_present"] else f" [yellow]({render('plan_view.secret_missing')})[/]")
                 for a in host["accounts"]
             ]
             settings = [
@@ -54,7 +56,7 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
                 for s in host["settings"]
             ]
             table.add_row(
-                f"{host['name']}\n[dim]{FAMILY_FR.get(host['family'], host['family'])}"
+                f"{host['name']}\n[dim]{family_label(host['family'])}"
                 + (f" · {host['role']}" if host["role"] else "") + "[/]",
                 software or "[dim]—[/]",
                 "\n".join(accounts + settings) or "[dim]—[/]",
@@ -62,22 +64,23 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
         console.print(table)
         attest = [a["label"] for a in plan["attestations"] if a["room"] == room["id"]]
         if attest:
-            console.print("[bold]À attester sur place :[/] " + " ; ".join(attest), highlight=False)
+            console.print(f"[bold]{render('plan_view.attest')}[/] " + " ; ".join(attest), highlight=False)
     if plan["own_laptops"]:
-        console.print("[bold]Candidats venant avec leur portable[/] (logiciels à installer par eux) :")
+        console.print(render("plan_view.own_laptops"), highlight=False)
         for own in plan["own_laptops"]:
             wants = "; ".join(f"{k} : {', '.join(v)}" for k, v in own["software"].items())
-            console.print(f"  {own['candidate']} ({own['jury']}) — {wants or 'rien de déclaré'}", highlight=False)
+            console.print(f"  {own['candidate']} ({own['jury']}) — {wants or render('plan_view.nothing_declared')}", highlight=False)
     if plan["gaps"]:
-        console.print(f"[bold red]Manques par rapport au référentiel ({len(plan['gaps'])}) :[/]")
+        console.print(f"[bold red]{render('plan_view.gaps', {'count': len(plan['gaps'])})}[/]", highlight=False)
         for gap in plan["gaps"]:
             host = f"{gap['host']} : " if gap["host"] else ""
             console.print(f"  [red]✗[/] {host}{gap['message']}", highlight=False)
     else:
-        console.print("[bold green]✓ Le minimum du référentiel est couvert.[/]")
+        console.print(f"[bold green]✓ {render('plan_view.no_gap')}[/]")
     s = plan["summary"]
     console.print(
-        f"{s['hosts']} équipements, {s['software_installs']} installations, {s['accounts']} comptes"
-        f" ({s['accounts_missing_secret']} secret(s) à générer), {s['candidates']} candidat(s).",
+        render("plan_view.summary", {"hosts": s["hosts"], "installs": s["software_installs"],
+                                     "accounts": s["accounts"], "missing": s["accounts_missing_secret"],
+                                     "candidates": s["candidates"]}),
         highlight=False,
     )

@@ -3,7 +3,7 @@
     <inventory>/.vault_pass                 vault password file, created 0600 if missing
     <inventory>/host_vars/<host>/vault.yml  ansible-vault encrypted, one per host, 0600
 
-Which secrets: the accounts the plan expects per family (``provision.plan.ACCOUNTS``:
+Which secrets: the accounts the plan expects per family (the registry's ``Family.accounts``:
 admin sessions, tablet accounts and unlock codes, access point SSH and Wi-Fi keys). A
 value already set (in vault.yml or anywhere else in the inventory) is kept; ``rotate``
 regenerates every one, Wi-Fi keys included (after the exam). Other keys of an existing
@@ -34,9 +34,8 @@ import yaml
 from provision.errors import InventoryError, Problem, Severity, VaultError
 from provision.inventory import ansible_source, prescan
 from provision.inventory.loader import DEFAULT_VAULT_PASSWORD_FILE, HOSTS_FILE, find_vault_password_file
-from provision.inventory.models import FAMILIES
+from provision.families import REGISTRY
 from provision.paths import shown
-from provision.plan import ACCOUNTS
 
 CONSONANTS = "bcdfghjkmnprstvz"  # no l (looks like 1 and I)
 VOWELS = "aeiou"
@@ -164,9 +163,10 @@ def expected_secrets(root: Path, password: bytes | None, source: str | None) -> 
         raise InventoryError(Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})) from exc
     expected: dict[str, dict[str, bool]] = {}
     for host in raw.hosts:
-        for family in (g for g in host.groups if g in FAMILIES):
-            for _kind, _login, secret_var in ACCOUNTS.get(family, []):
-                expected.setdefault(host.name, {})[secret_var] = bool(host.vars.get(secret_var))
+        for family in (g for g in host.groups if g in REGISTRY):
+            for account in REGISTRY[family].accounts:
+                if account.in_plan:
+                    expected.setdefault(host.name, {})[account.secret] = bool(host.vars.get(account.secret))
     return expected
 
 

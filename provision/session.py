@@ -19,7 +19,7 @@ from provision.catalog import Catalog
 from provision.catalog.catalog import fold
 from provision.errors import Problem, SessionError, UnknownSoftware
 from provision.inventory import Inventory
-from provision.inventory.models import PLATFORM_OF
+from provision.families import REGISTRY
 from provision.paths import shown
 from provision.validation import describe
 from provision.referentiels import REFERENTIEL_IDS
@@ -39,7 +39,9 @@ _ACCESSIBILITY_NAMES = {fold(n): key for key, names in ACCESSIBILITY.items() for
 
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-DeviceKind = Literal["windows", "linux", "macos", "android", "ipad"]
+#: the families a candidate may ask software for (those with a catalog platform), from the registry
+SOFTWARE_KINDS = tuple(f.name for f in REGISTRY.values() if f.platform)
+DeviceKind = Literal[SOFTWARE_KINDS]  # type: ignore[valid-type]  # built from the registry, checked at run time
 
 
 def _to_list(value: Any) -> Any:
@@ -180,7 +182,7 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
         accessibility[cand.id] = settings
         room = next((j.room for j in parsed.juries if j.id == cand.jury), None)
         for kind, names in cand.software.items():
-            platform = PLATFORM_OF[kind]
+            platform = REGISTRY[kind].platform or ""
             if room in inventory.rooms and not cand.own_laptop and not _room_has(inventory, room, kind):
                 problems.append(at("candidates", i, "software", kind, key="session.no_device_in_room",
                                    field=f"software.{kind}", candidate=cand.id, kind=kind, room=room))

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from checks.model import Status, Verdict, utcnow
+from provision.paths import state_dir
 
-STATE_DIR = ".plateau"
 DB_NAME = "state.db"
 
 _SCHEMA = """
@@ -344,12 +344,6 @@ def _verdict(row: sqlite3.Row) -> Verdict:
         facts=json.loads(row["facts"]),
         blocking=bool(row["blocking"]),
     )
-
-
-def state_dir(inventory_root: Path) -> Path:
-    path = Path(inventory_root) / STATE_DIR
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
 
 
 def open_store(inventory_root: Path) -> Store:

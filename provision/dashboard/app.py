@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from checks.model import Status, utcnow
-from checks.report import check_label
+from provision.report import check_label, verdict_dict
 from checks.model import DEFAULT_TIMEOUT_S
 from provision.context import Loaded
 from provision.dashboard.board import Board, anchor, build_board
@@ -180,7 +180,7 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
             "checking": sorted(dash.hub.checking), "full_sweep_running": dash.hub.full_sweep_running,
             "rooms": [{"id": r.id, "label": r.label, "ready": r.ready, "counts": r.counts,
                        "todo": [render(t.message_key, t.params) for t in r.todo]} for r in board.rooms],
-            "verdicts": [v.as_dict() for v in [*dash.hub.verdicts(), *dash.hub.attested()]],
+            "verdicts": [verdict_dict(v) for v in [*dash.hub.verdicts(), *dash.hub.attested()]],
         }, headers={"cache-control": "no-store"})  # fmt: skip
 
     async def api_fragments(request: Request) -> Response:

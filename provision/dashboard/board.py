@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from checks.model import SEVERITY_ORDER, Status, Verdict, worst
-from checks.probes import probe_for
-from checks.sweep import MANUAL_ITEMS, ROOM_ATTESTATION_VALIDITY_H
+from provision.families import manual_check, probe_for
+from provision.messages import render
+from provision.sweep import ROOM_ATTESTATION_VALIDITY_H
 from provision.context import Loaded
 
 #: a probe measurement older than this proves nothing on exam morning
@@ -192,11 +193,13 @@ def manual_items(loaded: Loaded) -> list[ManualItem]:
     for device in loaded.inventory.devices:
         if device.name in seen or device.room is None:
             continue
-        if probe_for(device) is None and device.family in MANUAL_ITEMS:
+        manual = manual_check(device)
+        if manual is not None:
             seen.add(device.name)
-            item, label = MANUAL_ITEMS[device.family]
-            validity = float(getattr(device, "attestation_validity_h", ROOM_ATTESTATION_VALIDITY_H))
-            items.append(ManualItem(device.room, item, label, device.name, validity))
+            validity = ROOM_ATTESTATION_VALIDITY_H
+            if manual.validity_field:
+                validity = float(getattr(device, manual.validity_field))
+            items.append(ManualItem(device.room, manual.item, render(manual.label_key), device.name, validity))
     return items
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from checks.model import Verdict, utcnow
-from checks.probes import probe_for
-from checks.sweep import attestation_verdicts, select, sweep_async
+from provision.families import probe_for
+from provision.sweep import attestation_verdicts, select, sweep_async
 from provision.context import Loaded
 
 log = logging.getLogger("plateau.dashboard")

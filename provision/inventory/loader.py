@@ -7,7 +7,7 @@
                          .vault_pass      vault password file, mode 0600, never in git
 
 Rooms are the child groups of the ``rooms`` group; families are the groups named in
-:data:`provision.inventory.models.FAMILIES`.
+the family registry (:mod:`provision.families`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from rapidfuzz import process
 
 from provision.errors import InventoryError, Problem, Severity, VaultError
 from provision.inventory import ansible_source, prescan
-from provision.inventory.models import COMPATIBLE, FAMILIES, Device, known_fields
+from devices.models import Device, known_fields
+from provision.families import REGISTRY
 from provision.paths import shown
 from provision.validation import describe
 
@@ -131,12 +132,12 @@ def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, passw
     hosts: dict[str, list[Device]] = {}
     for host in raw.hosts:
         where_host = {"file": host_file, "line": declared_at(host.name), "host": host.name}
-        families = [g for g in host.groups if g in FAMILIES]
+        families = [g for g in host.groups if g in REGISTRY]
         host_rooms = [g for g in host.groups if g in rooms]
         if not families:
-            problems.append(Problem(key="inventory.no_family", params={"families": sorted(FAMILIES)}, **where_host))
+            problems.append(Problem(key="inventory.no_family", params={"families": sorted(REGISTRY)}, **where_host))
             continue
-        if len(families) > 1 and frozenset(families) not in COMPATIBLE:
+        if len(families) > 1 and not _combinable(families):
             problems.append(Problem(key="inventory.incompatible_families", params={"families": families}, **where_host))
             continue
         if rooms and len(host_rooms) != 1:
@@ -170,10 +171,16 @@ def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, passw
     )
 
 
+def _combinable(families: list[str]) -> bool:
+    """One host may be in several families only when the registry says they combine
+    (a multifunction printer is a printer and a scanner)."""
+    return all(set(families) - {f} <= REGISTRY[f].combines_with for f in families)
+
+
 def _validate(
     family: str, host: ansible_source.RawHost, room: str | None, host_file: str, host_line: int | None
 ) -> tuple[Device | None, list[Problem]]:
-    cls = FAMILIES[family]
+    cls = REGISTRY[family].model
     problems: list[Problem] = []
 
     def locate(field_name: str) -> dict[str, Any]:
@@ -182,7 +189,7 @@ def _validate(
             return {"file": shown(where.file), "line": where.line}
         return {"file": host_file, "line": host_line}
 
-    known = known_fields(family)
+    known = known_fields(cls)
     for var in host.vars:
         if var in known or var.startswith("ansible_") or var in host.origins and _is_group_level(host, var):
             continue

@@ -25,10 +25,9 @@ from rapidfuzz import process
 
 from provision.errors import PlateauError, Problem
 from provision.messages import render
-from provision.paths import shown
+from provision.paths import shown, state_dir
 
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "site.yml"
-STATE_DIR = ".plateau"
 EXIT_OK, EXIT_NOT_READY, EXIT_INTERRUPTED = 0, 1, 130
 
 InventoryOpt = Annotated[
@@ -121,7 +120,7 @@ def provision_command(
     if not PLAYBOOK.is_file():
         raise PlateauError(Problem(key="provision.no_playbook", params={"path": str(PLAYBOOK)}))
 
-    private = root / STATE_DIR / "runner"
+    private = state_dir(root) / "runner"
     private.mkdir(parents=True, exist_ok=True)
     extravars = private / "plan-vars.json"
     from provision.provisioning.cache import cache_vars

@@ -18,11 +18,10 @@ import typer
 from rich.console import Console
 
 from provision.messages import render
-from provision.paths import shown
+from provision.paths import shown, state_dir
 from provision.recap.readiness import DEFAULT_MAX_AGE_H
 
 EXIT_NOT_READY = 1
-OUTPUT_DIR = ".plateau"
 
 out = Console()
 err = Console(stderr=True)
@@ -51,7 +50,7 @@ def default_output(root: Path, kind: str, scope: str, date: str) -> Path:
         name = f"wifi-poster-{date}.pdf" if scope == "centre" else f"wifi-poster-{scope}-{date}.pdf"
     else:
         name = f"recap-{scope}-{date}.pdf"
-    return root / OUTPUT_DIR / name
+    return state_dir(root) / name
 
 
 def recap_command(

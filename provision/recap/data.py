@@ -12,25 +12,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from checks.model import Status, Verdict, utcnow, worst
+from devices.models import AccessPoint
 from provision.context import Loaded
 from provision.errors import PlateauError, Problem
-from provision.inventory import Device
-from provision.inventory import models as m
+from devices.models import Device
+from provision.families import REGISTRY, RowContext, family_label
+from provision.families.printing import escl_url, ipp_uri, printer_3d_url
+from provision.messages import render
 from provision.recap.readiness import DEFAULT_MAX_AGE_H, Assessment, Readiness, assess
 
-FAMILY_LABELS = {
-    "windows": "Windows", "linux": "Linux", "macos": "macOS", "android": "Tablette Android",
-    "ipad": "iPad", "printer": "Imprimante", "scanner": "Scanner", "microcontroller": "Microcontrôleur",
-    "robot": "Robot", "printer_3d": "Imprimante 3D", "access_point": "Borne Wi-Fi",
-    "projector": "Vidéoprojecteur",
-}
-ROLE_LABELS = {"candidate": "poste candidat", "jury": "poste jury", "spare": "poste de secours"}
-BOARD_LABELS = {"microbit": "BBC micro:bit", "arduino_uno": "Arduino Uno", "arduino_mega": "Arduino Mega",
-                "pico": "Raspberry Pi Pico", "esp32": "ESP32", "other": "carte"}
-ROBOT_LABELS = {"thymio": "Thymio", "beebot": "Bee-Bot", "bluebot": "Blue-Bot", "mbot": "mBot",
-                "spike": "LEGO Spike", "ozobot": "Ozobot", "cubetto": "Cubetto", "other": "robot"}
-STATUS_LABELS = {Status.OK: "prêt", Status.WARN: "prêt, à surveiller", Status.FAIL: "NON PRÊT",
-                 Status.UNKNOWN: "non vérifié"}
+
+
+def status_label(status: Status) -> str:
+    return render(f"label.status.{status}")
 
 
 class Secret:
@@ -68,6 +62,7 @@ class Account:
     what: str
     login: str | None
     secret: Secret | None
+    kind: str = ""  # the registry's account kind (unlock_code, google_account...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,52 +212,27 @@ def build_posters(loaded: Loaded, jury: str | None = None) -> Poster:
 def _room(loaded: Loaded, room_id: str) -> RoomRecap:
     inventory = loaded.inventory
     room = inventory.rooms[room_id]
-    devices = sorted(inventory.in_room(room_id), key=lambda d: d.name)
-    by_family: dict[str, list[Device]] = {}
+    order = {name: i for i, name in enumerate(REGISTRY)}  # rows grouped by family, in registry order
+    devices = sorted(inventory.in_room(room_id), key=lambda d: (order[d.family], d.name))
+    sections: dict[str, list[DeviceRow]] = {}
     for device in devices:
-        by_family.setdefault(device.family, []).append(device)
-
-    def rows(*families: str) -> tuple[DeviceRow, ...]:
-        return tuple(_row(loaded, d) for f in families for d in by_family.get(f, []))
-
+        fam = REGISTRY[device.family]
+        if fam.recap_section != "wifi":
+            sections.setdefault(fam.recap_section, []).append(_row(loaded, device))
     wifi = tuple(
         Wifi(room.label, ap.wifi_ssid, ap.wifi_security, secret_of(ap, "wifi_key"), _row(loaded, ap))
-        for ap in by_family.get("access_point", [])
+        for ap in devices
+        if isinstance(ap, AccessPoint)
     )
     return RoomRecap(
         id=room_id,
         label=room.label,
         wifi=wifi,
-        computers=rows("windows", "linux", "macos"),
-        tablets=rows("android", "ipad"),
-        peripherals=rows("printer", "scanner"),
-        others=rows("microcontroller", "robot", "printer_3d", "projector"),
+        computers=tuple(sections.get("computers", ())),
+        tablets=tuple(sections.get("tablets", ())),
+        peripherals=tuple(sections.get("peripherals", ())),
+        others=tuple(sections.get("others", ())),
     )
-
-
-def _default_port(port: int, default: int) -> str:
-    return "" if port == default else f":{port}"
-
-
-def ipp_uri(printer: m.Printer) -> str | None:
-    if printer.connection != "network" or not printer.address:
-        return None
-    return f"ipp://{printer.address}{_default_port(printer.ipp_port, 631)}{printer.ipp_path}"
-
-
-def escl_url(scanner: m.Scanner) -> str | None:
-    if scanner.connection != "network" or not scanner.address:
-        return None
-    default = 443 if scanner.escl_scheme == "https" else 80
-    return f"{scanner.escl_scheme}://{scanner.address}{_default_port(scanner.escl_port, default)}{scanner.escl_path}"
-
-
-def printer_3d_url(printer: m.Printer3D) -> str | None:
-    if printer.web_url:
-        return printer.web_url
-    if printer.driver == "marlin" or not printer.address:
-        return None
-    return f"http://{printer.address}{_default_port(printer.api_port or 80, 80)}"
 
 
 def _brand_model(device: Device) -> str | None:
@@ -270,60 +240,23 @@ def _brand_model(device: Device) -> str | None:
     return text or None
 
 
-def _row(loaded: Loaded, device: Device) -> DeviceRow:  # noqa: C901 - one branch per family, flat
-    details: list[str] = []
-    accounts: list[Account] = []
-    access: str | None = None
-    kind = FAMILY_LABELS.get(device.family, device.family)
-    if isinstance(device, m.Workstation):
-        details.append(ROLE_LABELS.get(device.role, device.role))
-        if device.projection:
-            details.append("relié au vidéoprojecteur")
-        accounts.append(Account("Session administrateur", device.admin_user, secret_of(device, "admin_password")))
-    elif isinstance(device, m.AndroidTablet):
-        accounts.append(Account("Code de déverrouillage", None, secret_of(device, "unlock_code")))
-        accounts.append(Account("Compte Google", device.google_account, secret_of(device, "google_password")))
-        if not device.address and device.adb_serial:
-            details.append("reliée en USB")
-    elif isinstance(device, m.Ipad):
-        accounts.append(Account("Code de déverrouillage", None, secret_of(device, "unlock_code")))
-        accounts.append(Account("Identifiant Apple", device.apple_id, secret_of(device, "apple_id_password")))
-    elif isinstance(device, m.Printer):
-        access = ipp_uri(device)
-        details.append("impression IPP" if access else "imprimante USB")
-    elif isinstance(device, m.Scanner):
-        access = escl_url(device)
-        details.append("numérisation eSCL" if access else "scanner USB")
-    elif isinstance(device, m.Microcontroller):
-        kind = BOARD_LABELS.get(device.board, device.board)
-        if device.attached_to:
-            host = loaded.inventory.hosts.get(device.attached_to)
-            details.append(f"branché sur {host[0].display() if host else device.attached_to}")
-    elif isinstance(device, m.Robot):
-        kind = f"Robot {ROBOT_LABELS.get(device.kind, device.kind)}"
-        if device.probe == "manual":
-            details.append("à vérifier à la main (charge, fonctionnement)")
-    elif isinstance(device, m.Printer3D):
-        if access := printer_3d_url(device):
-            details.append("interface web")
-        details.append(f"seuil filament : {device.min_filament_g} g")
-        if device.api_key is not None:
-            accounts.append(Account("Clé API", None, secret_of(device, "api_key")))
-        if device.api_user or device.api_password is not None:
-            accounts.append(Account("Connexion web", device.api_user, secret_of(device, "api_password")))
-    elif isinstance(device, m.AccessPoint):
-        details.append(f"administration SSH ({device.platform})")
-        accounts.append(Account("Administration de la borne", device.ssh_user, secret_of(device, "ssh_password")))
-    elif isinstance(device, m.Projector):
-        kind = "Écran" if device.kind == "screen" else "Vidéoprojecteur"
-        if device.screen_size_in:
-            details.append(f"{device.screen_size_in} pouces")
-        if device.speakers:
-            details.append("haut-parleurs intégrés")
-        if device.pjlink_password is not None:
-            accounts.append(Account("PJLink", None, secret_of(device, "pjlink_password")))
-    return DeviceRow(device.name, device.display(), kind, device.address, _brand_model(device), access,
-                     tuple(details), tuple(accounts))
+def _row(loaded: Loaded, device: Device) -> DeviceRow:
+    fam = REGISTRY[device.family]
+
+    def display_of(name: str) -> str:
+        host = loaded.inventory.hosts.get(name)
+        return host[0].display() if host else name
+
+    part = fam.recap_row(device, RowContext(display_of, family_label(device.family)))
+    accounts = tuple(
+        Account(render(f"label.account.{a.kind}"), getattr(device, a.login) if a.login else None,
+                secret_of(device, a.secret), a.kind)
+        for a in fam.accounts
+        if a.on_recap_row and a.applies_to(device)
+        and (a.in_plan or getattr(device, a.secret, None) is not None or (a.login and getattr(device, a.login)))
+    )
+    return DeviceRow(device.name, device.display(), part.kind, device.address, _brand_model(device), part.access,
+                     part.details, accounts)
 
 
 def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...]) -> JuryRecap:
@@ -343,8 +276,8 @@ def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...]) -> JuryRe
         for request in (r for r in session.requests if r.candidate == cand.id):
             hosts = tuple(planned.get((cand.id, request.title_id), ()))
             status = _software_status(verdicts, hosts, request.title_id)
-            label = "ordinateur personnel" if cand.own_laptop and not hosts else STATUS_LABELS[status]
-            rows.append(SoftwareRow(loaded.catalog[request.title_id].name, FAMILY_LABELS[request.kind],
+            label = render("recap.own_laptop") if cand.own_laptop and not hosts else status_label(status)
+            rows.append(SoftwareRow(loaded.catalog[request.title_id].name, family_label(request.kind),
                                     hosts, status, label))
         candidates.append(CandidateRow(cand.order, cand.time, cand.id, cand.name, cand.own_laptop,
                                        tuple(session.accessibility.get(cand.id, ())), tuple(rows)))

@@ -26,7 +26,7 @@ from weasyprint.urls import URLFetcher
 
 from provision.errors import PlateauError, Problem
 from provision.recap import qr
-from provision.recap.data import STATUS_LABELS, Poster, Recap, Secret
+from provision.recap.data import Poster, Recap, Secret, status_label
 from provision.session import ACCESSIBILITY
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -91,7 +91,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(secret=secret_html, date_fr=_date_fr, datetime_fr=_datetime_fr,
                        accessibility=_accessibility)
     env.globals.update(wifi_qr=lambda w: qr.svg_data_uri(qr.wifi_payload(w.ssid, w.key and w.key.value, w.security)),
-                       status_label=lambda s: STATUS_LABELS[s])
+                       status_label=status_label)
     return env
 
 

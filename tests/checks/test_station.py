@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.model import Status
-from checks.station import HeardNetwork, parse_nmcli_wifi
+from devices.workstation.nmcli import HeardNetwork, parse_nmcli_wifi
 from devices.errors import BadAnswer
 
 
@@ -85,7 +85,7 @@ def write_centre(root: Path, port: int, key: Path, nmcli: Path) -> None:
 
 
 def test_station_hears_the_room_network_through_ansible_over_ssh(linux_pc, tmp_path: Path) -> None:
-    from checks.sweep import run_sweep
+    from provision.sweep import run_sweep
     from provision.context import load_all
 
     port, key, heard, nmcli = linux_pc
@@ -113,9 +113,10 @@ def test_workstation_probe_wants_the_real_service(linux_pc, tmp_path: Path) -> N
     import ssl
     import threading
 
-    from checks.probes import ProbeContext, probe_workstation
+    from checks.probes.common import ProbeContext
+    from checks.probes.workstation import probe_workstation
     from devices.errors import BadAnswer, DeviceError
-    from provision.inventory.models import LinuxWorkstation, WindowsWorkstation
+    from devices.models import LinuxWorkstation, WindowsWorkstation
 
     port, *_ = linux_pc
     ctx = ProbeContext(timeout_s=3.0, key_dir=tmp_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from checks.model import Status
-from checks.sweep import run_sweep
+from provision.sweep import run_sweep
 from devices.lab.demo import DemoLab
 from provision.context import load_all
 from provision.state import open_store

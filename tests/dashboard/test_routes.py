@@ -14,7 +14,7 @@ with warnings.catch_warnings():  # starlette 1.x would prefer httpx2; httpx 0.28
     from starlette.testclient import TestClient
 
 from checks.model import Status
-from checks.sweep import run_sweep
+from provision.sweep import run_sweep
 from provision.dashboard import create_app
 from provision.dashboard.guard import COOKIE
 from provision.messages import render

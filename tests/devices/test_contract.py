@@ -1,4 +1,4 @@
-"""One contract for every probe of the registry: whatever the peer does (refuse, talk
+"""One contract for every probe of the family registry: whatever the peer does (refuse, talk
 garbage, stay silent), a probe raises only ``devices.errors`` exceptions, within its
 timeout — it never crashes another way and never returns an OK verdict from junk."""
 
@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 
 from checks.model import Status
-from checks.probes import PROBES, ProbeContext
+from checks.probes.common import ProbeContext
 from devices.errors import DeviceError
 from provision.context import load_all
+from provision.families import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT_FIELD = {
-    "windows": "ansible_port", "linux": "ansible_port", "macos": "ansible_port", "android": "adb_port",
-    "printer": "ipp_port", "scanner": "escl_port", "printer_3d": "api_port", "access_point": "ssh_port",
-    "projector": "pjlink_port",
-}  # fmt: skip
+#: the TCP port each family's probe talks to, from the registry
+PORT_FIELD = {f.name: f.port_field for f in REGISTRY.values() if f.port_field}
 JUNK = b"\x00\xffHELLO? \r\n\x13\x37junk\x00{]\n" * 8
 
 
@@ -93,7 +91,9 @@ def test_probe_raises_only_device_errors(family: str, behaviour: str, tmp_path: 
         ctx = ProbeContext(timeout_s=1.0, key_dir=tmp_path)
         started = time.monotonic()
         try:
-            verdicts = PROBES[family].fn(device, ctx)
+            decl = REGISTRY[family].probe_for(device)
+            assert decl is not None
+            verdicts = decl.spec().fn(device, ctx)
         except DeviceError:
             verdicts = []
         except Exception as exc:  # noqa: BLE001

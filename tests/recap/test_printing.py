@@ -9,6 +9,7 @@ import pytest
 
 from devices.lab.printer import IppPrinterSim
 from provision.errors import PlateauError
+from devices.printer import printing as device_printing
 from provision.recap import printing
 from provision.recap.printing import PrintError, parse_target, printer_for, send_pdf
 
@@ -68,7 +69,7 @@ def test_unreachable_printer_fails_fast_and_says_so(example, recap_cli, monkeypa
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed once the block ends: nobody listens there
     monkeypatch.setattr(readiness_mod, "load_readiness", lambda root: Readiness())
-    monkeypatch.setattr(printing, "DEFAULT_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(device_printing, "DEFAULT_TIMEOUT_S", 2.0)
     code, out, err = recap_cli("-i", example, "--jury", "jury-a", "--force", "--print-to", f"127.0.0.1:{port}")
     assert code == 1
     assert "Impression impossible" in err and "imprimer à la main" in err

@@ -2,7 +2,11 @@
 
 A host's variables (after Ansible's group/host precedence and vault decryption) are
 validated by the model of its family. The Ansible group a host belongs to *is* its
-family: these group names are the inventory contract (docs/inventaire-reference.md).
+family: these group names are the inventory contract (docs/inventaire-reference.md), and the
+family registry (provision/families) says which model each group uses.
+
+These models live here, below both the probes (checks) and the application (provision), so
+both can use them without an import cycle.
 
 Variable names are the model's field names, except the address which is Ansible's
 ``ansible_host``. Secrets are ``SecretStr``: they never show in a repr, a log or JSON.
@@ -292,33 +296,9 @@ class Projector(Device):
         return _needs_address(self, "pjlink") if self.pjlink else []
 
 
-FAMILIES: dict[str, type[Device]] = {
-    cls.family: cls
-    for cls in (
-        WindowsWorkstation,
-        LinuxWorkstation,
-        MacWorkstation,
-        AndroidTablet,
-        Ipad,
-        Printer,
-        Scanner,
-        Microcontroller,
-        Robot,
-        Printer3D,
-        AccessPoint,
-        Projector,
-    )
-}
-WORKSTATION_FAMILIES = ("windows", "linux", "macos")
-#: families one host may combine (a multifunction printer is a printer and a scanner)
-COMPATIBLE = {frozenset({"printer", "scanner"})}
-#: catalog platform of each family that installs software
-PLATFORM_OF = {"windows": "windows", "linux": "linux", "macos": "macos", "android": "android", "ipad": "ios"}
-
-
-def known_fields(family: str) -> set[str]:
-    cls = FAMILIES[family]
-    names = set(cls.model_fields) - {"name", "room"}
+def known_fields(model: type[Device]) -> set[str]:
+    """Variable names a host of this model may set (the address is Ansible's ``ansible_host``)."""
+    names = set(model.model_fields) - {"name", "room"}
     names.discard("address")
     names.add("ansible_host")
     return names

@@ -1,4 +1,4 @@
-"""Show a sweep: Rich table by room, JSON, JUnit XML (for CI-like dashboards)."""
+"""Show a sweep: Rich table by room, JSON, JUnit XML (for CI-like dashboards); the names of\nstatuses and checks from the message catalogue."""
 
 from __future__ import annotations
 
@@ -15,15 +15,13 @@ from rich.table import Table
 from checks.model import Status, Verdict
 from provision.messages import render
 
-STATUS_FR = {Status.OK: "prêt", Status.WARN: "à surveiller", Status.FAIL: "à corriger", Status.UNKNOWN: "inconnu"}
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.UNKNOWN: "magenta"}
-CHECK_FR = {
-    "battery": "batterie", "account": "compte", "software": "logiciels", "wifi_joined": "Wi-Fi rejoint", "wifi_seen": "Wi-Fi capté", "internet": "internet",
-    "printer_state": "état", "consumables": "consommables", "scanner_state": "état", "printer_3d_state": "état",
-    "filament": "filament", "wifi_radio": "radio Wi-Fi", "wifi_config": "réseau Wi-Fi", "projector": "projecteur",
-    "reachable": "joignable", "board": "carte",
-}  # fmt: skip
 STATUS_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.UNKNOWN: "?"}
+
+
+def status_label(status: Status) -> str:
+    """The one name of a status, everywhere (check table, dashboard, recap)."""
+    return render(f"label.status.{status}")
 
 
 def local_time(when: dt.datetime) -> str:
@@ -31,9 +29,9 @@ def local_time(when: dt.datetime) -> str:
 
 
 def check_label(check: str) -> str:
-    if check.startswith("attestation:"):
-        return "attestation"
-    return CHECK_FR.get(check, check)
+    name = "attestation" if check.startswith("attestation:") else check
+    label = render(f"label.check.{name}")
+    return check if label.startswith("label.check.") else label
 
 
 def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
@@ -61,7 +59,7 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
             style = STATUS_STYLE[verdict.status]
             device = "sur place" if verdict.device.startswith("salle:") else verdict.device.removeprefix("centre:")
             table.add_row(
-                f"[{style}]{STATUS_MARK[verdict.status]} {STATUS_FR[verdict.status]}[/]",
+                f"[{style}]{STATUS_MARK[verdict.status]} {status_label(verdict.status)}[/]",
                 f"{device}\n[dim]{check_label(verdict.check)}{'' if verdict.blocking else ' (info)'}"
                 f" · {verdict.probe}[/]",
                 render(verdict.key, verdict.params),
@@ -77,6 +75,11 @@ def summary_line(verdicts: list[Verdict], ready: bool) -> str:
             f"{counts['unknown']} inconnu(s) sur {len(verdicts)} vérifications.")  # fmt: skip
 
 
+def verdict_dict(verdict: Verdict) -> dict[str, Any]:
+    """A verdict as JSON-able data, with its message rendered in the reader's language."""
+    return {**verdict.as_dict(), "message": render(verdict.key, verdict.params)}
+
+
 def as_json(verdicts: list[Verdict], *, ready: bool, started_at: dt.datetime, finished_at: dt.datetime) -> str:
     data: dict[str, Any] = {
         "schema": "plateau.check/1",
@@ -84,7 +87,7 @@ def as_json(verdicts: list[Verdict], *, ready: bool, started_at: dt.datetime, fi
         "started_at": started_at.isoformat(),
         "finished_at": finished_at.isoformat(),
         "summary": summary_counts(verdicts),
-        "verdicts": [v.as_dict() for v in verdicts],
+        "verdicts": [verdict_dict(v) for v in verdicts],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
