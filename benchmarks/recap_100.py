@@ -149,7 +149,7 @@ def main() -> None:
     from provision.context import load_all
     from provision.recap import data as recap_data
     from provision.recap import render as recap_render
-    from provision.recap.cli import write_private
+    from provision.recap.files import write_private
     from provision.recap.readiness import Readiness, load_readiness
 
     import_s = time.perf_counter() - t0

@@ -3,6 +3,11 @@
 Tables: sweeps and their verdicts, manual attestations (who, when, expiry), provisioning
 runs and their per-host results, and dashboard freezes. Nothing secret is ever stored here:
 verdict facts are redacted by the checks before they reach the store.
+
+Schema version: SQLite's ``PRAGMA user_version`` (0 in a file written before versions
+existed). Opening a store applies, in one transaction, every step of :data:`MIGRATIONS`
+above the file's version; to change the schema, append one ``(version, function)`` step.
+A file written by a newer plateau is refused (:class:`StateSchemaError`), never touched.
 """
 
 from __future__ import annotations
@@ -12,16 +17,20 @@ import json
 import os
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from checks.model import Status, Verdict, utcnow
-from provision.paths import state_dir
+from provision.errors import PlateauError, Problem
+from provision.paths import shown, state_dir
 
 DB_NAME = "state.db"
 
-_SCHEMA = """
+#: version 1: the tables as the first release created them (without a version stamp)
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS sweeps (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -83,6 +92,32 @@ CREATE TABLE IF NOT EXISTS freezes (
 """
 
 
+class StateSchemaError(PlateauError):
+    """state.db was written by a newer plateau than this one: refused, left untouched."""
+
+    def __init__(self, path: Path, found: int) -> None:
+        self.path = path
+        self.found = found
+        super().__init__(Problem(key="state.newer_schema", file=shown(path),
+                                 params={"file": shown(path), "found": found, "supported": SCHEMA_VERSION}))
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    """Today's tables. ``IF NOT EXISTS``: a file of the first release (version 0) keeps its rows."""
+    for statement in _SCHEMA_V1.split(";"):  # not executescript(): it would COMMIT the migration
+        if statement.strip():
+            db.execute(statement)
+
+
+#: (version, step) in increasing order; a step brings a file from the version before it to its own
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
+    (1, _create_v1),
+]
+
+#: the schema this code reads and writes (1 = the tables above)
+SCHEMA_VERSION: int = MIGRATIONS[-1][0]
+
+
 @dataclass(frozen=True, slots=True)
 class Sweep:
     id: int
@@ -134,7 +169,11 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         db = self._connect()
-        _retry_locked(lambda: db.executescript(_SCHEMA))
+        try:
+            _retry_locked(lambda: _migrate(db, self.path))
+        except BaseException:
+            self.close()
+            raise
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -158,6 +197,10 @@ class Store:
         if db is not None:
             db.close()
             self._local.db = None
+
+    def schema_version(self) -> int:
+        """The file's ``PRAGMA user_version`` (:data:`SCHEMA_VERSION` once opened)."""
+        return _user_version(self._connect())
 
     # --- sweeps and verdicts ------------------------------------------------------------
     def start_sweep(self, scope: str = "") -> int:
@@ -315,10 +358,8 @@ class Store:
         return {"id": row["id"], "at": row["at"], "by_name": row["by_name"], "snapshot": json.loads(row["snapshot"])}
 
 
-def _retry_locked(action, attempts: int = 100) -> None:
+def _retry_locked(action: Callable[[], object], attempts: int = 100) -> None:
     """Run ``action``, retrying for up to ~10 s while another process holds the file."""
-    import time
-
     for attempt in range(attempts):
         try:
             action()
@@ -327,6 +368,39 @@ def _retry_locked(action, attempts: int = 100) -> None:
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.1)
+
+
+def _user_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to :data:`SCHEMA_VERSION`: every missing step, then the stamp, in one transaction.
+
+    Safe when two processes open a new (or old) store at once: the write lock is taken first
+    (``BEGIN IMMEDIATE`` waits for the other one), then the version is read again, so the
+    second process finds the work done. Any failure rolls the whole migration back.
+    """
+    current = _user_version(db)
+    if current == SCHEMA_VERSION:  # the usual case: no write lock taken
+        return
+    if current > SCHEMA_VERSION:
+        raise StateSchemaError(path, current)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        current = _user_version(db)  # another process may have migrated it meanwhile
+        if current > SCHEMA_VERSION:
+            raise StateSchemaError(path, current)
+        for version, step in MIGRATIONS:
+            if version > current:
+                step(db)
+        if current != SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version={int(SCHEMA_VERSION)}")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def _verdict(row: sqlite3.Row) -> Verdict:

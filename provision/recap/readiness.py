@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from checks.model import Status, Verdict, worst
 from provision.messages import render
+from provision.state import open_store
 
 DEFAULT_MAX_AGE_H = 12.0
 
@@ -35,19 +37,13 @@ class Readiness:
         return cls(finished_at, tuple(verdicts))
 
 
-def load_readiness(inventory_root) -> Readiness:
-    """The latest finished sweep of the centre from ``provision.state`` (none if unavailable)."""
-    try:
-        from provision.state import open_store
-    except ImportError:  # the state store is not part of this installation yet
-        return Readiness()
-    store = open_store(inventory_root)
+def load_readiness(inventory_root: Path | str) -> Readiness:
+    """The latest finished sweep of the centre from ``provision.state`` (empty if none yet)."""
+    store = open_store(Path(inventory_root))
     try:
         sweep = store.latest_sweep()
     finally:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+        store.close()
     if sweep is None or sweep.finished_at is None:
         return Readiness()
     return Readiness.of(sweep.verdicts, sweep.finished_at)

@@ -9,7 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from provision.dashboard.cli import dashboard_command, resolve_token
+from provision.cli.dashboard import dashboard_command
+from provision.dashboard.server import resolve_token
 from provision.errors import PlateauError
 from provision.messages import render
 

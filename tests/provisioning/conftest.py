@@ -1,4 +1,4 @@
-"""A CLI app carrying the provisioning commands (provision/cli.py registers them for real)."""
+"""A CLI app carrying the provisioning commands (provision/cli registers them for real)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from provision.provisioning import cli as prov_cli
+from provision.cli import cache as cache_cli
+from provision.cli import provision as prov_cli
+from provision.cli import secrets as secrets_cli
 
 
 def make_app() -> typer.Typer:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command("provision")(prov_cli.provision_command)
-    app.add_typer(prov_cli.secrets_app, name="secrets")
+    app.add_typer(secrets_cli.secrets_app, name="secrets")
     return app
 
 
@@ -67,5 +69,5 @@ class FakeStore:
 @pytest.fixture
 def store(monkeypatch) -> FakeStore:
     fake = FakeStore()
-    monkeypatch.setattr(prov_cli, "open_state_store", lambda root: fake)
+    monkeypatch.setattr(prov_cli, "open_store", lambda root: fake)
     return fake

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,8 +26,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from devices.lab.base import free_port
 from provision.context import load_all
-from provision.provisioning import cli as prov_cli
+from provision.cli import cache as cache_cli
+from provision.cli import provision as prov_cli
+from provision.cli import secrets as secrets_cli
 from provision.provisioning.cache import (
     APT_ARCHIVE,
     KINDS,
@@ -52,8 +54,8 @@ ADMIN = "plateau-cache-jury"
 def make_app() -> typer.Typer:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command("provision")(prov_cli.provision_command)
-    app.command("cache")(prov_cli.cache_command)
-    app.add_typer(prov_cli.secrets_app, name="secrets")
+    app.command("cache")(cache_cli.cache_command)
+    app.add_typer(secrets_cli.secrets_app, name="secrets")
     return app
 
 
@@ -169,12 +171,6 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(list(args), capture_output=True, text=True, check=check, timeout=120)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def build_deb(work: Path, repo: Path, name: str, depends: str | None = None) -> Path:
     root = work / name
     (root / "DEBIAN").mkdir(parents=True)
@@ -261,7 +257,9 @@ extra_software: [{APP}]
 ansible_user: root
 ansible_ssh_private_key_file: {key}
 ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
-ansible_ssh_args: "-C -o ControlMaster=auto -o ControlPersist=3s"
+# no compression on loopback (it only costs CPU); the master connection outlives the first
+# provisioning run so that the second one reuses it, and ends 30 s after the last task
+ansible_ssh_args: "-o ControlMaster=auto -o ControlPersist=30s"
 ansible_python_interpreter: /usr/bin/python3
 ansible_become_method: su
 baseline_apt_update_cache: false
@@ -295,6 +293,9 @@ def installed(package: str) -> bool:
 
 
 @pytest.mark.slow
+# ~60 s on an idle 2-core machine (two real ansible-playbook runs of ~35 tasks over SSH, each
+# task ~1 s: worker fork, ssh, su, the module's Python on the target); over 120 s under load
+@pytest.mark.timeout(600)
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root (sshd, apt, useradd)")
 @pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,
                     reason="needs openssh-server and dpkg-deb")

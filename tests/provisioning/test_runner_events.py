@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from provision.errors import PlateauError
-from provision.provisioning.cli import resolve_limit
+from provision.cli.provision import resolve_limit
 from provision.provisioning.runner import EventTracker, HostStatus, RunResult, RunStatus, parse_task_count
 from provision.provisioning.view import print_summary, retry_command
 

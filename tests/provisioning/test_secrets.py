@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from provision.plan import ACCOUNTS
+from provision.families import REGISTRY
 from provision.secrets import PASSWORD_ENTROPY_BITS, generate_password, generate_pin, read_vault_file
 
 AMBIGUOUS = set("0O1lI")
@@ -74,7 +74,7 @@ def test_existing_values_kept_unless_rotate(example, invoke):
     rotated = invoke("secrets", "init", "-i", example, "--rotate")
     assert rotated.code == 0, rotated.output
     after = vault_values(example)
-    ours = {secret for accounts in ACCOUNTS.values() for _kind, _login, secret in accounts}
+    ours = {a.secret for fam in REGISTRY.values() for a in fam.accounts if a.in_plan}
     for (host, key), value in before.items():
         if key in ours:
             assert after[(host, key)] != value, (host, key)

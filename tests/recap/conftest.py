@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from devices.lab.base import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "inventories" / "example"
 
@@ -90,12 +92,6 @@ def pdf_pages(pdf: bytes, tmp_path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
 
 
-def _free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """A real CUPS ippeveprinter on loopback keeping its job files (-k); yields (port, spool dir).
@@ -107,29 +103,29 @@ def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[in
     work = tmp_path_factory.mktemp("ippeve")
     spool = work / "spool"
     spool.mkdir()
-    bus = subprocess.Popen([dbus, "--session", "--nofork", f"--address=unix:path={work}/bus"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = _free_tcp_port()
+    # --print-address: dbus-daemon prints the address once the bus listens (a real signal)
+    bus = subprocess.Popen([dbus, "--session", "--nofork", "--print-address=1", f"--address=unix:path={work}/bus"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = free_port()  # ippeveprinter binds it itself
     log = open(work / "ippeveprinter.log", "wb")  # noqa: SIM115
     printer = None
     try:
-        for _ in range(50):
-            if (work / "bus").exists():
-                break
-            time.sleep(0.05)
+        assert bus.stdout is not None and bus.stdout.readline(), "dbus-daemon did not start"
         printer = subprocess.Popen(
             [binary, "-p", str(port), "-n", "localhost", "-M", "HP", "-m", "LaserJet", "-r", "off",
              "-k", "-f", "application/pdf", "-d", str(spool), "Salle A"],
             stdout=log, stderr=subprocess.STDOUT,
             env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={work}/bus"})
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # generous: a loaded machine starts it slowly
+        while True:
             if printer.poll() is not None:
                 pytest.fail("ippeveprinter exited: " + (work / "ippeveprinter.log").read_text(errors="replace"))
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"ippeveprinter not listening on 127.0.0.1:{port} after 60 s")
                 time.sleep(0.05)
         yield port, spool
     finally:
@@ -140,6 +136,8 @@ def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[in
                     proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+        if bus.stdout is not None:
+            bus.stdout.close()
         log.close()
 
 
@@ -158,11 +156,11 @@ def pdf(tmp_path: Path):
 
 @pytest.fixture
 def recap_cli(monkeypatch):
-    """recap_cli(*args) -> (exit code, stdout, stderr), through a Typer app as provision/cli.py registers it."""
+    """recap_cli(*args) -> (exit code, stdout, stderr), through a Typer app of its own."""
     import typer
     from typer.testing import CliRunner
 
-    from provision.recap.cli import recap_command
+    from provision.cli.recap import recap_command
 
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("PLATEAU_VAULT_PASSWORD_FILE", raising=False)

@@ -5,60 +5,26 @@
 
 Exit codes: 0 written (and printed when asked); 1 refused by the gate (blockers listed)
 or the printer failed (the file is written); 2 user input error (raised PlateauError,
-rendered by provision.cli). Secrets are never printed: only paths, counts and blockers.
+rendered by the CLI's main). Secrets are never printed: only paths, counts and blockers.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 
+from provision.cli.common import EXIT_NOT_READY, InventoryOpt, VaultOpt, app, err, out
 from provision.messages import render
-from provision.paths import shown, state_dir
+from provision.paths import shown
+from provision.recap.files import default_output, write_private
 from provision.recap.readiness import DEFAULT_MAX_AGE_H
 
-EXIT_NOT_READY = 1
 
-out = Console()
-err = Console(stderr=True)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically with mode 0600 (created so, never world-readable, even briefly)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # O_CREAT keeps the mode of a leftover file: force it
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
-
-
-def default_output(root: Path, kind: str, scope: str, date: str) -> Path:
-    """``<inventory>/.plateau/recap-<jury|centre>-<date>.pdf`` / ``wifi-poster[-<jury>]-<date>.pdf``."""
-    if kind == "poster":
-        name = f"wifi-poster-{date}.pdf" if scope == "centre" else f"wifi-poster-{scope}-{date}.pdf"
-    else:
-        name = f"recap-{scope}-{date}.pdf"
-    return state_dir(root) / name
-
-
+@app.command("recap", help="Écrit le récapitulatif confidentiel du jury (PDF A4) ou l'affiche Wi-Fi.")
 def recap_command(
-    inventory: Annotated[
-        Path,
-        typer.Option("-i", "--inventory", envvar="PLATEAU_INVENTORY", file_okay=False, show_default=False,
-                     help="Dossier d'inventaire du centre (inventories/<centre>)."),
-    ],
+    inventory: InventoryOpt,
     output: Annotated[
         Optional[Path],
         typer.Option("-o", "--output", dir_okay=False, show_default=False,
@@ -80,12 +46,7 @@ def recap_command(
         typer.Option("--print-to", metavar="HÔTE[:PORT]", show_default=False,
                      help="Imprimer sur cette imprimante IPP (implique --print)."),
     ] = None,
-    vault_password_file: Annotated[
-        Optional[Path],
-        typer.Option("--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE", dir_okay=False,
-                     show_default=False,
-                     help="Fichier du mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass)."),
-    ] = None,
+    vault_password_file: VaultOpt = None,
     send_to_printer: Annotated[
         bool, typer.Option("--print", help="Imprimer sur l'imprimante réseau de la salle du jury (IPP).")
     ] = False,

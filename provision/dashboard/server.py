@@ -1,7 +1,4 @@
-"""``plateau dashboard -i DIR [--host H] [--port P] [--token T]``: serve the dashboard.
-
-The integrator registers ``dashboard_command`` on the main Typer app; ``serve`` is reused by
-``plateau demo`` (start the lab, then serve). On 127.0.0.1 no token is needed; on any other
+"""Serve the dashboard (used by ``plateau dashboard`` and ``plateau demo``). On 127.0.0.1 no token is needed; on any other
 address a token is mandatory (``--token auto`` generates one, printed once with the address).
 """
 
@@ -72,36 +69,3 @@ def _check_port_free(host: str, port: int) -> None:
                 raise PlateauError(Problem(key="dashboard.cli.port_busy", field="--port",
                                            params={"port": port})) from exc  # fmt: skip
             raise
-
-
-def dashboard_command(
-    inventory: Annotated[
-        Path, typer.Option("-i", "--inventory", envvar="PLATEAU_INVENTORY", file_okay=False, show_default=False,
-                           help="Dossier d'inventaire du centre (inventories/<centre>).")
-    ],
-    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute. Autre que 127.0.0.1 : --token obligatoire.")]
-    = DEFAULT_HOST,
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = DEFAULT_PORT,
-    token: Annotated[
-        Optional[str], typer.Option("--token", envvar="PLATEAU_DASHBOARD_TOKEN", show_default=False,
-                                    help="Jeton d'accès exigé à chaque requête (« auto » : en générer un).")
-    ] = None,
-    vault_password_file: Annotated[
-        Optional[Path], typer.Option("--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE", dir_okay=False,
-                                     show_default=False, help="Fichier du mot de passe du coffre ansible-vault.")
-    ] = None,
-    sweep_on_start: Annotated[
-        bool, typer.Option("--sweep-on-start/--no-sweep-on-start", help="Tout vérifier au démarrage.")
-    ] = True,
-    timeout_s: Annotated[float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")]
-    = DEFAULT_TIMEOUT_S,
-) -> None:
-    """Tableau de bord local du matin de l'examen : salle par salle, ce qui est prêt et quoi faire sinon."""
-    from provision.context import load_all
-    from provision.state import open_store
-
-    if token != "auto":
-        resolve_token(host, token)  # refuse before loading the inventory and its vault
-    loaded = load_all(inventory, vault_password_file)
-    serve(loaded, open_store(loaded.inventory.root), host=host, port=port, token=token,
-          sweep_on_start=sweep_on_start, timeout_s=timeout_s)  # fmt: skip

@@ -1,15 +1,8 @@
-"""``plateau provision`` and ``plateau secrets init`` (registered by provision/cli.py).
-
-    provision_command   plan -> extra vars -> ansible-runner (playbooks/site.yml) with a live
-                        view; every run and per-host result goes to the state store
-    cache_command       ``plateau cache -i DIR [--only apt,flatpak,...]``: pre-download into
-                        <inventory>/cache/ (provision/provisioning/cache.py)
-    secrets_app         ``plateau secrets init -i DIR [--rotate]``
+"""``plateau provision``: plan -> extra vars -> ansible-runner (playbooks/site.yml) with a live
+view, then the access points and tablets; every run and per-host result goes to the state store.
 
 Exit codes: 0 every host ready; 1 some host failed or was unreachable; 2 wrong input
-(PlateauError, raised to provision/cli.py's main); 130 interrupted (Ctrl-C, run canceled).
-``plateau cache``: 0 done (titles to fetch by hand are listed, not failures); 1 some title
-could not be cached (unknown package, download failed); 2 wrong input.
+(PlateauError, raised to the CLI's main); 130 interrupted (Ctrl-C, run canceled).
 """
 
 from __future__ import annotations
@@ -23,46 +16,13 @@ from typing import Annotated, Any, Optional
 import typer
 from rapidfuzz import process
 
+from provision.cli.common import EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_OK, InventoryOpt, VaultOpt, app, out, print_problems
 from provision.errors import PlateauError, Problem
 from provision.messages import render
 from provision.paths import shown, state_dir
+from provision.state import open_store
 
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "site.yml"
-EXIT_OK, EXIT_NOT_READY, EXIT_INTERRUPTED = 0, 1, 130
-
-InventoryOpt = Annotated[
-    Path,
-    typer.Option("-i", "--inventory", envvar="PLATEAU_INVENTORY", file_okay=False, show_default=False,
-                 help="Dossier d'inventaire du centre (inventories/<centre>)."),
-]
-VaultOpt = Annotated[
-    Optional[Path],
-    typer.Option("--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE", dir_okay=False, show_default=False,
-                 help="Fichier contenant le mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass)."),
-]
-
-
-# ---------------------------------------------------------------- state store
-class _NoStore:
-    """Stand-in while provision.state is not available: records nothing."""
-
-    def start_run(self, kind: str, args: dict[str, Any]) -> None:
-        return None
-
-    def record_host_result(self, run_id: Any, host: str, status: str, **kwargs: Any) -> None:
-        return None
-
-    def finish_run(self, run_id: Any, status: str) -> None:
-        return None
-
-
-def open_state_store(inventory_root: Path) -> Any:
-    """The integrator's store (provision.state.open_store), or a no-op one if not importable."""
-    try:
-        from provision.state import open_store  # type: ignore[import-not-found]
-    except ImportError:
-        return _NoStore()
-    return open_store(inventory_root)
 
 
 # ---------------------------------------------------------------- limit
@@ -88,7 +48,7 @@ def resolve_limit(limit: str | None, rooms: dict[str, list[str]], hosts: list[st
     return sorted(selected)
 
 
-# ---------------------------------------------------------------- provision
+@app.command("provision", help="Installe les logiciels et crée les sessions administrateur (Ansible).")
 def provision_command(
     inventory: InventoryOpt,
     check: Annotated[bool, typer.Option("--check", help="Simulation (mode check d'Ansible, avec --diff) : rien n'est modifié.")] = False,
@@ -97,7 +57,6 @@ def provision_command(
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Installe les logiciels, crée les sessions administrateur et applique l'accessibilité sur les postes."""
-    from provision.cli import out, print_problems
     from provision.context import load_all
     from provision.inventory.loader import HOSTS_FILE, find_vault_password_file
     from provision.provisioning.runner import RunSpec, RunStatus, cached_count_tasks, run_playbook
@@ -134,7 +93,7 @@ def provision_command(
         limit=",".join(selected) if limit else None, forks=forks, check=check,
     )
     tasks = cached_count_tasks(spec)
-    store = open_state_store(root)
+    store = open_store(root)
     run_id = store.start_run(kind="provision", args={"check": check, "limit": limit, "forks": forks,
                                                      "hosts": selected})
     out.print(render("provision.starting", {"hosts": len(selected), "tasks": tasks,
@@ -163,7 +122,6 @@ def provision_command(
 
 def _devices_phase(loaded: Any, limit: str | None, check: bool) -> int:
     """Access points and Android tablets, after the workstations; exit code of this phase."""
-    from provision.cli import out
     from provision.devices_apply import apply_devices, print_outcomes, select_devices
 
     devices = select_devices(loaded, limit)
@@ -175,7 +133,7 @@ def _devices_phase(loaded: Any, limit: str | None, check: bool) -> int:
     with out.status("Configuration des appareils (point d'accès, tablettes)…"):
         outcomes = apply_devices(loaded, devices)
     print_outcomes(out, outcomes)
-    store = open_state_store(loaded.inventory.root)
+    store = open_store(loaded.inventory.root)
     run_id = store.start_run(kind="devices", args={"limit": limit, "devices": [d.name for d in devices]})
     for outcome in outcomes:
         store.record_host_result(run_id, outcome.device, outcome.status, changed=len(outcome.changes),
@@ -191,88 +149,3 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-# ---------------------------------------------------------------- cache
-def cache_command(
-    inventory: InventoryOpt,
-    only: Annotated[Optional[str], typer.Option("--only", help="Seulement ces sources, séparées par des virgules : apt, flatpak, winget, choco, apk, ipa.", show_default=False)] = None,
-    vault_password_file: VaultOpt = None,
-) -> None:
-    """Télécharge à l'avance dans <inventaire>/cache/ ce qui peut l'être (paquets Debian, Flatpak), et liste le reste."""
-    from provision.cli import out, print_problems
-    from provision.context import load_all
-    from provision.inventory.loader import find_vault_password_file
-    from provision.provisioning.cache import CACHE_DIR, build_cache, parse_only
-
-    root = Path(inventory)
-    try:
-        kinds = parse_only(only)
-    except ValueError as exc:
-        raise PlateauError(Problem(key="cache.unknown_kind", field="--only",
-                                   params={"kinds": exc.args[0], "known": "apt, flatpak, winget, choco, apk, ipa"})) from None
-    password_file, _how = find_vault_password_file(root, vault_password_file)
-    loaded = load_all(root, password_file)  # no secret is needed, but vault files are read when present
-    if loaded.warnings:
-        print_problems(loaded.warnings)
-    with out.status(render("cache.working", {"path": shown(root / CACHE_DIR)})):
-        report = build_cache(root, loaded.plan.to_dict(), kinds)
-    print_cache_report(out, report)
-    raise typer.Exit(EXIT_NOT_READY if report.failed else EXIT_OK)
-
-
-def print_cache_report(console: Any, report: Any) -> None:
-    from rich.table import Table
-
-    from provision.provisioning.cache import CACHE_DIR, Status
-
-    if not report.entries:
-        console.print(render("cache.nothing"), highlight=False)
-        return
-    labels = {Status.CACHED: "[green]" + render("cache.status_cached") + "[/]",
-              Status.PRESENT: "[green]" + render("cache.status_present") + "[/]",
-              Status.MANUAL: "[yellow]" + render("cache.status_manual") + "[/]",
-              Status.UNAVAILABLE: "[yellow]" + render("cache.status_unavailable") + "[/]",
-              Status.FAILED: "[bold red]" + render("cache.status_failed") + "[/]"}  # fmt: skip
-    table = Table(title=render("cache.title"), title_justify="left", expand=True)
-    table.add_column(render("cache.col_kind"), no_wrap=True)
-    table.add_column(render("cache.col_title"))
-    table.add_column(render("cache.col_status"), no_wrap=True)
-    table.add_column(render("cache.col_detail"), ratio=1)
-    for entry in report.entries:
-        table.add_row(entry.kind, entry.title, labels.get(entry.status, entry.status), render(entry.key, entry.params))
-    console.print(table)
-    counts = {s: sum(1 for e in report.entries if e.status == s) for s in labels}
-    console.print(render("cache.summary", {
-        "cached": counts[Status.CACHED] + counts[Status.PRESENT], "manual": counts[Status.MANUAL] + counts[Status.UNAVAILABLE],
-        "failed": counts[Status.FAILED], "debs": report.apt_debs, "mb": round(report.apt_bytes / 1e6, 1),
-        "path": shown(report.root / CACHE_DIR)}), highlight=False)
-
-
-# ---------------------------------------------------------------- secrets
-secrets_app = typer.Typer(
-    name="secrets", help="Mots de passe des sessions et comptes, dans le coffre ansible-vault.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-)
-
-
-@secrets_app.command("init")
-def secrets_init(
-    inventory: InventoryOpt,
-    rotate: Annotated[bool, typer.Option("--rotate", help="Régénère tous les secrets, clés Wi-Fi comprises (après l'examen).")] = False,
-    vault_password_file: VaultOpt = None,
-) -> None:
-    """Génère les mots de passe manquants dans host_vars/<équipement>/vault.yml (jamais affichés)."""
-    from provision.cli import out, print_problems
-    from provision.secrets import init_secrets
-
-    report = init_secrets(Path(inventory), vault_password_file, rotate=rotate)
-    if report.password_file_created:
-        out.print(render("secrets.password_file_created", {"path": shown(report.password_file)}), highlight=False)
-    if report.warnings:
-        print_problems(report.warnings)
-    key = "secrets.rotated" if rotate else "secrets.summary"
-    out.print("[bold green]✓[/] " + render(key, {"generated": report.generated, "kept": report.kept,
-                                                  "hosts": report.hosts}), highlight=False)
-    if report.files:
-        out.print(render("secrets.files", {"count": len(report.files)}), highlight=False)

@@ -1,0 +1,104 @@
+"""``plateau`` command line (French help; ``PLATEAU_LANG=en`` for English messages).
+
+One module per command in this package; ``common`` holds the app, options and exit codes.
+Heavy libraries (Ansible, WeasyPrint, drivers) are imported inside the commands, so
+``plateau --help`` and ``plateau validate`` start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import traceback
+from typing import Annotated
+
+import click
+import typer
+
+from provision import __version__
+from provision.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    app,
+    err,
+    log_path,
+    out,
+    print_problems,
+    state,
+)
+from provision.errors import PlateauError
+from provision.messages import render
+
+#: one module per command; importing it registers the command, in this order in --help
+COMMANDS = ("validate", "check", "provision", "cache", "dashboard", "secrets", "recap", "attest", "demo")
+for _name in COMMANDS:
+    importlib.import_module(f"provision.cli.{_name}")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Affiche la trace complète des erreurs internes.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Affiche la version et quitte.")] = False,
+) -> None:
+    state["debug"] = debug
+    if version:
+        out.print(f"plateau {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: maps every outcome to a documented exit code."""
+    _log_to_file()
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except PlateauError as exc:
+        print_problems(exc.problems)
+        code = EXIT_USAGE
+    except click.exceptions.Abort:
+        err.print(render("cli.interrupted"))
+        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        err.print(render("cli.interrupted"))
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        code = EXIT_OK
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        code = EXIT_USAGE
+    except Exception:
+        if state["debug"]:
+            raise
+        code = _internal_error()
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _log_to_file() -> None:
+    """Logs go to a file, never to the technician's terminal (and never hold a secret)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def _internal_error() -> int:
+    path = log_path()
+    logging.getLogger("plateau").error("internal error\n%s", traceback.format_exc())
+    err.print(f"[bold red]{render('cli.internal_error', {'log': path})}[/]")
+    return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

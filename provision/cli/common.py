@@ -1,0 +1,101 @@
+"""What every ``plateau`` command shares: the Typer app, the consoles, the options, the exit
+codes, and how a user's mistakes are printed.
+
+Exit codes (README.md, « Codes de sortie »):
+    0   success (validate: inventory valid; plan: référentiel minimum met)
+    1   the command ran but the plateau is not ready (plan: référentiel gaps)
+    2   the user's input is wrong (inventory, session, catalog, vault, options)
+    70  internal error: a bug in plateau (log path printed; --debug shows the trace)
+    130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from provision.errors import Problem
+from provision.messages import render
+
+EXIT_OK, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+
+
+def _french_click() -> None:
+    """click translates its few own words through gettext; give it the French ones we show."""
+    import click.decorators
+
+    from provision.messages import current_language
+
+    words = {"Show this message and exit.": "Affiche cette aide et quitte."}
+    english = click.decorators._
+
+    def translate(text: str) -> str:
+        return words.get(text, english(text)) if current_language() == "fr" else english(text)
+
+    click.decorators._ = translate
+
+
+_french_click()
+
+app = typer.Typer(
+    name="plateau",
+    help="Prépare, vérifie et documente le plateau technique d'une session d'examen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+out = Console()
+err = Console(stderr=True)
+state = {"debug": False}
+
+#: -i/--inventory, the centre's folder: every command takes it
+InventoryOpt = Annotated[
+    Path,
+    typer.Option(
+        "-i", "--inventory", envvar="PLATEAU_INVENTORY", help="Dossier d'inventaire du centre (inventories/<centre>).",
+        file_okay=False, show_default=False,
+    ),
+]
+VaultOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE",
+        help="Fichier contenant le mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass).",
+        dir_okay=False, show_default=False,
+    ),
+]
+
+
+def log_path() -> Path:
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "plateau" / "plateau.log"
+
+
+def print_problems(problems: list[Problem]) -> None:
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    for problem in [*errors, *warnings]:
+        mark = "[bold red]✗ erreur[/]" if problem.is_error else "[yellow]! attention[/]"
+        where = _where_fr(problem)
+        err.print(f"{mark} [bold]{where}[/]" if where else mark, highlight=False, soft_wrap=True)
+        err.print(f"    {render(problem.key, problem.params)}", highlight=False, markup=False, soft_wrap=True)
+    if errors:
+        err.print(f"[bold red]{render('cli.errors_found', {'count': len(errors)})}[/]")
+    if warnings:
+        err.print(f"[yellow]{render('cli.warnings_found', {'count': len(warnings)})}[/]")
+
+
+def _where_fr(problem: Problem) -> str:
+    parts = []
+    if problem.file:
+        parts.append(f"{problem.file}:{problem.line}" if problem.line else problem.file)
+    if problem.host:
+        parts.append(f"hôte {problem.host}")
+    if problem.field:
+        parts.append(f"champ {problem.field}")
+    return " · ".join(parts)
