@@ -7,22 +7,33 @@ reported) never grades OK.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any, Required, TypedDict
 
 from checks.model import Status, Verdict
 
 
+class _Common(TypedDict, total=False):
+    """The keyword arguments of :func:`_v` that all verdicts of one grading function share."""
+
+    measured_at: Required[dt.datetime]
+    probe: Required[str]
+    room: Required[str | None]
+    facts: dict[str, Any] | None
+    unit: str | None
+
+
 def _v(device: str, check: str, status: Status, key: str, *, measured_at: dt.datetime, probe: str,
-       room: str | None, value: Any = None, unit: str | None = None, facts: dict | None = None,
+       room: str | None, value: Any = None, unit: str | None = None, facts: dict[str, Any] | None = None,
        blocking: bool = True, **params: Any) -> Verdict:  # fmt: skip
     return Verdict(device=device, check=check, status=status, key=key, params=params, value=value, unit=unit,
                    measured_at=measured_at, probe=probe, facts=facts or {}, room=room, blocking=blocking)
 
 
-def battery(device: str, *, level_pct: int | None, charging: bool | None, min_pct: int,
-            measured_at: dt.datetime, probe: str, room: str | None, facts: dict | None = None) -> Verdict:  # fmt: skip
+def battery(device: str, *, level_pct: float | None, charging: bool | None, min_pct: int,
+            measured_at: dt.datetime, probe: str, room: str | None, facts: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
     """≥ min: OK; below but charging: WARN (will be ready if left plugged); below: FAIL."""
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="%")
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="%")
     if level_pct is not None:
         level_pct = round(level_pct)
     if level_pct is None:
@@ -39,11 +50,11 @@ def battery(device: str, *, level_pct: int | None, charging: bool | None, min_pc
 
 #: IPP printer-state-reasons suffixes (RFC 8011 §5.4.12): -error stops printing, -warning does not
 def printer_state(device: str, *, state: str | None, reasons: Iterable[str], measured_at: dt.datetime,
-                  probe: str, room: str | None, facts: dict | None = None) -> Verdict:  # fmt: skip
+                  probe: str, room: str | None, facts: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
     reasons = [r for r in reasons if r and r != "none"]
     errors = [r for r in reasons if r.endswith("-error") or r in ("media-empty", "media-jam", "door-open",
                                                                  "marker-supply-empty", "offline")]
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts)
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     if state is None:
         return _v(device, "printer_state", Status.UNKNOWN, "check.printer.state_unknown", **common)
     if state == "stopped" or errors:
@@ -59,7 +70,7 @@ def printer_state(device: str, *, state: str | None, reasons: Iterable[str], mea
 def supplies(device: str, *, supplies: list[dict[str, Any]], min_pct: int, measured_at: dt.datetime,
              probe: str, room: str | None) -> Verdict:  # fmt: skip
     """Each supply dict: name, level_pct (None = not reported), some_remaining."""
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts={"supplies": supplies}, unit="%")
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts={"supplies": supplies}, unit="%")
     consumable = [s for s in supplies if s.get("kind") not in ("waste-toner", "wasteToner", "waste-ink")]
     if not consumable:
         return _v(device, "consumables", Status.UNKNOWN, "check.supplies.unknown", **common)
@@ -82,8 +93,8 @@ def supplies(device: str, *, supplies: list[dict[str, Any]], min_pct: int, measu
 
 
 def scanner_state(device: str, *, state: str | None, adf_state: str | None, measured_at: dt.datetime,
-                  probe: str, room: str | None, facts: dict | None = None) -> Verdict:  # fmt: skip
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts)
+                  probe: str, room: str | None, facts: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     if adf_state and ("Jam" in adf_state or "Open" in adf_state or "Fail" in adf_state or "Mispick" in adf_state):
         return _v(device, "scanner_state", Status.FAIL, "check.scanner.adf_fault", value=adf_state,
                   adf_state=adf_state, **common)
@@ -99,10 +110,10 @@ def scanner_state(device: str, *, state: str | None, adf_state: str | None, meas
 
 def filament(device: str, *, sensor: str | None, remaining_g: float | None, min_g: int,
              needed_g: float | None, measured_at: dt.datetime, probe: str, room: str | None,
-             facts: dict | None = None) -> Verdict:  # fmt: skip
+             facts: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
     """Sensor says absent → FAIL; grams known: below the minimum (or the planned print) → FAIL;
     nothing measurable → UNKNOWN (blocking: someone must look at the spool)."""
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="g")
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="g")
     if sensor == "absent":
         return _v(device, "filament", Status.FAIL, "check.filament.out", value=remaining_g, **common)
     need = max(min_g, needed_g or 0)
@@ -120,8 +131,8 @@ def filament(device: str, *, sensor: str | None, remaining_g: float | None, min_
 
 
 def printer_3d_state(device: str, *, connected: bool | None, state: str | None, errors: Iterable[str],
-                     measured_at: dt.datetime, probe: str, room: str | None, facts: dict | None = None) -> Verdict:  # fmt: skip
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts)
+                     measured_at: dt.datetime, probe: str, room: str | None, facts: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     errors = list(errors)
     if connected is False or state == "offline":
         return _v(device, "printer_3d_state", Status.FAIL, "check.printer_3d.disconnected", value=state, **common)
@@ -142,8 +153,8 @@ THYMIO_FULL_V, THYMIO_LOW_V = 3.90, 3.60
 
 
 def battery_voltage(device: str, *, voltage_v: float | None, measured_at: dt.datetime, probe: str,
-                    room: str | None, facts: dict | None = None) -> Verdict:  # fmt: skip
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="V")
+                    room: str | None, facts: dict[str, Any] | None = None) -> Verdict:  # fmt: skip
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts, unit="V")
     if voltage_v is None:
         return _v(device, "battery", Status.UNKNOWN, "check.battery.unknown", **common)
     volts = round(voltage_v, 2)

@@ -4,9 +4,10 @@ reachability, and the verdict for a probe that could not measure anything."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from checks.grading import _v
+from checks.grading import _Common, _v
 from checks.model import Status, Verdict
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
 
@@ -14,6 +15,7 @@ from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreach
 def probe_failed(device: str, check: str, error: BaseException, *, measured_at: dt.datetime, probe: str,
                  room: str | None, timeout_s: float | None = None) -> Verdict:  # fmt: skip
     """Whatever went wrong, the device is UNKNOWN (never OK), with what to do about it."""
+    params: dict[str, Any]  # the message's placeholders, passed on to ``_v`` as its ``**params``
     if isinstance(error, TimeoutError):
         key, params = "check.probe.timeout", {"timeout_s": timeout_s}
     elif isinstance(error, AuthenticationFailed):
@@ -31,9 +33,9 @@ def probe_failed(device: str, check: str, error: BaseException, *, measured_at: 
 
 
 def access_point(device: str, *, facts: Any, expected_ssid: str, expected_security: str,
-                 measured_at: dt.datetime, probe: str, room: str | None, facts_dict: dict) -> list[Verdict]:  # fmt: skip
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts_dict)
-    out = []
+                 measured_at: dt.datetime, probe: str, room: str | None, facts_dict: dict[str, Any]) -> list[Verdict]:  # fmt: skip
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts_dict)
+    out: list[Verdict] = []
     if facts.radio_enabled is False:
         out.append(_v(device, "wifi_radio", Status.FAIL, "check.wifi.radio_off", **common))
     elif facts.radio_enabled is None:
@@ -58,8 +60,8 @@ def access_point(device: str, *, facts: Any, expected_ssid: str, expected_securi
 
 
 def projector(device: str, *, facts: Any, measured_at: dt.datetime, probe: str, room: str | None,
-              facts_dict: dict) -> Verdict:  # fmt: skip
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts=facts_dict)
+              facts_dict: dict[str, Any]) -> Verdict:  # fmt: skip
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts_dict)
     errors = facts.errors
     if errors is None:
         return _v(device, "projector", Status.UNKNOWN, "check.projector.errors_unknown", **common)
@@ -80,8 +82,8 @@ def software(device: str, *, expected: dict[str, str], installed: Iterable[str],
     """``expected``: {identifier on the device: display name}; ``installed``: identifiers found."""
     installed = set(installed)
     missing = sorted(name for ident, name in expected.items() if ident not in installed)
-    common = dict(measured_at=measured_at, probe=probe, room=room,
-                  facts={"expected": sorted(expected), "missing": missing})  # fmt: skip
+    common = _Common(measured_at=measured_at, probe=probe, room=room,
+                     facts={"expected": sorted(expected), "missing": missing})  # fmt: skip
     if missing:
         return _v(device, "software", Status.FAIL, "check.software.missing", value=len(missing), titles=missing,
                   **common)
@@ -91,7 +93,7 @@ def software(device: str, *, expected: dict[str, str], installed: Iterable[str],
 def account(device: str, *, expected: str, found: Iterable[str], kind: str, measured_at: dt.datetime,
             probe: str, room: str | None) -> Verdict:  # fmt: skip
     found = [f.lower() for f in found]
-    common = dict(measured_at=measured_at, probe=probe, room=room, facts={"accounts_count": len(found)})
+    common = _Common(measured_at=measured_at, probe=probe, room=room, facts={"accounts_count": len(found)})
     if expected.lower() in found:
         return _v(device, "account", Status.OK, "check.account.ok", value=expected, account=expected, kind=kind,
                   **common)
@@ -107,15 +109,15 @@ def reachable(device: str, *, port: int, measured_at: dt.datetime, probe: str, r
 def attestation(device: str, *, item: str, label: str, record: Any | None, now: dt.datetime, room: str | None,
                 validity_h: float) -> Verdict:  # fmt: skip
     """A manual check: missing or expired is not ready (blocking)."""
-    common = dict(measured_at=now, probe="manual", room=room)
+    common = _Common(measured_at=now, probe="manual", room=room)
     validity_h = int(validity_h) if float(validity_h).is_integer() else validity_h
     if record is None:
         return _v(device, f"attestation:{item}", Status.FAIL, "check.attestation.missing", label=label,
                   validity_h=validity_h, **common)
     facts = {"by": record.by_name, "at": record.at.isoformat(), "expires_at": record.expires_at.isoformat()}
+    recorded: _Common = {**common, "measured_at": record.at, "facts": facts}  # measured when attested
     if not record.valid_at(now):
         return _v(device, f"attestation:{item}", Status.FAIL, "check.attestation.expired", label=label,
-                  by=record.by_name, at=record.at.strftime("%d/%m %H:%M"), facts=facts,
-                  **{**common, "measured_at": record.at})
+                  by=record.by_name, at=record.at.strftime("%d/%m %H:%M"), **recorded)
     return _v(device, f"attestation:{item}", Status.OK, "check.attestation.ok", label=label, by=record.by_name,
-              at=record.at.strftime("%d/%m %H:%M"), facts=facts, **{**common, "measured_at": record.at})
+              at=record.at.strftime("%d/%m %H:%M"), **recorded)

@@ -6,7 +6,7 @@ Measured from the machine running plateau, which sits on the centre's network.
 
 from __future__ import annotations
 
-from checks.grading import _v
+from checks.grading import _Common, _v
 from checks.model import Status, Verdict, utcnow
 from devices.internet import reach
 
@@ -21,9 +21,11 @@ def probe_internet(targets: list[str], timeout_s: float) -> Verdict:
     failures = {url: reason for url in targets if (reason := reach(url, timeout_s)) is not None}
     facts = {"targets": targets, "failures": failures}
     reached = len(targets) - len(failures)
-    common = dict(measured_at=now, probe="https", room=None, facts=facts, value=reached)
+    common = _Common(measured_at=now, probe="https", room=None, facts=facts)
     if not failures:
-        return _v(DEVICE, "internet", Status.OK, "check.internet.ok", count=reached, **common)
+        return _v(DEVICE, "internet", Status.OK, "check.internet.ok", value=reached, count=reached, **common)
     if reached:
-        return _v(DEVICE, "internet", Status.WARN, "check.internet.partial", failed=sorted(failures), **common)
-    return _v(DEVICE, "internet", Status.FAIL, "check.internet.down", failed=sorted(failures), **common)
+        return _v(DEVICE, "internet", Status.WARN, "check.internet.partial", value=reached, failed=sorted(failures),
+                  **common)
+    return _v(DEVICE, "internet", Status.FAIL, "check.internet.down", value=reached, failed=sorted(failures),
+              **common)

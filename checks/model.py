@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
-
+from typing import Any
 
 #: default time a device has to answer one probe (CLI, dashboard and sweep share it)
 DEFAULT_TIMEOUT_S = 10.0
@@ -37,7 +37,7 @@ def worst(statuses: list[Status]) -> Status:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -53,7 +53,7 @@ class SweepResult:
         return all(v.status.ready for v in self.verdicts if v.blocking)
 
     def by_status(self) -> dict[Status, int]:
-        counts = {s: 0 for s in Status}
+        counts = dict.fromkeys(Status, 0)
         for verdict in self.verdicts:
             counts[verdict.status] += 1
         return counts
@@ -82,7 +82,7 @@ async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
     def target() -> None:
         try:
             result = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+        except BaseException as exc:  # handed to the awaiting coroutine
             outcome: tuple[bool, Any] = (False, exc)
         else:
             outcome = (True, result)
@@ -108,10 +108,10 @@ async def run_probes(jobs: Iterable[Job], ctx: ProbeContext, *, emit: Callable[[
             refuse_outside_loopback(device)
             async with slots:  # a probe's time limit starts when it gets a thread
                 batch = await asyncio.wait_for(in_daemon_thread(spec.fn, device, ctx), bound_s)
-        except Exception as exc:  # noqa: BLE001 - any failure is UNKNOWN, never a crash nor a green
+        except Exception as exc:  # any failure is UNKNOWN, never a crash nor a green
             if not isinstance(exc, TimeoutError) and not isinstance(exc, DeviceError):
                 log.exception("probe %s of %s crashed", spec.name, device.name)
-            now = dt.datetime.now(dt.timezone.utc)
+            now = dt.datetime.now(dt.UTC)
             batch = [gm.probe_failed(device.name, check, exc, measured_at=now, probe=spec.name, room=device.room,
                                      timeout_s=bound_s) for check in spec.checks]  # fmt: skip
         emit(batch)

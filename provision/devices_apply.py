@@ -71,7 +71,7 @@ def apply_access_point(device: AccessPoint, loaded: Loaded, timeout_s: float) ->
 
 
 def apply_android(device: AndroidTablet, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
-    plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "android")
+    plan = next(h for h in loaded.plan.hosts if h.device is device)
     settings = {s["id"] for s in plan.settings}
     key_dir = adb_key_dir(loaded.inventory.root)
     key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -119,7 +119,7 @@ def _apply_android_on(session: Any, device: AndroidTablet, loaded: Loaded, plan:
 def apply_ipad(device: Ipad, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
     """Install the planned apps that have an .ipa in ``<inventory>/ipa/``; the others (App Store
     apps) are reported as to assign in the centre's Apple Business/School Manager."""
-    plan = next(h for h in loaded.plan.hosts if h.device.name == device.name and h.device.family == "ipad")
+    plan = next(h for h in loaded.plan.hosts if h.device is device)
     cache = loaded.inventory.root / IPA_CACHE
     ipas, from_store = [], []
     for planned in plan.software.values():

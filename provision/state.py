@@ -18,10 +18,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from checks.model import Status, Verdict, utcnow
 from provision.errors import PlateauError, Problem
@@ -154,7 +154,7 @@ class Run:
 def _ts(value: dt.datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime: plateau stores UTC-aware times only")
-    return value.astimezone(dt.timezone.utc).isoformat()
+    return value.astimezone(dt.UTC).isoformat()
 
 
 def _dt(text: str | None) -> dt.datetime | None:
@@ -207,7 +207,7 @@ class Store:
         cur = self._connect().execute(
             "INSERT INTO sweeps(started_at, scope) VALUES (?, ?)", (_ts(utcnow()), scope)
         )
-        return int(cur.lastrowid)
+        return _rowid(cur)
 
     def add_verdicts(self, sweep_id: int | None, verdicts: Iterable[Verdict]) -> None:
         rows = [
@@ -274,7 +274,7 @@ class Store:
             "INSERT INTO attestations(room, item, device, by_name, at, expires_at, note) VALUES (?,?,?,?,?,?,?)",
             (room, item, device, by_name, _ts(at), _ts(at + validity), note),
         )
-        return int(cur.lastrowid)
+        return _rowid(cur)
 
     def attestations(self, room: str | None = None) -> list[Attestation]:
         """Newest attestation of each (room, item, device)."""
@@ -299,7 +299,7 @@ class Store:
             "INSERT INTO runs(kind, args, started_at) VALUES (?,?,?)",
             (kind, json.dumps(args, default=str), _ts(utcnow())),
         )
-        return int(cur.lastrowid)
+        return _rowid(cur)
 
     def record_host_result(
         self, run_id: int, host: str, status: str, *, ok: int = 0, changed: int = 0, failed: int = 0,
@@ -349,7 +349,7 @@ class Store:
             "INSERT INTO freezes(at, by_name, snapshot) VALUES (?,?,?)",
             (_ts(utcnow()), by_name.strip(), json.dumps(snapshot, default=str)),
         )
-        return int(cur.lastrowid)
+        return _rowid(cur)
 
     def latest_freeze(self) -> dict[str, Any] | None:
         row = self._connect().execute("SELECT * FROM freezes ORDER BY id DESC LIMIT 1").fetchone()
@@ -368,6 +368,12 @@ def _retry_locked(action: Callable[[], object], attempts: int = 100) -> None:
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.1)
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    if cur.lastrowid is None:  # never after an INSERT
+        raise RuntimeError("the state store returned no row id")
+    return cur.lastrowid
 
 
 def _user_version(db: sqlite3.Connection) -> int:

@@ -27,7 +27,7 @@ from checks.sweep import (
     refuse_urls_outside_loopback,
     run_probes,
 )
-from devices.models import AccessPoint, Device
+from devices.models import AccessPoint, AndroidTablet, Device
 from provision.context import Loaded
 from provision.families import REGISTRY, manual_check, probe_for
 from provision.messages import render
@@ -48,9 +48,9 @@ def expected_software(loaded: Loaded) -> dict[str, dict[str, str]]:
     """Per Android host: {package name: title name} of what the plan installs there."""
     out: dict[str, dict[str, str]] = {}
     for host in loaded.plan.hosts:
-        if host.device.family != "android":
+        if not isinstance(host.device, AndroidTablet):
             continue
-        platform = REGISTRY["android"].platform or ""
+        platform = REGISTRY[host.device.family].platform or ""
         wanted = {}
         for planned in host.software.values():
             ids = planned.title.ids_for(platform)
@@ -167,7 +167,7 @@ async def sweep_async(
     emit(attestation_verdicts(loaded, store, room=room, devices=devices, now=started))
     emit(provisioned_verdicts(loaded, store, room=room, devices=devices, now=started))
     jobs = probe_jobs(select(loaded, room=room, devices=devices))
-    if any(job.device.family == "android" for job in jobs):
+    if any(isinstance(job.device, AndroidTablet) for job in jobs):
         _prepare_adb_key(ctx)
     coroutines = [run_probes(jobs, ctx, emit=emit, max_workers=max_workers)]
     if devices is None and room is None:

@@ -8,7 +8,8 @@ from checks.facts import jsonable
 from checks.model import Verdict
 from checks.probes.common import ProbeContext, unreadable, wifi_joined
 from devices.android.adb_cli import AdbCliSession
-from devices.android.driver import AndroidFacts, collect_facts, read_android
+from devices.android.driver import collect_facts, read_android
+from devices.android.facts import AndroidFacts
 from devices.errors import Unreachable
 from devices.models import AndroidTablet
 

@@ -21,6 +21,8 @@ def probe_microcontroller(device: Microcontroller, ctx: ProbeContext) -> list[Ve
     if protocol == "none":
         return [g._v(device.name, "board", Status.OK, "check.board.detected", measured_at=now, probe="usb",
                      room=device.room, value=board.tty_path, tty=board.tty_path, facts=jsonable(board))]
+    if board.tty_path is None:  # udev gave the board no device node: there is no port to talk on
+        raise Unreachable("board detected on USB but it has no serial port")
     facts = handshake(board.tty_path, "probe" if protocol == "custom" else protocol, timeout_s=ctx.timeout_s,
                       probe=(device.probe_string or "").encode() or None, expect=device.expect)
     if not facts.answered:

@@ -36,6 +36,8 @@ def probe_robot_serial(device: Robot, ctx: ProbeContext) -> list[Verdict]:
     board = find_board(serial=usb_serial) if usb_serial else find_board(vendor_id=ROBOT_USB_VENDORS[kind])
     if board is None:
         raise Unreachable("robot not detected on USB: plug it in and switch it on")
+    if board.tty_path is None:  # udev gave the robot no device node: there is no port to talk on
+        raise Unreachable("robot detected on USB but it has no serial port")
     reader = read_thymio_battery if kind == "thymio" else read_hub_battery
     return _robot_verdict(device, reader(board.tty_path, timeout_s=ctx.timeout_s),
                           "aseba" if kind == "thymio" else "repl")

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from provision.provisioning.vars import plateau_hosts
+from provision.families import REGISTRY
 
 CACHE_DIR = "cache"
 APT_DIR = "apt"
@@ -130,9 +131,10 @@ def wanted_from_plan(plan: Mapping[str, Any], only: Iterable[str] = KINDS) -> li
     for host in plan["hosts"]:
         for software in host["software"]:
             ids = software.get("install") or {}
-            if host["family"] == "android" and ids.get("package"):
+            platform = REGISTRY[host["family"]].platform
+            if platform == "android" and ids.get("package"):
                 add("apk", ids["package"], software["name"], host["name"])
-            elif host["family"] == "ipad" and ids.get("app_store_id"):
+            elif platform == "ios" and ids.get("app_store_id"):
                 add("ipa", str(ids["app_store_id"]), software["name"], host["name"])
     return sorted(found.values(), key=lambda w: (KINDS.index(w.kind), w.id))
 

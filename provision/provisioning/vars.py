@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, TypedDict
 
-WORKSTATION_PLATFORMS = ("windows", "linux", "macos")
+from provision.families import REGISTRY
+
+#: the package managers of each catalog platform, in order of preference (one install per title)
+MANAGERS_BY_PLATFORM = {"windows": ("winget", "choco"), "linux": ("apt", "flatpak"), "macos": ("brew_cask", "brew")}
 MANAGERS = ("winget", "choco", "apt", "flatpak", "brew_cask", "brew")
 A11Y_PREFIX = "accessibility."
 
@@ -59,13 +62,12 @@ def _install(software: Mapping[str, Any], manager: str) -> Install:
 
 
 def _manager(platform: str, ids: Mapping[str, Any]) -> str | None:
-    preference = {"windows": ("winget", "choco"), "linux": ("apt", "flatpak"), "macos": ("brew_cask", "brew")}
-    return next((m for m in preference[platform] if ids.get(m)), None)
+    return next((m for m in MANAGERS_BY_PLATFORM[platform] if ids.get(m)), None)
 
 
 def host_vars(host: Mapping[str, Any]) -> HostVars:
     """Variables of one workstation entry of ``plan["hosts"]``."""
-    platform = host["family"]
+    platform = REGISTRY[host["family"]].platform or ""
     result: HostVars = {"platform": platform}
     lists: dict[str, list[Install]] = {m: [] for m in MANAGERS}
     for software in host["software"]:
@@ -91,7 +93,7 @@ def plateau_hosts(plan: Mapping[str, Any]) -> dict[str, HostVars]:
     return {
         host["name"]: host_vars(host)
         for host in plan["hosts"]
-        if host["family"] in WORKSTATION_PLATFORMS
+        if REGISTRY[host["family"]].provisioning == "ansible"
     }
 
 

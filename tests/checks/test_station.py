@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.model import Status
+from devices.lab.base import free_port
 from devices.workstation.nmcli import HeardNetwork, parse_nmcli_wifi
 from devices.errors import BadAnswer
 
@@ -33,12 +34,6 @@ def test_garbage_never_crashes_the_parser(text: str) -> None:
         parse_nmcli_wifi(text)
     except BadAnswer:
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
