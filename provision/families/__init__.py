@@ -4,7 +4,7 @@ Everything that used to branch on family names reads this instead: the inventory
 (models, which families one host may combine), the plan (platform, accounts, settings), the
 provisioning of devices, the sweep (which probe, which checks, what a person attests), the
 check table, the dashboard and the recap (labels, sections, rows). ``tests/test_families.py``
-proves every family complete and consistent in every view; docs/ajouter-une-famille.md says how
+proves every family complete and consistent in every view; docs/adding-a-family.md says how
 to add a family or a driver.
 """
 
