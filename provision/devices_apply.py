@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provision.context import Loaded
-from provision.paths import adb_key_dir
-from provision.plan import HostPlan
 from rich.table import Table
 
 from devices.access_point import driver as ap_driver
@@ -25,8 +22,11 @@ from devices.errors import DeviceError, Unreachable
 from devices.ipad.install import IpaFile, install_apps, ssh_uploader
 from devices.ipad.runner import local_runner, ssh_runner
 from devices.models import AccessPoint, AndroidTablet, Device, Ipad
-from provision.messages import render
+from provision.context import Loaded
 from provision.families import REGISTRY, resolve
+from provision.messages import render
+from provision.paths import adb_key_dir
+from provision.plan import HostPlan
 
 APK_CACHE = "apk"  # <inventory>/apk/<package name>.apk
 IPA_CACHE = "ipa"  # <inventory>/ipa/<App Store id>.ipa
@@ -92,13 +92,17 @@ def _apply_android_on(session: Any, device: AndroidTablet, loaded: Loaded, plan:
     """Missing APKs from the cache folder, then screen timeout and accessibility, on an open session."""
     installed = read_packages(session)
     cache = loaded.inventory.root / APK_CACHE
-    apks, from_store = [], []
+    apks: list[Path] = []
+    from_store: list[str] = []
     for planned in plan.software.values():
         package = (planned.title.ids_for("android") or {}).get("package")
         if not package or package in installed:
             continue
         apk = cache / f"{package}.apk"
-        (apks if apk.is_file() else from_store).append(apk if apk.is_file() else planned.title.name)
+        if apk.is_file():
+            apks.append(apk)
+        else:
+            from_store.append(planned.title.name)
     changes, installs = apply_on(
         session, screen_off_timeout_s=device.screen_timeout_s,
         magnification="accessibility.magnifier" in settings,

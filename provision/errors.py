@@ -17,9 +17,10 @@ all problems they can find before raising, so the technician fixes everything in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable
+from typing import Any
 
 
 class Severity(StrEnum):

@@ -8,9 +8,10 @@ Set ``PLATEAU_LANG=en`` for English.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 

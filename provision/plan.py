@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from devices.models import Workstation
 from provision.catalog import Catalog, Title
 from provision.errors import InventoryError, Problem, Severity, UnknownSoftware
-from devices.models import Workstation
-from provision.inventory import Device, Inventory
 from provision.families import REGISTRY
-from provision.referentiels import DeviceRule, Referentiel
+from provision.inventory import Device, Inventory
+from provision.referentiels import Referentiel
 from provision.session import Session
 
 SCHEMA = "plateau.plan/1"

@@ -10,6 +10,7 @@ from rich.table import Table
 from provision.families import family_label
 from provision.messages import render
 
+
 def _account(kind: str) -> str:
     label = render(f"label.account.{kind}")
     return label[:1].lower() + label[1:]  # in a sentence: « session administrateur admin »

@@ -32,9 +32,9 @@ from typing import Any
 import yaml
 
 from provision.errors import InventoryError, Problem, Severity, VaultError
+from provision.families import REGISTRY
 from provision.inventory import ansible_source, prescan
 from provision.inventory.loader import DEFAULT_VAULT_PASSWORD_FILE, HOSTS_FILE, find_vault_password_file
-from provision.families import REGISTRY
 from provision.paths import shown
 
 CONSONANTS = "bcdfghjkmnprstvz"  # no l (looks like 1 and I)

@@ -18,11 +18,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from provision.catalog import Catalog
 from provision.catalog.catalog import fold
 from provision.errors import Problem, SessionError, UnknownSoftware
-from provision.inventory import Inventory
 from provision.families import REGISTRY
+from provision.inventory import Inventory
 from provision.paths import shown
-from provision.validation import describe
 from provision.referentiels import REFERENTIEL_IDS
+from provision.validation import describe
 from provision.yamlmap import line_of, load_with_lines
 
 SESSION_FILE = "session.yml"

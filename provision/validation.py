@@ -5,6 +5,7 @@ pydantic's own ``msg`` is English developer prose; we keep it only as a last res
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 _KEYS = {
@@ -47,7 +48,7 @@ FORMATS = {
 }
 
 
-def describe(error: dict[str, Any], *, secret: bool) -> tuple[str, dict[str, Any]]:
+def describe(error: Mapping[str, Any], *, secret: bool) -> tuple[str, dict[str, Any]]:
     """(message key, params) for one entry of ``ValidationError.errors()``."""
     key = _KEYS.get(error["type"], "field.invalid_type")
     params: dict[str, Any] = {"detail": error["msg"]}

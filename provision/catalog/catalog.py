@@ -43,7 +43,7 @@ class WindowsIds(_Strict):
     choco: NonEmpty | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "WindowsIds":
+    def _one(self) -> WindowsIds:
         if not (self.winget or self.choco):
             raise ValueError("windows needs winget and/or choco")
         return self
@@ -54,7 +54,7 @@ class LinuxIds(_Strict):
     flatpak: NonEmpty | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "LinuxIds":
+    def _one(self) -> LinuxIds:
         if not (self.apt or self.flatpak):
             raise ValueError("linux needs apt and/or flatpak")
         return self
@@ -65,7 +65,7 @@ class MacIds(_Strict):
     brew: NonEmpty | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "MacIds":
+    def _one(self) -> MacIds:
         if not (self.brew_cask or self.brew):
             raise ValueError("macos needs brew_cask or brew")
         return self
@@ -98,7 +98,7 @@ class Title(_Strict):
     web: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
 
     @model_validator(mode="after")
-    def _every_platform_said(self) -> "Title":
+    def _every_platform_said(self) -> Title:
         for platform in PLATFORMS:
             has = getattr(self.platforms, platform) is not None
             lacks = platform in self.lacks
@@ -170,7 +170,7 @@ class Catalog:
 def _read(path_label: str, text: str) -> tuple[list[Title], list[Problem]]:
     try:
         # libyaml's loader when PyYAML has it: same safe subset, the built-in catalog loads ~5x faster
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,24 +14,24 @@ from provision.messages import render
 @app.command("attest")
 def attest(
     inventory: InventoryOpt,
-    item: Annotated[Optional[str], typer.Argument(help="Ce qui a été vérifié (voir --liste).", show_default=False)] = None,
-    by: Annotated[Optional[str], typer.Option("--par", "--by", help="Nom de la personne qui atteste.")] = None,
-    room: Annotated[Optional[str], typer.Option("--room", "--salle", help="Salle concernée.")] = None,
-    device: Annotated[Optional[str], typer.Option("--device", "--equipement", help="Équipement (robot, écran…).")] = None,
+    item: Annotated[str | None, typer.Argument(help="Ce qui a été vérifié (voir --liste).", show_default=False)] = None,
+    by: Annotated[str | None, typer.Option("--par", "--by", help="Nom de la personne qui atteste.")] = None,
+    room: Annotated[str | None, typer.Option("--room", "--salle", help="Salle concernée.")] = None,
+    device: Annotated[str | None, typer.Option("--device", "--equipement", help="Équipement (robot, écran…).")] = None,
     listing: Annotated[bool, typer.Option("--liste", "--list", help="Liste ce qui est à attester et son état.")] = False,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Enregistre une vérification faite à la main (piles des robots, tableau, feutres…), avec le nom et l'heure."""
     import datetime as dt
 
-    from provision.report import status_label
-    from provision.sweep import attestation_verdicts
     from provision.context import load_all
+    from provision.report import status_label
     from provision.state import open_store
+    from provision.sweep import attestation_verdicts
 
     loaded = load_all(inventory, vault_password_file)
     store = open_store(loaded.inventory.root)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     needed = attestation_verdicts(loaded, store, room=None, devices=None, now=now)
     if listing or item is None:
         for verdict in needed:
@@ -52,5 +52,5 @@ def attest(
     validity = float(target.params.get("validity_h") or 24)
     store.add_attestation(target.room or "", item, by or "", validity=dt.timedelta(hours=validity),
                           device=None if target.device.startswith("salle:") else target.device)
-    out.print(f"[bold green]✓[/] " + render("cli.attested", {"label": target.params.get("label", item),
+    out.print("[bold green]✓[/] " + render("cli.attested", {"label": target.params.get("label", item),
                                                            "by": by, "hours": f"{validity:g}"}), highlight=False)

@@ -6,7 +6,7 @@ failures); 1 some title could not be cached (unknown package, download failed); 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +19,7 @@ from provision.paths import shown
 @app.command("cache", help="Télécharge à l'avance ce qui peut l'être (paquets Debian, Flatpak, installeurs, APK).")
 def cache_command(
     inventory: InventoryOpt,
-    only: Annotated[Optional[str], typer.Option("--only", help="Seulement ces sources, séparées par des virgules : apt, flatpak, winget, choco, apk, ipa.", show_default=False)] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Seulement ces sources, séparées par des virgules : apt, flatpak, winget, choco, apk, ipa.", show_default=False)] = None,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Télécharge à l'avance dans <inventaire>/cache/ ce qui peut l'être (paquets Debian, Flatpak), et liste le reste."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import click
 import typer
@@ -17,9 +17,9 @@ from provision.errors import PlateauError, Problem
 def check(
     inventory: InventoryOpt,
     vault_password_file: VaultOpt = None,
-    room: Annotated[Optional[str], typer.Option("--room", help="Ne vérifier qu'une salle.")] = None,
+    room: Annotated[str | None, typer.Option("--room", help="Ne vérifier qu'une salle.")] = None,
     junit: Annotated[
-        Optional[Path], typer.Option("--junit", help="Écrire aussi le résultat au format JUnit XML.", dir_okay=False)
+        Path | None, typer.Option("--junit", help="Écrire aussi le résultat au format JUnit XML.", dir_okay=False)
     ] = None,
     format: Annotated[
         str, typer.Option("--format", "-f", help="table (lisible) ou json.", click_type=click.Choice(["table", "json"]))
@@ -27,10 +27,10 @@ def check(
     timeout_s: Annotated[float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")] = 10.0,
 ) -> None:
     """Sonde tous les équipements en parallèle et dit, salle par salle, ce qui est prêt et quoi faire sinon."""
-    from provision.report import as_json, print_table, summary_line, write_junit
-    from provision.sweep import run_sweep
     from provision.context import load_all
+    from provision.report import as_json, print_table, summary_line, write_junit
     from provision.state import open_store
+    from provision.sweep import run_sweep
 
     loaded = load_all(inventory, vault_password_file)
     if room is not None and room not in loaded.inventory.rooms:

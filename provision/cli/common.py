@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,10 +31,10 @@ def _french_click() -> None:
     from provision.messages import current_language
 
     words = {"Show this message and exit.": "Affiche cette aide et quitte."}
-    english = click.decorators._
+    english = click.decorators._  # click's gettext alias, private but stable since click 8.0
 
-    def translate(text: str) -> str:
-        return words.get(text, english(text)) if current_language() == "fr" else english(text)
+    def translate(message: str) -> str:
+        return words.get(message, english(message)) if current_language() == "fr" else english(message)
 
     click.decorators._ = translate
 
@@ -62,7 +62,7 @@ InventoryOpt = Annotated[
     ),
 ]
 VaultOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE",
         help="Fichier contenant le mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass).",

@@ -6,7 +6,7 @@ generates one, printed once with the address).
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,7 +22,7 @@ def dashboard_command(
     = DEFAULT_HOST,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = DEFAULT_PORT,
     token: Annotated[
-        Optional[str], typer.Option("--token", envvar="PLATEAU_DASHBOARD_TOKEN", show_default=False,
+        str | None, typer.Option("--token", envvar="PLATEAU_DASHBOARD_TOKEN", show_default=False,
                                     help="Jeton d'accès exigé à chaque requête (« auto » : en générer un).")
     ] = None,
     vault_password_file: VaultOpt = None,

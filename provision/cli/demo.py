@@ -26,14 +26,14 @@ def demo(
 ) -> None:
     """Fait tourner plateau sur le centre simulé : inventaire, plan, préparation, vérification, récapitulatif,
     tableau de bord."""
-    from provision.report import print_table, summary_line
-    from provision.sweep import LOOPBACK_ONLY_ENV, run_sweep
     from devices.lab.demo import DemoLab
     from provision.context import load_all
     from provision.devices_apply import apply_devices, print_outcomes, select_devices
-    from provision.plan_view import print_plan
     from provision.paths import state_dir
+    from provision.plan_view import print_plan
+    from provision.report import print_table, summary_line
     from provision.state import open_store
+    from provision.sweep import LOOPBACK_ONLY_ENV, run_sweep
 
     os.environ[LOOPBACK_ONLY_ENV] = "1"  # the demo never sends a packet off this machine
     out.rule("[bold]plateau — démonstration sur le plateau simulé[/]")

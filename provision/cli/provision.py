@@ -11,12 +11,21 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rapidfuzz import process
 
-from provision.cli.common import EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_OK, InventoryOpt, VaultOpt, app, out, print_problems
+from provision.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_NOT_READY,
+    EXIT_OK,
+    InventoryOpt,
+    VaultOpt,
+    app,
+    out,
+    print_problems,
+)
 from provision.errors import PlateauError, Problem
 from provision.messages import render
 from provision.paths import shown, state_dir
@@ -52,8 +61,8 @@ def resolve_limit(limit: str | None, rooms: dict[str, list[str]], hosts: list[st
 def provision_command(
     inventory: InventoryOpt,
     check: Annotated[bool, typer.Option("--check", help="Simulation (mode check d'Ansible, avec --diff) : rien n'est modifié.")] = False,
-    limit: Annotated[Optional[str], typer.Option("--limit", "-l", help="Limiter à des salles ou postes, séparés par des virgules.", show_default=False)] = None,
-    forks: Annotated[Optional[int], typer.Option("--forks", "-f", min=1, max=128, help="Postes préparés en parallèle (défaut d'Ansible : 5).", show_default=False)] = None,
+    limit: Annotated[str | None, typer.Option("--limit", "-l", help="Limiter à des salles ou postes, séparés par des virgules.", show_default=False)] = None,
+    forks: Annotated[int | None, typer.Option("--forks", "-f", min=1, max=128, help="Postes préparés en parallèle (défaut d'Ansible : 5).", show_default=False)] = None,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Installe les logiciels, crée les sessions administrateur et applique l'accessibilité sur les postes."""

@@ -11,7 +11,7 @@ rendered by the CLI's main). Secrets are never printed: only paths, counts and b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,12 +26,12 @@ from provision.recap.readiness import DEFAULT_MAX_AGE_H
 def recap_command(
     inventory: InventoryOpt,
     output: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("-o", "--output", dir_okay=False, show_default=False,
                      help="Fichier PDF à écrire (défaut : <inventaire>/.plateau/recap-<jury|centre>-<date>.pdf)."),
     ] = None,
     jury: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--jury", show_default=False,
                      help="Récapitulatif d'un seul jury : seulement les équipements et secrets de sa salle."),
     ] = None,
@@ -42,7 +42,7 @@ def recap_command(
         bool, typer.Option("--poster", help="Écrire l'affiche Wi-Fi (une page A4 par salle) au lieu du récapitulatif.")
     ] = False,
     print_to: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--print-to", metavar="HÔTE[:PORT]", show_default=False,
                      help="Imprimer sur cette imprimante IPP (implique --print)."),
     ] = None,

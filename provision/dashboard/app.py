@@ -19,8 +19,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote, unquote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -31,15 +32,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from checks.model import Status, utcnow
-from provision.report import check_label, verdict_dict
-from checks.model import DEFAULT_TIMEOUT_S
+from checks.model import DEFAULT_TIMEOUT_S, Status, utcnow
 from provision.context import Loaded
 from provision.dashboard.board import Board, anchor, build_board
 from provision.dashboard.guard import Guard
 from provision.dashboard.live import Hub
 from provision.dashboard.snapshot import changed_rooms, snapshot
 from provision.messages import current_language, render
+from provision.report import check_label, verdict_dict
 
 STATIC = Path(__file__).parent / "static"
 #: status is never told by colour alone: a mark and a word go with it
@@ -87,7 +87,8 @@ class Dashboard:
         self.hub = Hub(loaded, store, timeout_s=sweep_timeout_s)
         self.hub.render = self.fragments
         self.env = _environment()
-        self.parts = self.env.get_template("_parts.html.j2").module
+        # the macros of _parts.html.j2, called from Python to render live fragments
+        self.parts: Any = self.env.get_template("_parts.html.j2").module
 
     # --- views --------------------------------------------------------------------------
     def board(self) -> Board:
@@ -117,9 +118,8 @@ class Dashboard:
             out[f"cand-{room.anchor}"] = self.parts.candidates(room)
         for name in set(devices):
             if name.startswith("salle:"):
-                room = board.room(name.removeprefix("salle:"))
-                if room:
-                    out[f"items-{room.anchor}"] = self.parts.room_items(room, {}, {}, "")
+                if (room_view := board.room(name.removeprefix("salle:"))) is not None:
+                    out[f"items-{room_view.anchor}"] = self.parts.room_items(room_view, {}, {}, "")
             elif (device := board.device(name)) is not None:
                 out[device.anchor] = self.parts.device_card(device, {}, {}, "")
         return {k: str(v) for k, v in out.items()}
@@ -236,7 +236,7 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
             validity_h = item.validity_h
         if errors:
             values = {item.key: {"nom": by_name, "validite_h": raw_validity, "remarque": note}}
-            if form.get("retour", "").startswith("/equipement/"):
+            if str(form.get("retour", "")).startswith("/equipement/"):
                 name = device or f"salle:{room}"
                 return dash.page("device.html.j2", 400, board=board, device=board.device(name),
                                  room=board.room(room) if device is None else None, name=name,

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from checks.model import SEVERITY_ORDER, Status, Verdict, worst
+from provision.context import Loaded
 from provision.families import manual_check, probe_for
 from provision.messages import render
 from provision.sweep import ROOM_ATTESTATION_VALIDITY_H
-from provision.context import Loaded
 
 #: a probe measurement older than this proves nothing on exam morning
 STALE_AFTER_H = 12.0
@@ -239,11 +240,11 @@ def build_board(loaded: Loaded, verdicts: Iterable[Verdict], attested: Iterable[
         stale |= {(v.device, v.check) for v in centre if _stale(v, now)}
         for view in devices.values():
             view.stale = {check for name, check in stale if name == view.name}
-        view = RoomView(room.id, room.label, list(devices.values()),
-                        [i for i in items if i.room == room.id and i.device is None],
-                        [jv for rid, jv in juries if rid == room.id], centre, stale)
-        view.todo = _todo(view)
-        rooms.append(view)
+        room_view = RoomView(room.id, room.label, list(devices.values()),
+                             [i for i in items if i.room == room.id and i.device is None],
+                             [jv for rid, jv in juries if rid == room.id], centre, stale)
+        room_view.todo = _todo(room_view)
+        rooms.append(room_view)
     return Board(loaded.inventory.centre, loaded.session.date, loaded.session.referentiel, rooms, centre, now)
 
 

@@ -59,8 +59,8 @@ class Guard:
         if "token" in query and _equal(query["token"], self.token):
             rest = urlencode({k: v for k, v in query.items() if k != "token"})
             location = scope["path"] + (f"?{rest}" if rest else "")
-            cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-            return await _send(send, 303, b"", [(b"location", location.encode()), (b"set-cookie", cookie.encode())])
+            set_cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            return await _send(send, 303, b"", [(b"location", location.encode()), (b"set-cookie", set_cookie.encode())])
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))

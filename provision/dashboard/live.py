@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from checks.model import Verdict, utcnow
+from provision.context import Loaded
 from provision.families import probe_for
 from provision.sweep import attestation_verdicts, select, sweep_async
-from provision.context import Loaded
 
 log = logging.getLogger("plateau.dashboard")
 QUEUE_SIZE = 500

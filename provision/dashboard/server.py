@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import errno
 import socket
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
 
 from checks.model import DEFAULT_TIMEOUT_S
 from provision.dashboard.guard import MIN_TOKEN_CHARS, is_loopback, new_token

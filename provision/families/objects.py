@@ -8,7 +8,7 @@ from provision.messages import render
 
 
 def _board_row(device: Microcontroller, ctx: RowContext) -> RecapRow:
-    details = ()
+    details: tuple[str, ...] = ()
     if device.attached_to:
         details = (render("recap.detail.attached_to", {"host": ctx.display_of(device.attached_to)}),)
     return RecapRow(kind=render(f"label.board.{device.board}"), details=details)

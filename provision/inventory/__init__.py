@@ -1,6 +1,6 @@
 """The centre's inventory: an Ansible inventory directory mapped onto typed device models."""
 
-from provision.inventory.loader import Inventory, Room, load_inventory
 from devices.models import Device
+from provision.inventory.loader import Inventory, Room, load_inventory
 
 __all__ = ["Device", "Inventory", "Room", "load_inventory"]

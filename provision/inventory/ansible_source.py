@@ -21,18 +21,18 @@ os.environ.setdefault("ANSIBLE_LOCALHOST_WARNING", "False")
 os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_WARNING", "False")
 os.environ.setdefault("ANSIBLE_NOCOLOR", "True")
 
-from ansible.errors import AnsibleError  # noqa: E402
-from ansible.inventory.manager import InventoryManager  # noqa: E402
-from ansible.parsing.dataloader import DataLoader  # noqa: E402
-from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: E402
-from ansible.utils.vars import combine_vars  # noqa: E402
-from ansible.vars.manager import VariableManager  # noqa: E402
-from ansible.vars.plugins import get_vars_from_inventory_sources  # noqa: E402
+from ansible.errors import AnsibleError
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultLib, VaultSecret
+from ansible.utils.vars import combine_vars
+from ansible.vars.manager import VariableManager
+from ansible.vars.plugins import get_vars_from_inventory_sources
 
 try:  # ansible-core >= 2.19 tags every loaded value with its origin
     from ansible._internal._datatag._tags import Origin
 except ImportError:  # pragma: no cover - older ansible-core
-    Origin = None  # type: ignore[assignment]
+    Origin = None
 
 #: variables Ansible adds to every host; not written by the technician
 MAGIC_VARS = frozenset(

@@ -13,7 +13,6 @@ the family registry (:mod:`provision.families`).
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 from rapidfuzz import process
 
-from provision.errors import InventoryError, Problem, Severity, VaultError
-from provision.inventory import ansible_source, prescan
 from devices.models import Device, known_fields
+from provision.errors import InventoryError, Problem, Severity, VaultError
 from provision.families import REGISTRY
+from provision.inventory import ansible_source, prescan
 from provision.paths import shown
 from provision.validation import describe
 
@@ -131,7 +130,7 @@ def _build(root: Path, hosts_file: Path, raw: ansible_source.RawInventory, passw
 
     hosts: dict[str, list[Device]] = {}
     for host in raw.hosts:
-        where_host = {"file": host_file, "line": declared_at(host.name), "host": host.name}
+        where_host: dict[str, Any] = {"file": host_file, "line": declared_at(host.name), "host": host.name}
         families = [g for g in host.groups if g in REGISTRY]
         host_rooms = [g for g in host.groups if g in rooms]
         if not families:

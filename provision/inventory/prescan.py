@@ -25,13 +25,14 @@ class _AnyTagLoader(yaml.SafeLoader):
     vault_tags_seen: int = 0
 
 
-def _any_tag(loader: _AnyTagLoader, suffix: str, node: yaml.Node):  # noqa: ARG001
+def _any_tag(loader: _AnyTagLoader, suffix: str, node: yaml.Node):
     if suffix == "vault":
         loader.vault_tags_seen += 1
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node)
+    assert isinstance(node, yaml.MappingNode)
     return loader.construct_mapping(node)
 
 

@@ -39,12 +39,13 @@ import shutil
 import subprocess
 import tarfile
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-from provision.provisioning.vars import plateau_hosts
 from provision.families import REGISTRY
+from provision.provisioning.vars import plateau_hosts
 
 CACHE_DIR = "cache"
 APT_DIR = "apt"

@@ -27,10 +27,11 @@ import shlex
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 MESSAGE_MAX = 400
 #: settings for speed on repeated runs (pipelining, one SSH master connection per host)

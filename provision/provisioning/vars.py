@@ -23,7 +23,8 @@ No secret ever goes through here: only the *name* of the vault variable.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from provision.families import REGISTRY
 

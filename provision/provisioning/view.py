@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import shlex
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -83,7 +83,7 @@ class LiveView:
             )
         return Group(table, self.progress)
 
-    def __enter__(self) -> "LiveView":
+    def __enter__(self) -> LiveView:
         self._live.__enter__()
         return self
 

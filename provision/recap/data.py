@@ -12,15 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from checks.model import Status, Verdict, utcnow, worst
-from devices.models import AccessPoint
+from devices.models import AccessPoint, Device
 from provision.context import Loaded
 from provision.errors import PlateauError, Problem
-from devices.models import Device
 from provision.families import REGISTRY, RowContext, family_label
-from provision.families.printing import escl_url, ipp_uri, printer_3d_url
 from provision.messages import render
 from provision.recap.readiness import DEFAULT_MAX_AGE_H, Assessment, Readiness, assess
-
 
 
 def status_label(status: Status) -> str:

@@ -8,8 +8,8 @@ import re
 from devices.models import Printer
 from devices.printer.printing import PrintError, PrintResult, send_pdf
 from provision.errors import PlateauError, Problem
+from provision.families.printing import ipp_uri
 from provision.inventory import Inventory
-from provision.recap.data import ipp_uri
 
 __all__ = ["PrintError", "PrintResult", "parse_target", "printer_for", "send_pdf"]
 

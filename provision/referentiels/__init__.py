@@ -7,6 +7,7 @@ list the manual attestations a room needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -67,7 +68,7 @@ class Attestation(_Strict):
     #: not needed when some device of the room matches this condition
     unless: dict[str, bool | int | str] | None = None
 
-    def needed_in(self, devices: list[object]) -> bool:
+    def needed_in(self, devices: Sequence[object]) -> bool:
         return self.unless is None or not any(_meets(d, self.unless) for d in devices)
 
 
