@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from datetime import UTC, datetime
 
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError
@@ -39,14 +40,15 @@ def _format_host(host: str) -> str:
 
 
 def _get_printer_attributes(
-    host: str, port: int, path: str, timeout_s: float, tls: bool, version: tuple[int, int]
+    host: str, port: int, path: str, timeout_s: float, tls: bool, version: tuple[int, int],
+    deadline: float,
 ) -> bytes:
     scheme = "ipps" if tls else "ipp"
     uri = f"{scheme}://{_format_host(host)}:{port}{path}"
     body = ipp.get_printer_attributes_request(
         uri, REQUESTED_ATTRIBUTES, request_id=next(_request_ids) & 0x7FFFFFFF, version=version)
     reply = http_request("POST", host, port, path, timeout_s=timeout_s, body=body, tls=tls,
-                         headers={"Content-Type": "application/ipp"})
+                         headers={"Content-Type": "application/ipp"}, deadline=deadline)
     where = f"{uri} (HTTP {reply.status})"
     if reply.status in (401, 403):
         raise AuthenticationFailed(f"{where}: printer asks for authentication")
@@ -63,10 +65,12 @@ def read_printer_ipp(
     timeout_s: float = 5.0,
     tls: bool = False,
 ) -> PrinterStatus:
-    """Get-Printer-Attributes on ``ipp://host:port/path`` (``ipps://`` when ``tls``)."""
-    body = _get_printer_attributes(host, port, path, timeout_s, tls, (2, 0))
+    """Get-Printer-Attributes on ``ipp://host:port/path`` (``ipps://`` when ``tls``), both
+    tries (IPP/2.0, then IPP/1.1) within one ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    body = _get_printer_attributes(host, port, path, timeout_s, tls, (2, 0), deadline)
     if body[2:4] == b"\x05\x03":  # server-error-version-not-supported
-        body = _get_printer_attributes(host, port, path, timeout_s, tls, (1, 1))
+        body = _get_printer_attributes(host, port, path, timeout_s, tls, (1, 1), deadline)
     return parse_ipp_response(body, measured_at=datetime.now(UTC), host=host)
 
 

@@ -16,11 +16,13 @@ communication with MCU" (shutdown) is an error with ``connected=False``.
 from __future__ import annotations
 
 import re
+import time
 import urllib.parse
 from datetime import datetime
 
 from devices.errors import BadAnswer
-from devices.printer_3d.facts import FilamentSensor, PrinterState, Printer3DFacts, utc_now
+from devices.http import Reply
+from devices.printer_3d.facts import FilamentSensor, Printer3DFacts, PrinterState, utc_now
 from devices.printer_3d.parse import (
     KlipperStatus,
     KlippyInfo,
@@ -129,12 +131,14 @@ def read_moonraker(
     api_key: str | None = None,
     timeout_s: float = 5.0,
 ) -> Printer3DFacts:
-    """Read ``/printer/info``, then ``/printer/objects/list`` and ``/printer/objects/query``."""
+    """Read ``/printer/info``, then ``/printer/objects/list`` and ``/printer/objects/query``,
+    all within one ``timeout_s``."""
     url = base_url(host, port)
     measured_at = utc_now()
+    deadline = time.monotonic() + timeout_s
 
-    def get(path: str):
-        return http_get(url, path, timeout_s=timeout_s, api_key=api_key)
+    def get(path: str) -> Reply:
+        return http_get(url, path, timeout_s=timeout_s, deadline=deadline, api_key=api_key)
 
     answer = get("/printer/info")
     if answer.status == 503 or (answer.status >= 500 and b"lippy" in answer.body):

@@ -11,10 +11,12 @@ facts stay None unless Spoolman is asked (see :mod:`devices.printer_3d.driver`).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from devices.errors import BadAnswer
-from devices.printer_3d.facts import PrinterState, Printer3DFacts, utc_now
+from devices.http import Reply
+from devices.printer_3d.facts import Printer3DFacts, PrinterState, utc_now
 from devices.printer_3d.parse import (
     OctoConnection,
     OctoJob,
@@ -84,8 +86,8 @@ def build_facts(
         nozzle_target_c=printer.nozzle_target_c if printer else None,
         bed_c=printer.bed_c if printer else None,
         bed_target_c=printer.bed_target_c if printer else None,
-        job_file=job.file if has_job else None,
-        progress_pct=job.progress_pct if has_job else None,
+        job_file=job.file if has_job and job is not None else None,
+        progress_pct=job.progress_pct if has_job and job is not None else None,
         errors=tuple(errors),
         measured_at=measured_at or utc_now(),
     )
@@ -98,12 +100,14 @@ def read_octoprint(
     api_key: str | None = None,
     timeout_s: float = 5.0,
 ) -> Printer3DFacts:
-    """Read ``/api/connection``, ``/api/printer`` (409 = not operational) and ``/api/job``."""
+    """Read ``/api/connection``, ``/api/printer`` (409 = not operational) and ``/api/job``,
+    all within one ``timeout_s``."""
     url = base_url(host, port)
     measured_at = utc_now()
+    deadline = time.monotonic() + timeout_s
 
-    def get(path: str):
-        return http_get(url, path, timeout_s=timeout_s, api_key=api_key)
+    def get(path: str) -> Reply:
+        return http_get(url, path, timeout_s=timeout_s, deadline=deadline, api_key=api_key)
 
     answer = get("/api/connection")
     if answer.status != 200:

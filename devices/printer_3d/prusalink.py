@@ -16,11 +16,14 @@ PrusaLink reports neither the filament sensor state nor the spool weight: those 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from devices.errors import BadAnswer, DeviceError
+from devices.http import Reply
 from devices.printer_3d import octoprint
-from devices.printer_3d.facts import PrinterState, Printer3DFacts, utc_now
+from devices.printer_3d.facts import Printer3DFacts, PrinterState, utc_now
 from devices.printer_3d.parse import (
     PrusaStatus,
     parse_octoprint_job,
@@ -87,13 +90,14 @@ def read_prusalink(
     timeout_s: float = 5.0,
 ) -> Printer3DFacts:
     """Read ``/api/v1/status`` (+ ``/api/v1/job``, ``/api/version``), or the legacy
-    ``/api/printer`` + ``/api/job`` when the v1 API is absent."""
+    ``/api/printer`` + ``/api/job`` when the v1 API is absent; all within one ``timeout_s``."""
     url = base_url(host, port)
     measured_at = utc_now()
     use_digest = password is not None
+    deadline = time.monotonic() + timeout_s
 
-    def get(path: str):
-        return http_get(url, path, timeout_s=timeout_s, api_key=api_key,
+    def get(path: str) -> Reply:
+        return http_get(url, path, timeout_s=timeout_s, deadline=deadline, api_key=api_key,
                         username=username if use_digest else None,
                         password=password if use_digest else None)
 
@@ -124,7 +128,7 @@ def read_prusalink(
     return build_facts(status, job_file=job_file, firmware=firmware, measured_at=measured_at)
 
 
-def _read_legacy(get, measured_at: datetime) -> Printer3DFacts:
+def _read_legacy(get: Callable[[str], Reply], measured_at: datetime) -> Printer3DFacts:
     answer = get("/api/printer")
     if answer.status != 200:
         raise BadAnswer(f"GET /api/printer: HTTP {answer.status}")

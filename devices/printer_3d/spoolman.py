@@ -12,6 +12,7 @@ no id the answer is ambiguous and reported as such (never guessed).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from devices.errors import BadAnswer
 from devices.printer_3d.facts import SpoolFacts
@@ -21,7 +22,7 @@ from devices.printer_3d.transport import base_url, http_get
 DEFAULT_PORT = 7912
 
 
-def parse_spoolman_spool(raw: bytes | str | Mapping) -> SpoolFacts:
+def parse_spoolman_spool(raw: bytes | str | Mapping[str, Any]) -> SpoolFacts:
     """``GET /api/v1/spool/{id}`` -> id, remaining_weight, used_weight, initial_weight,
     filament.{name, material, vendor.name}, archived."""
     data = require_object(load_json(raw, "/api/v1/spool"), "/api/v1/spool")
@@ -48,7 +49,7 @@ def parse_spoolman_spool(raw: bytes | str | Mapping) -> SpoolFacts:
     )
 
 
-def parse_spoolman_spools(raw: bytes | str | list) -> tuple[SpoolFacts, ...]:
+def parse_spoolman_spools(raw: bytes | str | list[Any]) -> tuple[SpoolFacts, ...]:
     """``GET /api/v1/spool`` -> a JSON list of spool objects."""
     data = load_json(raw, "/api/v1/spool")
     if not isinstance(data, list):

@@ -1,33 +1,43 @@
 """HTTP GET for the printer APIs: the only module here that opens HTTP connections.
 
-Uses the standard library (``urllib``) so the family adds no dependency: API-key header
-(OctoPrint, Moonraker, PrusaLink) or HTTP Digest (PrusaLink user ``maker``). Proxies from
-the environment are ignored on purpose: printers sit on the exam-room LAN.
+The exchange is :func:`devices.http.request` (standard library only, one deadline on the
+whole exchange, shared by every HTTP family); this module adds the API-key header
+(OctoPrint, Moonraker, PrusaLink, Spoolman) and HTTP Digest (PrusaLink user ``maker``,
+RFC 7616 / 2617: MD5, SHA-256, ``-sess``, with or without ``qop=auth``). No proxy: printers
+sit on the exam-room LAN. An ``https`` base URL gets its certificate verified, since an API
+key or a password is sent to it.
 
 Errors: refused / reset / timed out / DNS -> Unreachable; 401/403 -> AuthenticationFailed.
 Other HTTP statuses are returned to the caller, which knows what e.g. 409 (OctoPrint: printer
 not operational) or 503 (Moonraker: Klippy disconnected) mean. No secret ever appears in a
-message: only the method, the path and the status are reported.
+message: only the method, the address, the path and the status are reported.
 """
 
 from __future__ import annotations
 
-import http.client
-import socket
-import urllib.error
+import hashlib
+import secrets
+import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Protocol
 
-from devices.errors import AuthenticationFailed, BadAnswer, Unreachable
+from devices import http
+from devices.errors import AuthenticationFailed, Unreachable
 
 MAX_BODY_BYTES = 2_000_000
+HttpAnswer = http.Reply  # status, body (and headers)
 
 
-@dataclass(frozen=True, slots=True)
-class HttpAnswer:
-    status: int
-    body: bytes
+class _Hasher(Protocol):
+    def hexdigest(self) -> str: ...
+
+
+_DIGEST_HASHES: dict[str, Callable[[bytes], _Hasher]] = {
+    "MD5": hashlib.md5, "SHA": hashlib.sha1, "SHA-256": hashlib.sha256,
+    "SHA-512-256": lambda data: hashlib.new("sha512_256", data),
+}
 
 
 def base_url(host: str, port: int | None, *, scheme: str = "http") -> str:
@@ -42,68 +52,98 @@ def http_get(
     path: str,
     *,
     timeout_s: float,
+    deadline: float | None = None,
     api_key: str | None = None,
     username: str | None = None,
     password: str | None = None,
-) -> HttpAnswer:
-    """``GET url_base + path``; returns status and body (capped) for any HTTP status but 401/403."""
-    url = url_base.rstrip("/") + path
-    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
-    if username is not None and password is not None:
-        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, url_base, username, password)
-        handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
-    opener = urllib.request.build_opener(*handlers)
+) -> http.Reply:
+    """``GET url_base + path`` within ``timeout_s`` (and before ``deadline``, monotonic);
+    returns status and body (capped) for any HTTP status but 401/403."""
+    split = urllib.parse.urlsplit(url_base)
     what = f"GET {path}"
     try:
-        request = urllib.request.Request(url, method="GET",
-                                         headers={"Accept": "application/json"})
-        if api_key:
-            request.add_header("X-Api-Key", api_key)
-        with opener.open(request, timeout=timeout_s) as response:
-            return HttpAnswer(status=response.status, body=_read(response, what))
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        body = b""
-        try:
-            body = _read(exc, what) if exc.fp is not None else b""
-        except (OSError, http.client.HTTPException, BadAnswer):
-            body = b""
-        finally:
-            exc.close()
-        if status in (401, 403):
-            raise AuthenticationFailed(f"{what}: credentials refused (HTTP {status})") from exc
-        return HttpAnswer(status=status, body=body)
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise Unreachable(f"{what}: no answer within {timeout_s:g} s") from exc
-        raise Unreachable(f"{what}: {type(reason).__name__}: {_short(reason)}") from exc
-    except (TimeoutError, socket.timeout) as exc:
-        raise Unreachable(f"{what}: no answer within {timeout_s:g} s") from exc
-    except (http.client.HTTPException, ConnectionError) as exc:
-        # RemoteDisconnected, BadStatusLine (garbage before any HTTP status line), reset...
-        if isinstance(exc, http.client.BadStatusLine) and not isinstance(
-                exc, http.client.RemoteDisconnected):
-            raise BadAnswer(f"{what}: not an HTTP answer") from exc
-        raise Unreachable(f"{what}: connection closed ({type(exc).__name__})") from exc
-    except OSError as exc:
-        raise Unreachable(f"{what}: {type(exc).__name__}: {_short(exc)}") from exc
-    except ValueError as exc:  # malformed URL (user input)
+        port = split.port
+    except ValueError as exc:
         raise Unreachable(f"{what}: invalid address") from exc
+    if split.scheme not in ("http", "https") or not split.hostname:
+        raise Unreachable(f"{what}: invalid address")
+    tls = split.scheme == "https"
+    target = split.path.rstrip("/") + path
+    end = time.monotonic() + timeout_s
+    end = min(end, deadline) if deadline is not None else end
+    headers = {"Accept": "application/json"}
+    if api_key:
+        headers["X-Api-Key"] = api_key
+
+    def get() -> http.Reply:
+        return http.request("GET", split.hostname or "", port or (443 if tls else 80), target,
+                            timeout_s=timeout_s, deadline=end, headers=headers, tls=tls,
+                            verify_tls=True, max_body=MAX_BODY_BYTES)
+
+    reply = get()
+    for _ in range(2):  # a second try only when the server says our nonce went stale
+        if reply.status != 401 or username is None or password is None:
+            break
+        challenge = _digest_challenge(reply)
+        if challenge is None or ("Authorization" in headers
+                                 and challenge.get("stale", "").lower() != "true"):
+            break
+        authorization = digest_authorization(challenge, "GET", target, username, password)
+        if authorization is None:
+            break
+        headers["Authorization"] = authorization
+        reply = get()
+    if reply.status in (401, 403):
+        raise AuthenticationFailed(f"{what}: credentials refused (HTTP {reply.status})")
+    return reply
 
 
-def _read(response, what: str) -> bytes:
-    try:
-        body = response.read(MAX_BODY_BYTES + 1)
-    except (TimeoutError, socket.timeout) as exc:
-        raise Unreachable(f"{what}: body not received in time") from exc
-    except (http.client.IncompleteRead, ConnectionError) as exc:
-        raise Unreachable(f"{what}: connection closed while reading the body") from exc
-    if len(body) > MAX_BODY_BYTES:
-        raise BadAnswer(f"{what}: body larger than {MAX_BODY_BYTES} bytes")
-    return body
+def _digest_challenge(reply: http.Reply) -> dict[str, str] | None:
+    for value in reply.header_values("www-authenticate"):
+        scheme, _, params = value.strip().partition(" ")
+        if scheme.lower() == "digest":
+            parsed: dict[str, str] = urllib.request.parse_keqv_list(
+                urllib.request.parse_http_list(params))
+            return {key.lower(): val for key, val in parsed.items()}
+    return None
 
 
-def _short(reason: object) -> str:
-    return str(reason)[:160]
+def digest_authorization(challenge: dict[str, str], method: str, uri: str, username: str,
+                         password: str) -> str | None:
+    """The ``Authorization: Digest ...`` value answering ``challenge`` (lower-cased keys),
+    or None when it asks for something we do not do (an unknown algorithm, auth-int only)."""
+    algorithm = challenge.get("algorithm", "MD5")
+    session = algorithm.upper().endswith("-SESS")
+    hash_new = _DIGEST_HASHES.get(algorithm.upper().removesuffix("-SESS"))
+    nonce = challenge.get("nonce")
+    if hash_new is None or nonce is None:
+        return None
+
+    def digest(text: str) -> str:
+        return hash_new(text.encode()).hexdigest()
+
+    realm = challenge.get("realm", "")
+    qops = [q.strip().lower() for q in challenge.get("qop", "").split(",") if q.strip()]
+    if qops and "auth" not in qops:
+        return None
+    cnonce, count = secrets.token_hex(8), "00000001"
+    secret = digest(f"{username}:{realm}:{password}")
+    if session:
+        secret = digest(f"{secret}:{nonce}:{cnonce}")
+    request_digest = digest(f"{method}:{uri}")
+    if qops:
+        response = digest(f"{secret}:{nonce}:{count}:{cnonce}:auth:{request_digest}")
+    else:
+        response = digest(f"{secret}:{nonce}:{request_digest}")
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    fields = [f"username={quoted(username)}", f"realm={quoted(realm)}",
+              f"nonce={quoted(nonce)}", f"uri={quoted(uri)}", f"response={quoted(response)}",
+              f"algorithm={algorithm}"]
+    if "opaque" in challenge:
+        fields.append(f"opaque={quoted(challenge['opaque'])}")
+    if qops:
+        fields += ["qop=auth", f"nc={count}", f"cnonce={quoted(cnonce)}"]
+    return "Digest " + ", ".join(fields)

@@ -15,12 +15,19 @@ Mobsya documents no percentage, so ``level_pct`` stays None with reason
 ``thymio.voltage_only`` (a firmware without ``_vbat``: ``thymio.no_vbat_variable``).
 
 tdmclient's coroutines sleep in blocking calls and several wait without a bound, so
-:func:`_drive` steps them by hand against our deadline; its input thread blocks in
-``recv`` until the socket closes, so we shut the socket down ourselves.
+:func:`_drive` steps them by hand against our deadline. tdmclient's own TCP transport is
+not used: it connects without a timeout, and its non-daemon input thread spins on a closed
+socket (``recv`` returning ``b""`` is taken for a timeout) or blocks forever inside a
+packet whose length came from a peer's junk. :class:`_TdmLink` speaks the same framing
+(4-byte little-endian length + packet) to ``ClientAsync(tdm_transport=...)``: a bounded
+connect, one daemon reader that stops on end of stream, on an oversized length and on
+close, and is joined when the probe ends - success, timeout or error.
 """
 
 from __future__ import annotations
 
+import queue
+import select
 import socket
 import threading
 import time
@@ -28,59 +35,114 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from devices.errors import BadAnswer, Unreachable
+from devices.errors import BadAnswer, DeviceError, Unreachable
 from devices.robot.facts import RobotBatteryFacts
 from devices.robot.parse import parse_thymio_vbat
 
 DEFAULT_TDM_PORT = 8596
+MAX_PACKET_BYTES = 1 << 20  # a TDM message is a few KiB; junk gives any length
+MAX_QUEUED_PACKETS = 10_000  # a TDM sends a handful; a flood of empty ones is junk too
+_POLL_S = 0.05
 
 
 class _Deadline(Exception):
     pass
 
 
-def _drive(coroutine: Coroutine[Any, Any, Any], deadline: float) -> Any:
-    """Run a tdmclient coroutine step by step (each step sleeps <= 0.1 s) until deadline."""
+def _drive(coroutine: Coroutine[Any, Any, Any], deadline: float, link: _TdmLink) -> Any:
+    """Run a tdmclient coroutine step by step (each step sleeps <= 0.1 s) until deadline,
+    or until the link broke and every packet it had received was processed."""
     try:
         while True:
             if time.monotonic() >= deadline:
                 coroutine.close()
                 raise _Deadline
+            if link.error is not None and link.packets.empty():
+                coroutine.close()
+                raise link.error
             coroutine.send(None)
     except StopIteration as stop:
         return stop.value
 
 
-_previous_excepthook = threading.excepthook
+class _TdmLink:
+    """The TDM's TCP framing, for ``ClientAsync(tdm_transport=...)``: tdmclient calls only
+    ``send_packet``, ``receive_packet`` and ``request_shutdown`` on its transport."""
 
+    def __init__(self, host: str, port: int, deadline: float, where: str) -> None:
+        self.where = where
+        self.packets: queue.Queue[bytes] = queue.Queue()
+        self.error: DeviceError | None = None
+        self._stop = threading.Event()
+        self._send_lock = threading.Lock()
+        self._sock = socket.create_connection((host, port),
+                                              timeout=max(deadline - time.monotonic(), 0.01))
+        self._sock.settimeout(max(deadline - time.monotonic(), 0.01))  # bounds sendall
+        self._reader = threading.Thread(target=self._read_loop, daemon=True,
+                                        name=f"plateau-tdm-reader {host}:{port}")
+        self._reader.start()
 
-def _quiet_closing_tdm(args: Any) -> None:
-    """tdmclient's input thread dies with an exception when we close its socket: expected, not
-    worth a traceback on the technician's terminal."""
-    if getattr(args.thread, "_plateau_closing", False):
-        return
-    if type(args.thread).__module__.startswith("tdmclient") and issubclass(args.exc_type, OSError):
-        return  # the TDM went away mid-read: the probe already reports the robot unreachable
-    _previous_excepthook(args)
+    def send_packet(self, packet: bytes) -> None:
+        with self._send_lock:
+            self._sock.sendall(len(packet).to_bytes(4, "little") + bytes(packet))
 
+    def receive_packet(self) -> bytes | None:
+        try:
+            return self.packets.get_nowait()
+        except queue.Empty:
+            return None
 
-threading.excepthook = _quiet_closing_tdm
+    def request_shutdown(self, on_terminated: Any = None) -> None:
+        self.close()
+        if on_terminated is not None:
+            on_terminated()
 
+    def close(self) -> None:
+        """Stop and join the reader, then close the socket (idempotent)."""
+        self._stop.set()
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader's select at once
+        except OSError:
+            pass
+        if self._reader is not threading.current_thread():
+            self._reader.join(timeout=1.0)
+        self._sock.close()
 
-def _close(client: Any) -> None:
-    transport = getattr(client, "tdm", None)
-    thread = getattr(transport, "input_thread", None)
-    if thread is not None:
-        thread._plateau_closing = True
-    try:
-        client.disconnect()
-    finally:
-        sock = getattr(getattr(transport, "io", None), "socket", None)
-        if sock is not None:
+    def _read_loop(self) -> None:
+        buffer = bytearray()
+        while not self._stop.is_set():
             try:
-                sock.shutdown(socket.SHUT_RDWR)    # wakes tdmclient's input thread
-            except OSError:
-                pass
+                readable, _, _ = select.select([self._sock], [], [], _POLL_S)
+                if not readable:
+                    continue
+                data = self._sock.recv(65536)
+            except (BlockingIOError, InterruptedError, TimeoutError):
+                continue
+            except (OSError, ValueError) as exc:  # reset, or closed under us
+                self._fail(Unreachable(f"{self.where}: connection lost ({exc})"))
+                return
+            if not data:
+                self._fail(Unreachable(f"{self.where}: the device manager closed the connection"))
+                return
+            buffer += data
+            while len(buffer) >= 4:
+                size = int.from_bytes(buffer[:4], "little")
+                if size > MAX_PACKET_BYTES:
+                    self._fail(BadAnswer(f"{self.where}: not a Thymio Device Manager answer "
+                                         f"(packet of {size} bytes announced)"))
+                    return
+                if len(buffer) < 4 + size:
+                    break
+                if self.packets.qsize() >= MAX_QUEUED_PACKETS:
+                    self._fail(BadAnswer(f"{self.where}: not a Thymio Device Manager answer "
+                                         "(a flood of packets)"))
+                    return
+                self.packets.put(bytes(buffer[4:4 + size]))
+                del buffer[:4 + size]
+
+    def _fail(self, error: DeviceError) -> None:
+        if not self._stop.is_set():
+            self.error = error
 
 
 def read_thymio_tdm(host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT,
@@ -90,19 +152,22 @@ def read_thymio_tdm(host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT,
     deadline = time.monotonic() + timeout_s
     where = f"TDM {host}:{port}"
     try:
-        # tdmclient connects without a timeout: prove the port answers first, bounded
-        socket.create_connection((host, port), timeout=timeout_s).close()
-    except OSError as exc:
-        raise Unreachable(f"{where}: cannot connect ({exc}); is Thymio Suite (its device "
-                          "manager) running on that machine?") from exc
-    try:
         from tdmclient import ClientAsync
     except ImportError as exc:  # pragma: no cover - tdmclient is the 'robots' extra
         raise Unreachable(f"{where}: the tdmclient package is not installed") from exc
     try:
-        client = ClientAsync(tdm_addr=host, tdm_port=port)
+        link = _TdmLink(host, port, deadline, where)
     except OSError as exc:
+        raise Unreachable(f"{where}: cannot connect ({exc}); is Thymio Suite (its device "
+                          "manager) running on that machine?") from exc
+    try:
+        client = ClientAsync(tdm_transport=link)  # sends the handshake
+    except OSError as exc:
+        link.close()
         raise Unreachable(f"{where}: cannot connect ({exc})") from exc
+    except BaseException:
+        link.close()
+        raise
     vbat: list[int] | None = None
     found: dict[str, Any] = {}
 
@@ -119,20 +184,23 @@ def read_thymio_tdm(host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT,
         vbat = list(node.var["_vbat"])
 
     try:
-        _drive(read(), deadline)
+        _drive(read(), deadline, link)
     except _Deadline as exc:
         if "node" not in found:
             raise Unreachable(f"{where}: the device manager answered but no Thymio "
                               f"{node_name or ''} is connected to it".replace("  ", " ")
                               ) from exc
         raise Unreachable(f"{where}: the Thymio did not send its variables in time") from exc
+    except DeviceError:
+        raise
     except (OSError, ConnectionError) as exc:
         raise Unreachable(f"{where}: connection lost ({exc})") from exc
     except Exception as exc:  # tdmclient's FlatBuffers decoder on a non-TDM peer
         raise BadAnswer(f"{where}: not a Thymio Device Manager answer "
                         f"({type(exc).__name__})") from exc
     finally:
-        _close(client)
+        client.disconnect()  # -> link.request_shutdown()
+        link.close()
     now = datetime.now(UTC)
     if vbat is None:
         return RobotBatteryFacts(level_pct=None, source="tdm", reason="thymio.no_vbat_variable",

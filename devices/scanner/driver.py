@@ -9,6 +9,7 @@ Raises only :mod:`devices.errors` exceptions.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,20 +44,21 @@ def _path(base_path: str, leaf: str) -> str:
 
 def read_scanner_capabilities(
     host: str, *, port: int = ESCL_PORT, base_path: str = ESCL_BASE_PATH,
-    timeout_s: float = 5.0, tls: bool = False,
+    timeout_s: float = 5.0, tls: bool = False, deadline: float | None = None,
 ) -> ScannerCapabilities:
-    """``GET /eSCL/ScannerCapabilities``."""
+    """``GET /eSCL/ScannerCapabilities`` (ends before ``deadline``, if given, too)."""
     body = escl_get(host, port, _path(base_path, "ScannerCapabilities"),
-                    timeout_s=timeout_s, tls=tls)
+                    timeout_s=timeout_s, tls=tls, deadline=deadline)
     return parse_capabilities(body)
 
 
 def read_scanner_status(
     host: str, *, port: int = ESCL_PORT, base_path: str = ESCL_BASE_PATH,
-    timeout_s: float = 5.0, tls: bool = False,
+    timeout_s: float = 5.0, tls: bool = False, deadline: float | None = None,
 ) -> ScannerStatus:
-    """``GET /eSCL/ScannerStatus``."""
-    body = escl_get(host, port, _path(base_path, "ScannerStatus"), timeout_s=timeout_s, tls=tls)
+    """``GET /eSCL/ScannerStatus`` (ends before ``deadline``, if given, too)."""
+    body = escl_get(host, port, _path(base_path, "ScannerStatus"), timeout_s=timeout_s, tls=tls,
+                    deadline=deadline)
     return parse_status(body, measured_at=datetime.now(UTC))
 
 
@@ -64,8 +66,10 @@ def read_scanner(
     host: str, *, port: int = ESCL_PORT, base_path: str = ESCL_BASE_PATH,
     timeout_s: float = 5.0, tls: bool = False,
 ) -> ScannerFacts:
-    """Capabilities then status (each request has its own ``timeout_s``)."""
-    options = {"port": port, "base_path": base_path, "timeout_s": timeout_s, "tls": tls}
-    capabilities = read_scanner_capabilities(host, **options)
-    return ScannerFacts(host=host, capabilities=capabilities,
-                        status=read_scanner_status(host, **options))
+    """Capabilities then status, both within one ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    capabilities = read_scanner_capabilities(host, port=port, base_path=base_path,
+                                             timeout_s=timeout_s, tls=tls, deadline=deadline)
+    status = read_scanner_status(host, port=port, base_path=base_path, timeout_s=timeout_s,
+                                 tls=tls, deadline=deadline)
+    return ScannerFacts(host=host, capabilities=capabilities, status=status)

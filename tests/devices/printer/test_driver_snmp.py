@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
 
 from devices.errors import Unreachable
 from devices.lab.snmp import COMMUNITIES, DATA_DIR, SnmpSim, read_snmprec
-from devices.printer import PrinterState, read_printer_snmp, read_printer_snmp_async
+from devices.printer import PrinterState, read_printer_snmp, read_printer_snmp_async, transport
 from devices.printer.parse import parse_snmp_values
 
 HOST = "127.0.0.1"
@@ -83,3 +86,46 @@ def test_nobody_listening_is_unreachable() -> None:
         with pytest.raises(Unreachable):
             read_printer_snmp(HOST, port=port, community="public", timeout_s=0.5)
         assert time.monotonic() - started < 2
+
+
+_READ_IN_A_FRESH_PROCESS = """
+import sys
+from devices.printer import read_printer_snmp
+status = read_printer_snmp("127.0.0.1", port=int(sys.argv[1]), community=sys.argv[2], timeout_s=5)
+assert status.supplies, status
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pysmi", "lark")
+                or m.startswith(("pysnmp.hlapi", "pysnmp.smi.rfc1902", "pysnmp.smi.compiler")))
+print(",".join(loaded) or "none")
+"""
+
+
+def test_a_read_loads_no_mib_compiler(snmpsim: SnmpSim) -> None:
+    """Numeric OIDs only: neither pysmi (its lark grammar costs ~1 s) nor pysnmp's hlapi."""
+    done = subprocess.run([sys.executable, "-c", _READ_IN_A_FRESH_PROCESS, str(snmpsim.port),
+                           COMMUNITIES[0]], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "none"
+    assert "pysmi" not in done.stdout
+
+
+def test_engines_are_reused_across_reads_and_threads(snmpsim: SnmpSim) -> None:
+    read_printer_snmp(HOST, port=snmpsim.port, community=COMMUNITIES[0], timeout_s=5)
+    engines = {id(e) for e in transport._idle_engines}
+    for _ in range(3):
+        read_printer_snmp(HOST, port=snmpsim.port, community=COMMUNITIES[1], timeout_s=5)
+    assert {id(e) for e in transport._idle_engines} == engines  # no engine per request
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        makes = list(pool.map(
+            lambda c: read_printer_snmp(HOST, port=snmpsim.port, community=c, timeout_s=5).make,
+            COMMUNITIES * 2))
+    assert makes == ["SHARP", "EPSON", "SHARP", "Xerox"] * 2
+    assert len(transport._idle_engines) <= max(3, len(engines))  # at most one per thread
+    assert not transport._engine_of_loop  # every loop gave its engine back
+
+
+def test_engine_still_answers_after_a_timed_out_read(snmpsim: SnmpSim) -> None:
+    with pytest.raises(Unreachable):
+        read_printer_snmp(HOST, port=snmpsim.port, community="wrong", timeout_s=0.3)
+    time.sleep(0.5)  # the stale request expires on the pooled engine, in another loop
+    status = read_printer_snmp(HOST, port=snmpsim.port, community=COMMUNITIES[3], timeout_s=5)
+    assert status.make == "Xerox"
