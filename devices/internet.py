@@ -25,7 +25,7 @@ def reach(url: str, timeout_s: float) -> str | None:
         return f"dns: {exc.strerror}"
     request = urllib.request.Request(url, method="GET", headers={"User-Agent": "plateau-check"})
     # the centre's proxy (HTTPS_PROXY...) is part of its way out, except in loopback-only runs
-    proxies = {} if os.environ.get("PLATEAU_LOOPBACK_ONLY") == "1" else None
+    proxies: dict[str, str] | None = {} if os.environ.get("PLATEAU_LOOPBACK_ONLY") == "1" else None
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler(proxies), urllib.request.HTTPSHandler(context=ssl.create_default_context())
     )

@@ -36,7 +36,8 @@ def access_point_for(platform: str, host: str, *, password: str, port: int = 22,
     cls = getattr(importlib.import_module(module_name), class_name)
     if username is not None:
         options["username"] = username
-    return cls(host, port=port, password=password, timeout_s=timeout_s, **options)
+    driver: AccessPoint = cls(host, port=port, password=password, timeout_s=timeout_s, **options)
+    return driver
 
 
 def read_access_point(platform: str, host: str, *, password: str, port: int = 22,

@@ -69,7 +69,7 @@ def public_key(key_dir: Path) -> str:
     return (Path(key_dir) / f"{KEY_NAME}.pub").read_text().strip()
 
 
-class _EofTcpTransport(TcpTransport):
+class _EofTcpTransport(TcpTransport):  # type: ignore[misc]  # adb-shell ships no type information
     """TcpTransport that reports a peer close at once (adb-shell would spin on ``recv() == b''``).
 
     It also disables Nagle: adb-shell writes each header and payload separately, and Nagle plus
@@ -81,7 +81,7 @@ class _EofTcpTransport(TcpTransport):
         self._connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def bulk_read(self, numbytes: int, transport_timeout_s: float | None) -> bytes:
-        data = super().bulk_read(numbytes, transport_timeout_s)
+        data: bytes = super().bulk_read(numbytes, transport_timeout_s)
         if not data:
             raise ConnectionResetError("connection closed by the device")
         return data
@@ -143,8 +143,9 @@ class AdbSession:
         """Output of ``shell:<command>`` (stdout and stderr merged, as adbd's v1 shell sends them)."""
         device = self._require()
         try:
-            return device.shell(command, transport_timeout_s=self.timeout_s, read_timeout_s=self.timeout_s,
-                                timeout_s=self.timeout_s, decode=True)
+            output: str = device.shell(command, transport_timeout_s=self.timeout_s, read_timeout_s=self.timeout_s,
+                                       timeout_s=self.timeout_s, decode=True)
+            return output
         except Exception as exc:  # noqa: BLE001
             raise self._map(exc, f"shell {command.split(' ')[0]}") from exc
 

@@ -128,7 +128,8 @@ def _encode_value(tag: int, value: Any) -> bytes:
     if tag in (TEXT_WITH_LANGUAGE, NAME_WITH_LANGUAGE):
         lang, text = value
         lang_b, text_b = lang.encode(), text.encode()
-        return struct.pack(">H", len(lang_b)) + lang_b + struct.pack(">H", len(text_b)) + text_b
+        packed: bytes = struct.pack(">H", len(lang_b)) + lang_b + struct.pack(">H", len(text_b)) + text_b
+        return packed
     if tag in (UNSUPPORTED, UNKNOWN, NO_VALUE):
         return b""
     if isinstance(value, bytes):
@@ -220,7 +221,8 @@ class _Reader:
         return self.take(1)[0]
 
     def u16(self) -> int:
-        return struct.unpack(">H", self.take(2))[0]
+        (value,) = struct.unpack(">H", self.take(2))
+        return int(value)
 
     def peek(self) -> int | None:
         return self.buf[self.pos] if self.pos < len(self.buf) else None

@@ -264,9 +264,10 @@ async def snmp_collect_async(
     async def run(pooled: _PooledEngine) -> None:
         loop = asyncio.get_running_loop()
         try:
-            address = (await loop.getaddrinfo(host, port, family=socket.AF_INET,
-                                              type=socket.SOCK_DGRAM,
-                                              proto=socket.IPPROTO_UDP))[0][4][:2]
+            sockaddr = (await loop.getaddrinfo(host, port, family=socket.AF_INET,
+                                               type=socket.SOCK_DGRAM,
+                                               proto=socket.IPPROTO_UDP))[0][4]
+            address = (str(sockaddr[0]), int(sockaddr[1]))
         except OSError as exc:
             raise Unreachable(f"{where}: cannot resolve or open UDP transport") from exc
         target = pooled.target(address, community, 0 if version == "1" else 1,

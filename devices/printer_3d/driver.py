@@ -54,9 +54,9 @@ def read_printer_3d(driver: str, **params: object) -> Printer3DFacts:
     if not spoolman_host:
         return facts
     try:
-        spool = read_spool(host=str(spoolman_host), port=int(spoolman_port),  # type: ignore[arg-type]
-                           spool_id=None if spool_id is None else int(spool_id),  # type: ignore[arg-type]
-                           timeout_s=float(spoolman_timeout_s))  # type: ignore[arg-type]
+        spool = read_spool(host=str(spoolman_host), port=int(str(spoolman_port)),
+                           spool_id=None if spool_id is None else int(str(spool_id)),
+                           timeout_s=float(str(spoolman_timeout_s)))
     except DeviceError as exc:
         return replace(facts, errors=facts.errors + (f"spoolman: {exc}",))
     return replace(facts, spool=spool, remaining_g=spool.remaining_g)

@@ -19,6 +19,7 @@ Pass False for forks/boards wired the other way (check once with the filament re
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, replace
 
@@ -72,7 +73,7 @@ class MarlinSerial:
     def __enter__(self) -> "MarlinSerial":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def _read_some(self) -> bytes:
@@ -241,7 +242,7 @@ def read_marlin(
     return _with_time(facts, measured_at)
 
 
-def _halted(errors: tuple[str, ...], measured_at, firmware: FirmwareInfo | None = None
+def _halted(errors: tuple[str, ...], measured_at: dt.datetime, firmware: FirmwareInfo | None = None
             ) -> Printer3DFacts:
     return Printer3DFacts(
         driver="marlin", connected=True, state=PrinterState.ERROR, printing=None,
@@ -249,5 +250,5 @@ def _halted(errors: tuple[str, ...], measured_at, firmware: FirmwareInfo | None 
         errors=tuple(dict.fromkeys(errors)), measured_at=measured_at)
 
 
-def _with_time(facts: Printer3DFacts, measured_at) -> Printer3DFacts:
+def _with_time(facts: Printer3DFacts, measured_at: dt.datetime) -> Printer3DFacts:
     return replace(facts, measured_at=measured_at)

@@ -39,7 +39,7 @@ class PJLinkSession:
             if greeting.auth_required:
                 if password is None:
                     raise AuthenticationFailed(f"PJLink {host}:{port} requires a password")
-                self._digest = hashlib.md5((greeting.random + password).encode()).hexdigest()
+                self._digest = hashlib.md5(((greeting.random or "") + password).encode()).hexdigest()
         except BaseException:
             self.close()
             raise

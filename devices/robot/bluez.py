@@ -89,7 +89,8 @@ class _Bus:
     async def objects(self) -> dict[str, dict[str, dict[str, Any]]]:
         (objects,) = await self.call("/", "org.freedesktop.DBus.ObjectManager",
                                      "GetManagedObjects")
-        return objects
+        managed: dict[str, dict[str, dict[str, Any]]] = objects
+        return managed
 
 
 def _map_dbus_error(exc: BaseException, address: str) -> Exception:

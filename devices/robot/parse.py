@@ -103,7 +103,7 @@ def parse_thymio_vbat(words: object) -> float:
     if not isinstance(words, (list, tuple)) or len(words) != 2 or not all(
             isinstance(w, int) and not isinstance(w, bool) and 0 <= w <= 0xFFFF for w in words):
         raise BadAnswer("_vbat must be two unsigned 16-bit words")
-    volts = round((words[0] + words[1]) * 10 / 3978, 2)
+    volts = round(float(words[0] + words[1]) * 10 / 3978, 2)
     if not 0 < volts <= 6:
         raise BadAnswer(f"_vbat={words[0]},{words[1]} gives {volts} V: not a Thymio battery")
     return volts
