@@ -161,6 +161,11 @@ def _dt(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
 
+def _when(text: str) -> dt.datetime:
+    """A column that is never NULL (started_at, at, measured_at...)."""
+    return dt.datetime.fromisoformat(text)
+
+
 class Store:
     """One SQLite connection per thread; every write is its own short transaction."""
 
@@ -245,7 +250,7 @@ class Store:
             _verdict(r)
             for r in self._connect().execute("SELECT * FROM verdicts WHERE sweep_id=? ORDER BY id", (row["id"],))
         ]
-        return Sweep(row["id"], _dt(row["started_at"]), _dt(row["finished_at"]), verdicts)  # type: ignore[arg-type]
+        return Sweep(row["id"], _when(row["started_at"]), _dt(row["finished_at"]), verdicts)
 
     def latest_verdicts(self) -> list[Verdict]:
         """The newest verdict of every (device, check), whatever sweep or re-check produced it."""
@@ -288,8 +293,8 @@ class Store:
             params = (room,)
         rows = self._connect().execute(query + " ORDER BY a.room, a.item", params)
         return [
-            Attestation(r["id"], r["room"], r["item"], r["device"], r["by_name"], _dt(r["at"]),  # type: ignore[arg-type]
-                        _dt(r["expires_at"]), r["note"])  # type: ignore[arg-type]
+            Attestation(r["id"], r["room"], r["item"], r["device"], r["by_name"], _when(r["at"]),
+                        _when(r["expires_at"]), r["note"])
             for r in rows
         ]
 
@@ -319,7 +324,7 @@ class Store:
     def runs(self, limit: int = 20) -> list[Run]:
         rows = self._connect().execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [
-            Run(r["id"], r["kind"], json.loads(r["args"]), _dt(r["started_at"]), _dt(r["finished_at"]),  # type: ignore[arg-type]
+            Run(r["id"], r["kind"], json.loads(r["args"]), _when(r["started_at"]), _dt(r["finished_at"]),
                 r["status"])
             for r in rows
         ]
@@ -419,7 +424,7 @@ def _verdict(row: sqlite3.Row) -> Verdict:
         params=json.loads(row["params"]),
         value=None if row["value"] is None else json.loads(row["value"]),
         unit=row["unit"],
-        measured_at=_dt(row["measured_at"]),  # type: ignore[arg-type]
+        measured_at=_when(row["measured_at"]),
         probe=row["probe"],
         facts=json.loads(row["facts"]),
         blocking=bool(row["blocking"]),

@@ -54,8 +54,9 @@ def to_pct(value: object) -> int | None:
     if isinstance(value, bool):
         raise BadAnswer("battery level is a boolean")
     try:
-        text = value.strip() if isinstance(value, str) else value
-        number = float(text)  # type: ignore[arg-type]
+        if not isinstance(value, (str, int, float)):
+            raise TypeError(type(value).__name__)
+        number = float(value.strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError) as exc:
         raise BadAnswer(f"battery level {value!r} is not a number") from exc
     if not 0 <= number <= 100:

@@ -197,10 +197,11 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
             started = dash.hub.start_sweep(devices=[str(device)])
             scope, target = str(device), "dev-" + anchor(str(device))
         elif room:
-            if board.room(str(room)) is None:
+            room_view = board.room(str(room))
+            if room_view is None:
                 return _bad(dash, request, render("dashboard.error.unknown_room", {"room": room}))
             started = dash.hub.start_sweep(room=str(room))
-            scope, target = board.room(str(room)).label, "salle-" + anchor(str(room))  # type: ignore[union-attr]
+            scope, target = room_view.label, "salle-" + anchor(str(room))
         elif everything:
             started = dash.hub.start_sweep()
             scope, target = render("dashboard.scope_all"), "contenu"

@@ -42,10 +42,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from provision.families import REGISTRY
-from provision.provisioning.vars import plateau_hosts
+from provision.provisioning.vars import Install, plateau_hosts
 
 CACHE_DIR = "cache"
 APT_DIR = "apt"
@@ -125,7 +125,8 @@ def wanted_from_plan(plan: Mapping[str, Any], only: Iterable[str] = KINDS) -> li
 
     for host, hv in plateau_hosts(plan).items():
         for manager in ("apt", "flatpak", "winget", "choco"):
-            for install in hv.get(manager, []):  # type: ignore[attr-defined]
+            installs = cast("list[Install]", dict(hv).get(manager, []))  # a TypedDict read by a variable key
+            for install in installs:
                 add(manager, install["id"], install["title"], host, install.get("choco"))
                 if manager == "winget" and install.get("choco"):  # the fallback is worth caching too
                     add("choco", install["choco"], install["title"], host)

@@ -88,7 +88,7 @@ class LiveView:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._live.__exit__(*exc)  # type: ignore[arg-type]
+        self._live.stop()
 
 
 def retry_command(inventory: Path, failed: Sequence[str], *, check: bool = False, forks: int | None = None) -> str:

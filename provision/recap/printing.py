@@ -32,4 +32,6 @@ def printer_for(inventory: Inventory, rooms: list[str], scope: str) -> str:
     if len(printers) > 1:
         raise PlateauError(Problem(key="recap.print.many_printers",
                                    params={"printers": [p.name for p in printers]}))
-    return ipp_uri(printers[0])  # type: ignore[return-value]
+    uri = ipp_uri(printers[0])
+    assert uri is not None  # printers were chosen for having one
+    return uri
