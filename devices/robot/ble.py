@@ -57,10 +57,8 @@ class BleakTransport:
 
 def _map_error(exc: BaseException, address: str) -> Exception:
     """The project's exception for a BLE failure (never includes secrets: none involved)."""
-    try:
-        from bleak.exc import BleakDBusError
-    except ImportError:  # pragma: no cover - bleak is a dependency of this module
-        BleakDBusError = ()  # type: ignore[assignment,misc]  # noqa: N806
+    from bleak.exc import BleakDBusError  # bleak is a dependency (pyproject.toml)
+
     if isinstance(exc, BleakDBusError) and "AuthenticationFailed" in str(exc.dbus_error):
         return AuthenticationFailed(f"BLE {address}: pairing refused ({exc.dbus_error})")
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):

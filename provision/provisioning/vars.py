@@ -76,8 +76,8 @@ def host_vars(host: Mapping[str, Any]) -> HostVars:
         manager = _manager(platform, ids)
         if manager is not None:
             lists[manager].append(_install(software, manager))
-    for manager, items in lists.items():
-        result[manager] = items  # type: ignore[literal-required]
+    result.update(winget=lists["winget"], choco=lists["choco"], apt=lists["apt"], flatpak=lists["flatpak"],
+                  brew_cask=lists["brew_cask"], brew=lists["brew"])
     for account in host["accounts"]:
         if account["kind"] == "admin_session" and account.get("login"):
             result["admin"] = {"login": account["login"], "secret_var": account["secret_var"]}

@@ -73,7 +73,7 @@ class Attestation(_Strict):
 
 
 class Referentiel(_Strict):
-    id: Literal[REFERENTIEL_IDS]  # type: ignore[valid-type]
+    id: Literal[REFERENTIEL_IDS]  # type: ignore[valid-type]  # a Literal built from data at import; pydantic checks the values at run time
     name: str
     source: str
     devices: list[DeviceRule]
