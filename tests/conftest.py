@@ -172,9 +172,9 @@ def local_sshd():
         for name in ("host_key", "client_key"):
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
         shutil.copy(folder / "client_key.pub", folder / "authorized_keys")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        from devices.lab.base import free_port
+
+        port = free_port()  # sshd binds it itself
         (folder / "sshd_config").write_text(
             f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder / 'host_key'}\nPidFile {folder / 'sshd.pid'}\n"
             f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
@@ -186,7 +186,7 @@ def local_sshd():
             sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
                                     stdout=subprocess.DEVNULL, stderr=log)
         try:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 60  # generous: sshd starts slowly on a loaded machine
             while True:
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -12,8 +12,9 @@ Two personalities, chosen by ``ApState.platform``:
 
 The shell echoes input like a pty (netmiko waits for the echo), and takes CR, LF or CRLF.
 Settable state (``sim.state.<field>``): ssid, encryption, key, radio_disabled, clients,
-and ``mode``: ``ok`` | ``dead`` (closes each connection at once) | ``slow`` (waits
-``slow_s`` before the first prompt) | ``garbage`` (answers junk to every command).
+and ``mode`` (:mod:`devices.lab.base`; also ``sim.mode``): ``healthy`` (``ok``) | ``dead``
+(closes each connection at once) | ``slow`` (waits ``slow_s`` before the first prompt) |
+``garbage`` (answers junk to every command).
 "Wrong key" is just ``state.key`` differing from what the caller expects.
 
 Standalone: ``python -m devices.lab.access_point --port 2222 --platform openwrt``.
@@ -28,12 +29,22 @@ import logging
 import re
 import shlex
 import socket
+import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 
 import paramiko
+from paramiko.common import (
+    AUTH_FAILED,
+    AUTH_SUCCESSFUL,
+    OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+    OPEN_SUCCEEDED,
+)
 
-HOST = "127.0.0.1"
+from devices.lab.base import HOST, Faults, LabServer, Simulator, wait_for_interrupt
+
+CLIENT_WAIT_S = 60.0  # how long a connected client may take to open its shell
 _LOG = logging.getLogger("devices.lab.access_point.ssh")
 _LOG.addHandler(logging.NullHandler())
 _LOG.propagate = False
@@ -58,7 +69,7 @@ class ApState:
     channel: str = "1"
     clients: list[str] = field(default_factory=lambda: ["a4:c3:f0:11:22:33", "3c:22:fb:44:55:66"])
     ubus: bool = True  # False: no hostapd ubus objects, the driver must fall back to iwinfo
-    mode: str = "ok"  # ok | dead | slow | garbage
+    mode: str = "healthy"  # healthy | dead | slow | garbage
     slow_s: float = 30.0
     commits: int = 0  # how many times the config was committed
     reloads: int = 0  # how many times the radio config was reloaded
@@ -246,16 +257,16 @@ class _ServerInterface(paramiko.ServerInterface):
         # RouterOS logins carry options after '+' (netmiko sends admin+ct511w4098h).
         user = username.split("+", 1)[0] if self.state.platform == "routeros" else username
         if user == self.state.username and password == self.state.password:
-            return paramiko.AUTH_SUCCESSFUL
-        return paramiko.AUTH_FAILED
+            return AUTH_SUCCESSFUL
+        return AUTH_FAILED
 
     def get_allowed_auths(self, username: str) -> str:
         return "password"
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         if kind == "session":
-            return paramiko.OPEN_SUCCEEDED
-        return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+            return OPEN_SUCCEEDED
+        return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_pty_request(self, *args: object) -> bool:
         return True
@@ -265,28 +276,29 @@ class _ServerInterface(paramiko.ServerInterface):
         return True
 
 
-class AccessPointSimulator:
-    """SSH server on 127.0.0.1 (port 0 = ephemeral) emulating an OpenWrt or RouterOS shell."""
+class _Handler(socketserver.BaseRequestHandler):
+    server: LabServer[AccessPointSimulator]
+
+    def handle(self) -> None:
+        if self.server.sim.state.mode != "dead":  # dead: the connection is closed at once
+            self.server.sim.serve_ssh(self.request)
+
+
+class AccessPointSimulator(Simulator):
+    """SSH server on 127.0.0.1 emulating an OpenWrt or RouterOS shell; bound (port 0 =
+    ephemeral) once constructed."""
 
     def __init__(self, state: ApState | None = None, port: int = 0, host: str = HOST) -> None:
-        self._host = host  # any loopback address; the demo gives each device its own 127.0.1.x
         self.state = state or ApState()
+        super().__init__(host=host, mode=self.state.mode, slow_s=self.state.slow_s)
         self.received: list[str] = []  # every command line the shell executed
         self.logins: list[str] = []  # user names offered (RouterOS: with netmiko's +options)
-        self.stopping = threading.Event()
         self.lock = threading.Lock()
-        self._listener = socket.create_server((host, port))
-        self._listener.settimeout(0.1)
-        self._thread: threading.Thread | None = None
         self._transports: list[paramiko.Transport] = []
+        self.bind(_Handler, port)
 
-    @property
-    def host(self) -> str:
-        return self._host
-
-    @property
-    def port(self) -> int:
-        return self._listener.getsockname()[1]
+    def faults(self) -> Faults:
+        return self.state
 
     @property
     def prompt(self) -> str:
@@ -294,40 +306,15 @@ class AccessPointSimulator:
             return f"[{self.state.username}@MikroTik] > "
         return f"{self.state.username}@OpenWrt:~# "
 
-    def start(self) -> AccessPointSimulator:
-        _host_key()
-        self._thread = threading.Thread(target=self._accept_loop, name="ap-sim", daemon=True)
-        self._thread.start()
-        return self
+    def _open(self) -> None:
+        _host_key()  # generated once per process, before the first client waits for it
 
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        self._listener.close()
+    def _close(self) -> None:
         for transport in list(self._transports):
             transport.close()
 
-    def __enter__(self) -> AccessPointSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _accept_loop(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self.state.mode == "dead":
-                conn.close()
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
+    def serve_ssh(self, conn: socket.socket) -> None:
+        """One SSH client, in its handler thread: log in, then the shell."""
         transport = paramiko.Transport(conn)
         transport.set_log_channel(_LOG.name)  # quiet: clients hanging up is normal here
         self._transports.append(transport)
@@ -335,10 +322,14 @@ class AccessPointSimulator:
         server = _ServerInterface(self.state, self.logins)
         try:
             transport.start_server(server=server)
-            channel = transport.accept(timeout=10)
-            if channel is None or not server.shell_requested.wait(10):
-                return
-            self._shell(channel)
+            # generous: a client on a loaded machine may take long to ask; stop() ends the wait
+            channel = transport.accept(timeout=CLIENT_WAIT_S)
+            deadline = time.monotonic() + CLIENT_WAIT_S
+            while channel is not None and not server.shell_requested.wait(0.1):
+                if self.stopping.is_set() or time.monotonic() > deadline:
+                    return
+            if channel is not None:
+                self._shell(channel)
         except (paramiko.SSHException, OSError, EOFError):
             pass
         finally:
@@ -400,17 +391,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ssid", default="EXAMEN-SALLE1")
     parser.add_argument("--key", default="Cle-Wifi-2024")
     parser.add_argument("--radio-off", action="store_true")
-    parser.add_argument("--mode", choices=("ok", "dead", "slow", "garbage"), default="ok")
+    parser.add_argument("--mode", choices=(*AccessPointSimulator.modes, "ok"), default="healthy")
     args = parser.parse_args(argv)
     username = args.username or ("admin" if args.platform == "routeros" else "root")
     state = ApState(platform=args.platform, username=username, password=args.password, ssid=args.ssid,
                     key=args.key, radio_disabled=args.radio_off, mode=args.mode)
-    with AccessPointSimulator(state, port=args.port) as sim:
-        print(f"{args.platform} access point simulator listening on {sim.host}:{sim.port}", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    sim = AccessPointSimulator(state, port=args.port).start()
+    print(f"{args.platform} access point simulator listening on {sim.host}:{sim.port}", flush=True)
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ QUIT). What the tablet prints lives in :mod:`devices.lab.android_shell`.
 
 State (:class:`TabletState`, mutable while running): battery, packages, accounts, Wi-Fi, props,
 settings, pushed files; ``auth_required`` / ``accept_new_keys`` / ``trusted_keys`` like
-``ro.adb.secure`` and the "Allow USB debugging?" prompt; ``mode`` ``dead`` (close every connection),
-``slow`` (answer after ``slow_s``), ``garbage`` (answer CNXN with non-ADB bytes); ``junk_output``
+``ro.adb.secure`` and the "Allow USB debugging?" prompt; ``mode`` (:mod:`devices.lab.base`; also
+``sim.mode``) ``healthy`` (``normal``), ``dead`` (close every connection), ``slow`` (answer after
+``slow_s``), ``garbage`` (answer CNXN with non-ADB bytes); ``junk_output``
 (every shell command prints junk); ``shell_overrides`` (command -> raw output, to replay captures).
 
 Standalone: ``python -m devices.lab.android --port 5555 [--auth] [--level 15]``.
@@ -27,11 +28,10 @@ import os
 import socket
 import socketserver
 import struct
-import threading
 from dataclasses import dataclass, field
 
-from devices.lab import wait_for_interrupt
 from devices.lab.android_shell import KNOWN_DIRS, WRITABLE_DIRS, TabletState, run_shell
+from devices.lab.base import HOST, Faults, LabServer, Simulator, wait_for_interrupt
 
 __all__ = ["SimulatedTablet", "TabletState", "android_pubkey_numbers", "signature_matches"]
 
@@ -45,7 +45,7 @@ _SHA1_DIGEST_INFO = bytes.fromhex("3021300906052b0e03021a05000414")
 
 
 def _cmd(name: bytes) -> int:
-    return struct.unpack("<I", name)[0]
+    return int(struct.unpack("<I", name)[0])
 
 
 CNXN, AUTH, OPEN, OKAY, WRTE, CLSE = (_cmd(c) for c in (b"CNXN", b"AUTH", b"OPEN", b"OKAY", b"WRTE", b"CLSE"))
@@ -254,10 +254,10 @@ class _Connection:
             files[path] = bytes(content)
             return b"OKAY" + struct.pack("<I", 0)
         if ident == b"RECV":
-            content = files.get(body.decode("utf-8", "replace"))
-            if content is None:
+            stored = files.get(body.decode("utf-8", "replace"))
+            if stored is None:
                 return _sync_fail("No such file or directory")
-            chunks = [content[i:i + 65536] for i in range(0, len(content), 65536)]
+            chunks = [stored[i:i + 65536] for i in range(0, len(stored), 65536)]
             return b"".join(b"DATA" + struct.pack("<I", len(c)) + c for c in chunks) + b"DONE\0\0\0\0"
         stream.close_when_sent = True
         return _sync_fail(f"unknown sync request {ident!r}")
@@ -274,88 +274,42 @@ def _sync_fail(message: str) -> bytes:
 # ------------------------------------------------------------------ server
 
 class _Handler(socketserver.BaseRequestHandler):
+    server: LabServer[SimulatedTablet]
+
     def handle(self) -> None:
-        sim: SimulatedTablet = self.server.sim  # type: ignore[attr-defined]
+        sim = self.server.sim
         if sim.state.mode == "dead":
             return  # the connection is closed at once
-        sim.track(self.request, True)
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             _Connection(self.request, sim).run()
         except (_Closed, OSError):
             pass
-        finally:
-            sim.track(self.request, False)
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class SimulatedTablet:
+class SimulatedTablet(Simulator):
     """A simulated adbd on 127.0.0.1; ``port`` is the bound (ephemeral by default) port."""
 
-    host = "127.0.0.1"
-
-    def __init__(self, state: TabletState | None = None, *, port: int = 0) -> None:
+    def __init__(self, state: TabletState | None = None, *, port: int = 0, host: str = HOST) -> None:
         self.state = state or TabletState()
+        super().__init__(host=host, mode=self.state.mode, slow_s=self.state.slow_s)
         self._requested_port = port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
-        self._clients: set[socket.socket] = set()
-        self._lock = threading.Lock()
 
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("simulator not started")
-        return self._server.server_address[1]
+    def faults(self) -> Faults:
+        return self.state
+
+    def _open(self) -> None:
+        self.bind(_Handler, self._requested_port)
 
     @property
     def serial(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self) -> SimulatedTablet:
-        self._stopping.clear()
-        self._server = _Server((self.host, self._requested_port), _Handler)
-        self._server.sim = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="lab-adbd",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        with self._lock:
-            for client in self._clients:
-                try:
-                    client.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
     def pause(self) -> bool:
         """Wait ``slow_s`` in slow mode; False if the simulator is stopping meanwhile."""
         if self.state.mode == "slow":
-            return not self._stopping.wait(self.state.slow_s)
-        return not self._stopping.is_set()
-
-    def track(self, client: socket.socket, alive: bool) -> None:
-        with self._lock:
-            (self._clients.add if alive else self._clients.discard)(client)
-
-    def __enter__(self) -> SimulatedTablet:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+            return not self.wait_slow()
+        return not self.stopping.is_set()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -363,10 +317,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5555)
     parser.add_argument("--auth", action="store_true", help="require RSA auth (new keys accepted)")
     parser.add_argument("--level", type=int, default=87, help="battery level in percent")
-    parser.add_argument("--mode", choices=("normal", "dead", "slow", "garbage"), default="normal")
+    parser.add_argument("--mode", choices=(*SimulatedTablet.modes, "normal"), default="healthy")
     args = parser.parse_args(argv)
-    sim = SimulatedTablet(TabletState(auth_required=args.auth, level=args.level, mode=args.mode), port=args.port)
-    sim.start()
+    sim = SimulatedTablet(TabletState(auth_required=args.auth, level=args.level, mode=args.mode),
+                          port=args.port).start()
     print(f"adbd simulator listening on {sim.serial} (adb connect {sim.serial})", flush=True)
     wait_for_interrupt(sim)
 

@@ -23,7 +23,7 @@ KNOWN_DIRS = {"/", "/data", "/data/local", "/data/local/tmp", "/sdcard"}
 class TabletState:
     """What the simulated tablet reports; tests mutate it while the server runs."""
 
-    mode: str = "normal"  # normal | dead | slow | garbage
+    mode: str = "healthy"  # healthy (older name: normal) | dead | slow | garbage
     slow_s: float = 5.0
     auth_required: bool = False
     accept_new_keys: bool = True

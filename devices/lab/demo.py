@@ -16,7 +16,13 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from devices.lab.base import HOST, Simulator
+from devices.lab.web import LabHttpServer, Reply, Request
+
+if TYPE_CHECKING:
+    from devices.lab.ipad import FakeIpadTools
 
 #: what the demo inventory expects (inventories/demo/hosts.yml and its vault)
 TABLET = ("127.0.1.21", 5555)
@@ -53,12 +59,12 @@ class DemoLab:
 
     state_dir: Path
     prefix: str = DEMO_PREFIX
-    running: dict[str, Any] = field(default_factory=dict)
+    running: dict[str, Simulator | FakeIpadTools] = field(default_factory=dict)
 
     def at(self, where: tuple[str, int]) -> str:
         return _loopback(where[0].replace(DEMO_PREFIX, self.prefix, 1))
 
-    def start(self) -> "DemoLab":
+    def start(self) -> DemoLab:
         from devices.lab.access_point import AccessPointSimulator, ApState
         from devices.lab.android import SimulatedTablet
         from devices.lab.android_shell import TabletState
@@ -76,12 +82,12 @@ class DemoLab:
             tablet.host = self.at(TABLET)
             self.running["tablet"] = tablet.start()
 
-            printer = IppPrinterSim(port=PRINTER[1], state="toner_low")
+            printer = IppPrinterSim(port=PRINTER[1], mode="toner_low")
             printer.host = self.at(PRINTER)
             printer.make_and_model = "HP Color LaserJet Pro MFP M283fdw"
             self.running["printer"] = printer.start()
 
-            scanner = EsclScannerSim(port=SCANNER[1], state="idle")
+            scanner = EsclScannerSim(port=SCANNER[1], mode="healthy")
             scanner.host = self.at(SCANNER)
             self.running["scanner"] = scanner.start()
 
@@ -118,12 +124,11 @@ class DemoLab:
 
     def stop(self) -> None:
         for name, sim in reversed(list(self.running.items())):
-            stop = getattr(sim, "stop", None)
-            if stop is not None:
-                stop()
+            if isinstance(sim, Simulator):
+                sim.stop()
             self.running.pop(name, None)
 
-    def __enter__(self) -> "DemoLab":
+    def __enter__(self) -> DemoLab:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -160,35 +165,16 @@ def random_prefix() -> str:
     return f"127.{secrets.randbelow(200) + 20}.{secrets.randbelow(250) + 2}."
 
 
-class WebSite:
+class WebSite(LabHttpServer):
     """A tiny web site on loopback standing for the exam's internet targets."""
 
-    def __init__(self, host: str, port: int) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    PAGE = "<!doctype html><title>Service en ligne</title><p>Bienvenue</p>"
 
-        class Page(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
-                body = "<!doctype html><title>Service en ligne</title><p>Bienvenue</p>".encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def __init__(self, host: str = HOST, port: int = 0) -> None:
+        super().__init__(port, host=_loopback(host))
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((host, port), Page)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    def start(self) -> "WebSite":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def respond(self, request: Request) -> Reply:
+        return Reply.text(200, self.PAGE, "text/html; charset=utf-8")
 
 
 def main() -> None:  # pragma: no cover - manual use

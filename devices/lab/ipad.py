@@ -2,7 +2,7 @@
 
     fake = FakeIpadTools(tmp_path / "bin").install()
     read_ipad(udid=fake.udid, runner=local_runner({"PATH": str(fake.bin_dir)}))
-    fake.set(state="not_paired")     # "ok" | "not_paired" | "no_device" | "garbage" | "slow"
+    fake.set(state="not_paired")     # "healthy" | "not_paired" | "no_device" | "garbage" | "slow"
     fake.set(battery_pct=12, charging=False, apps_format="csv")
 
 Each executable is a small Python script that reads ``state.json`` next to it, so a test
@@ -21,6 +21,7 @@ import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 # shared/captures/ios/ideviceinfo_ipad2_1_ios9.3.5_unactivated_partial.txt (byte-exact)
 IDEVICEINFO_IPAD2 = """ActivationState: Unactivated
@@ -73,7 +74,8 @@ HasBattery: true
 LEGACY_APPS = (("uk.co.bbc.titan.IPAddress", "IPAddress", "1"),
                ("uk.co.bbc.iplayer", "BBC iPlayer", "4.10.0.196"))
 
-STATES = ("ok", "not_paired", "no_device", "garbage", "slow")
+# the lab's mode names (devices.lab.base); "ok" is still accepted for "healthy"
+STATES = ("healthy", "not_paired", "no_device", "garbage", "slow")
 
 _SCRIPT = r'''#!{python}
 import json, os, sys, time
@@ -88,7 +90,7 @@ class FakeIpadTools:
     bin_dir: Path
     udid: str = "00008020-000A1B2C3D4E5F60"
     ecid: str = "0x1A2B3C4D5E6F"
-    state: str = "ok"
+    state: str = "healthy"
     slow_s: float = 5.0
     battery_pct: int = 70
     charging: bool = True
@@ -126,7 +128,7 @@ class FakeIpadTools:
         (Path(self.bin_dir) / "state.json").write_text(json.dumps(data))
 
 
-def _installer_output(state: dict) -> str:
+def _installer_output(state: dict[str, Any]) -> str:
     apps = state["apps"]
     if state["apps_format"] == "csv":
         lines = ["CFBundleIdentifier, CFBundleShortVersionString, CFBundleDisplayName"]
@@ -136,7 +138,7 @@ def _installer_output(state: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cfgutil_output(state: dict, argv: list[str]) -> tuple[int, str]:
+def _cfgutil_output(state: dict[str, Any], argv: list[str]) -> tuple[int, str]:
     ecid = argv[argv.index("--ecid") + 1] if "--ecid" in argv else state["ecid"]
     if ecid.lower() != state["ecid"].lower():
         return 1, json.dumps({"Type": "Error", "Message": f"No device with ECID {ecid}",

@@ -6,14 +6,16 @@ printer. Replies are modelled on the real captures: Prusa/Marlin ``M115`` with `
 ``M105`` ``ok T:.. /.. B:.. /..``, Marlin 2 ``M119`` with ``filament: TRIGGERED`` (= filament
 present, Marlin's convention) and ``ok P63 B3`` (ADVANCED_OK), ``echo:Filament runout ON``.
 
-Settable ``sim.mode`` while running:
-    ok            a Marlin 2.1 printer with a runout sensor and filament loaded
+Settable ``sim.mode`` while running (:mod:`devices.lab.base`; ``ok`` is the older name of
+``healthy``):
+    healthy       a Marlin 2.1 printer with a runout sensor and filament loaded
     filament_out  the same with the spool run out (``filament: open``)
     no_sensor     firmware built without FILAMENT_RUNOUT (no ``filament:`` line, Cap 0,
                   M412 unknown)
     busy          prints ``echo:busy: processing`` a few times before each answer
     error         halted: ``Error:Printer halted. kill() called!`` and no ``ok``
     dead          reads commands and never answers
+    slow          answers each command after ``slow_s``
     garbage       answers line noise, never ``ok``
 The boot banner (``start``, ``echo:Marlin ...``) is written once at start-up, like a board
 that resets when the port is opened.
@@ -27,13 +29,12 @@ from __future__ import annotations
 import argparse
 import os
 import select
-import threading
 import time
 import tty
 
-from devices.lab import wait_for_interrupt
+from devices.lab.base import HEALTHY, Simulator, wait_for_interrupt
 
-MODES = ("ok", "filament_out", "no_sensor", "busy", "error", "dead", "garbage")
+MODES = ("healthy", "filament_out", "no_sensor", "busy", "error", "dead", "slow", "garbage")
 BANNER = (
     "start\n"
     "echo:Marlin 2.1.2.1\n"
@@ -44,10 +45,14 @@ BANNER = (
 )
 
 
-class MarlinSim:
-    def __init__(self, *, mode: str = "ok", nozzle_c: float = 21.8, bed_c: float = 21.5,
-                 busy_lines: int = 2, banner: bool = True) -> None:
-        self.mode = mode
+class MarlinSim(Simulator):
+    """A Marlin board on a pty: ``sim.device`` (also ``sim.address``) is the path to open."""
+
+    modes = MODES
+
+    def __init__(self, *, mode: str = HEALTHY, nozzle_c: float = 21.8, bed_c: float = 21.5,
+                 busy_lines: int = 2, banner: bool = True, slow_s: float = 30.0) -> None:
+        super().__init__(mode=mode, slow_s=slow_s)
         self.nozzle_c = nozzle_c
         self.bed_c = bed_c
         self.busy_lines = busy_lines
@@ -55,24 +60,25 @@ class MarlinSim:
         self.commands: list[str] = []  # received, for tests
         self._master: int | None = None
         self._slave: int | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self.device = ""
 
-    def start(self) -> "MarlinSim":
+    @property
+    def address(self) -> str:
+        return self.device
+
+    @property
+    def port(self) -> int:
+        raise RuntimeError("a pty simulator has no port: open sim.device")
+
+    def _open(self) -> None:
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # no echo, no newline translation: a plain byte pipe
         self.device = os.ttyname(self._slave)
         if self.banner:
             os.write(self._master, BANNER.encode())
-        self._thread = threading.Thread(target=self._run, name="lab-marlin", daemon=True)
-        self._thread.start()
-        return self
+        self.run_in_thread(self._run, "lab-marlin")
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def _close(self) -> None:
         for fd in (self._master, self._slave):
             if fd is not None:
                 try:
@@ -81,16 +87,10 @@ class MarlinSim:
                     pass
         self._master = self._slave = None
 
-    def __enter__(self) -> "MarlinSim":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
     # -- loop
     def _run(self) -> None:
         buffer = b""
-        while not self._stop.is_set():
+        while not self.stopping.is_set() and self._master is not None:
             ready, _, _ = select.select([self._master], [], [], 0.05)
             if not ready:
                 continue
@@ -116,7 +116,7 @@ class MarlinSim:
 
     def _answer(self, command: str) -> None:
         mode = self.mode
-        if mode == "dead":
+        if mode == "dead" or (mode == "slow" and self.wait_slow()):
             return
         if mode == "garbage":
             self._write("\x1b[2J\xb0\xb1 T@@ ~~ C0FFEE 0xDEAD ::: ;;;\n#$%&\n")
@@ -164,7 +164,7 @@ class MarlinSim:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Marlin firmware simulator on a pty")
     parser.add_argument("--port", type=int, default=0, help="ignored (a pty has no port)")
-    parser.add_argument("--mode", choices=MODES, default="ok")
+    parser.add_argument("--mode", choices=(*MODES, "ok"), default=HEALTHY)
     args = parser.parse_args(argv)
     sim = MarlinSim(mode=args.mode).start()
     print(f"marlin simulator on {sim.device} (mode {args.mode})", flush=True)

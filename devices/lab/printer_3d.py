@@ -10,9 +10,9 @@ without the right ``X-Api-Key`` gets 401/403), ``sim.slow_s``; PrusaLink also ch
 Digest (``sim.username``/``sim.password``); Moonraker's ``sim.sensors`` lists its filament
 sensors; Spoolman's ``sim.spools`` holds its spools.
 
-Modes: ok (idle) | printing | filament_out | disconnected (printer link lost) | error |
-auth_fail (every credential refused) | dead (closes connections) | slow (answers after
-``slow_s``) | garbage (200 with junk).
+Modes (:mod:`devices.lab.base`): healthy (idle; ``ok`` is its older name) | printing |
+filament_out | disconnected (printer link lost) | error | auth_fail (every credential refused) |
+dead (hangs up) | slow (answers after ``slow_s``) | garbage (200 with junk).
 
 Standalone: ``python -m devices.lab.printer_3d --api moonraker --port 7125 [--mode printing]
 [--api-key KEY] [--password PW (prusalink)]``; it prints the URL it serves.
@@ -22,137 +22,27 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import secrets
-import threading
-import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
-from devices.lab import wait_for_interrupt
+from devices.lab.base import HEALTHY, wait_for_interrupt
+from devices.lab.web import LabHttpServer, Request
 
-HOST = "127.0.0.1"
-MODES = ("ok", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead",
+MODES = ("healthy", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead",
          "slow", "garbage")
 GARBAGE = b"\x00\xff<html>502 Bad Gateway</htm\xfe{\"state\": [unterminated"
 Answer = tuple[int, object]  # (status, JSON-able body | bytes | None for an empty body)
-
-
-class LabHttpServer:
-    """Base: threading HTTP server with modes; subclasses implement :meth:`answer`."""
-
-    api_name = "http"
-    auth_status = 403
-    host = HOST  # any loopback address; the demo gives each device its own 127.0.1.x
-
-    def __init__(self, *, mode: str = "ok", api_key: str | None = None, slow_s: float = 5.0,
-                 port: int = 0) -> None:
-        self.mode = mode
-        self.api_key = api_key
-        self.slow_s = slow_s
-        self.requests: list[str] = []  # paths served, for tests
-        self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
-
-    # -- lifecycle
-    def start(self) -> "LabHttpServer":
-        sim = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                sim._handle(self)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((self.host, self._requested_port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name=f"lab-{self.api_name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "LabHttpServer":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("simulator not started")
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    # -- request handling
-    def authorized(self, handler: BaseHTTPRequestHandler) -> bool:
-        if self.mode == "auth_fail":
-            return False
-        return self.api_key is None or handler.headers.get("X-Api-Key") == self.api_key
-
-    def challenge(self) -> dict[str, str]:
-        return {}
-
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        split = urllib.parse.urlsplit(handler.path)
-        self.requests.append(handler.path)
-        if self.mode == "dead":
-            handler.close_connection = True  # close without a status line
-            return
-        if self.mode == "slow" and self._stopping.wait(self.slow_s):
-            return
-        if not self.authorized(handler):
-            self._send(handler, self.auth_status, {"error": "Unauthorized"}, self.challenge())
-            return
-        if self.mode == "garbage":
-            self._send(handler, 200, GARBAGE)
-            return
-        status, body = self.answer(split.path, urllib.parse.parse_qs(
-            split.query, keep_blank_values=True))
-        self._send(handler, status, body)
-
-    @staticmethod
-    def _send(handler, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-        data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(
-            body, indent=2).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                handler.send_header(key, value)
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            handler.close_connection = True
-
-    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
-        raise NotImplementedError
 
 
 # --------------------------------------------------------------------------- OctoPrint
 class OctoPrintSim(LabHttpServer):
     api_name = "octoprint"
     auth_status = 403  # OctoPrint 1.11 answers 403 FORBIDDEN to a wrong key
+    modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
 
     def _state_text(self) -> str:
-        return {"ok": "Operational", "printing": "Printing", "filament_out": "Paused",
+        return {"healthy": "Operational", "printing": "Printing", "filament_out": "Paused",
                 "disconnected": "Closed", "error": "Offline after error"}.get(self.mode,
                                                                               "Operational")
 
@@ -211,14 +101,15 @@ class OctoPrintSim(LabHttpServer):
 class MoonrakerSim(LabHttpServer):
     api_name = "moonraker"
     auth_status = 401
+    modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
 
-    def __init__(self, *, sensors: list[str] | None = None, **kwargs) -> None:
+    def __init__(self, *, sensors: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sensors = ["filament_switch_sensor runout"] if sensors is None else sensors
 
-    def _status(self) -> dict[str, dict]:
+    def _status(self) -> dict[str, dict[str, Any]]:
         in_job = self.mode in ("printing", "filament_out")
-        status: dict[str, dict] = {
+        status: dict[str, dict[str, Any]] = {
             "print_stats": {"state": {"printing": "printing", "filament_out": "paused",
                                       "error": "error"}.get(self.mode, "standby"),
                             "message": "", "filename": "bird_2._PLA_24m.gcode" if in_job else "",
@@ -272,10 +163,11 @@ class MoonrakerSim(LabHttpServer):
 class PrusaLinkSim(LabHttpServer):
     api_name = "prusalink"
     auth_status = 401
+    modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
     realm = "Printer API"
 
     def __init__(self, *, username: str = "maker", password: str | None = None,
-                 legacy_only: bool = False, **kwargs) -> None:
+                 legacy_only: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.username = username
         self.password = password
@@ -288,14 +180,14 @@ class PrusaLinkSim(LabHttpServer):
         return {"WWW-Authenticate": f'Digest realm="{self.realm}", nonce="{self._nonce}", '
                                     'qop="auth", algorithm=MD5'}
 
-    def authorized(self, handler: BaseHTTPRequestHandler) -> bool:
+    def authorized(self, request: Request) -> bool:
         if self.mode == "auth_fail":
             return False
-        if self.api_key is not None and handler.headers.get("X-Api-Key") == self.api_key:
+        if self.api_key is not None and request.headers.get("X-Api-Key") == self.api_key:
             return True
         if self.password is None:
             return self.api_key is None
-        return self._digest_ok(handler.headers.get("Authorization", ""), handler.command)
+        return self._digest_ok(request.headers.get("Authorization", ""), request.method)
 
     def _digest_ok(self, header: str, method: str) -> bool:
         if not header.lower().startswith("digest "):
@@ -304,7 +196,9 @@ class PrusaLinkSim(LabHttpServer):
             parts = urllib.request.parse_keqv_list(urllib.request.parse_http_list(header[7:]))
         except ValueError:
             return False
-        md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731 (RFC 2617 MD5)
+        def md5(text: str) -> str:  # RFC 2617 MD5
+            return hashlib.md5(text.encode()).hexdigest()
+
         ha1 = md5(f"{self.username}:{self.realm}:{self.password}")
         ha2 = md5(f"{method}:{parts.get('uri', '')}")
         if parts.get("qop"):
@@ -326,7 +220,7 @@ class PrusaLinkSim(LabHttpServer):
         if self.mode == "disconnected":  # Prusa-Link host up, printer USB link lost
             return 503, {"title": "Service Unavailable", "message": "Printer not connected"}
         if path == "/api/v1/status":
-            body: dict = {
+            body: dict[str, Any] = {
                 "storage": {"path": "/usb/", "name": "usb", "read_only": False},
                 "printer": {"state": self._state(), "temp_bed": 60 if in_job else 23.1,
                             "target_bed": 60 if in_job else 0, "temp_nozzle": 225 if in_job
@@ -374,7 +268,7 @@ class PrusaLinkSim(LabHttpServer):
 # --------------------------------------------------------------------------- Spoolman
 def lab_spool(spool_id: int, *, remaining_g: float, name: str = "PLA Galaxy Black",
               material: str = "PLA", vendor: str = "Prusament", initial_g: float = 1000.0,
-              archived: bool = False) -> dict:
+              archived: bool = False) -> dict[str, Any]:
     """A spool shaped like Spoolman's ``GET /api/v1/spool/{id}`` answer."""
     used = max(initial_g - remaining_g, 0.0)
     return {
@@ -392,8 +286,9 @@ def lab_spool(spool_id: int, *, remaining_g: float, name: str = "PLA Galaxy Blac
 class SpoolmanSim(LabHttpServer):
     api_name = "spoolman"
     auth_status = 401
+    modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
 
-    def __init__(self, *, spools: list[dict] | None = None, **kwargs) -> None:
+    def __init__(self, *, spools: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spools = [lab_spool(1, remaining_g=742.5)] if spools is None else spools
 
@@ -419,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="3D-printer API simulator on 127.0.0.1")
     parser.add_argument("--api", choices=sorted(SIMULATORS), default="octoprint")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--mode", choices=MODES, default="ok")
+    parser.add_argument("--mode", choices=(*MODES, "ok"), default=HEALTHY)
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--password", default=None, help="PrusaLink digest password (user maker)")
     args = parser.parse_args(argv)

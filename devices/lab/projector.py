@@ -7,9 +7,9 @@ in openHAB's log, Optoma's "Class 1", Panasonic's INF1/INF2 table).
 
 Settable :class:`ProjectorState` (change ``sim.state.<field>`` while it runs):
 power off/on/cooling/warming, lamps (None = laser, answers ERR1), ERST digits (e.g.
-"020000" = lamp error), password, lowercase replies, class quirk, and ``mode``:
-``ok`` | ``dead`` (closes every connection) | ``slow`` (waits ``slow_s`` before the
-greeting) | ``garbage`` (answers junk).
+"020000" = lamp error), password, lowercase replies, class quirk, and ``mode``
+(:mod:`devices.lab.base`; also ``sim.mode``): ``healthy`` (``ok``) | ``dead`` (closes every
+connection) | ``slow`` (waits ``slow_s`` before the greeting) | ``garbage`` (answers junk).
 
 Standalone: ``python -m devices.lab.projector --port 4352 [--password secret]``.
 """
@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import secrets
-import socket
 import socketserver
 import threading
 import time
 from dataclasses import dataclass, field
 
-HOST = "127.0.0.1"
+from devices.lab.base import HOST, Faults, LabServer, Simulator, wait_for_interrupt
+
 _POWER_CODES = {"off": "0", "on": "1", "cooling": "2", "warming": "3"}
 
 
@@ -45,7 +45,7 @@ class ProjectorState:
     lowercase: bool = False  # answer "%1powr=0" like the projector in openHAB's log
     input_err3_in_standby: bool = False  # some models cannot report INPT in standby
     password: str | None = None
-    mode: str = "ok"  # ok | dead | slow | garbage
+    mode: str = "healthy"  # healthy | dead | slow | garbage
     slow_s: float = 30.0
     warmup_s: float = 0.5
     _warming_until: float = 0.0
@@ -57,7 +57,7 @@ class ProjectorState:
 
 
 class _Handler(socketserver.StreamRequestHandler):
-    server: _Server
+    server: LabServer[ProjectorSimulator]
 
     def handle(self) -> None:
         sim = self.server.sim
@@ -153,65 +153,17 @@ class _Handler(socketserver.StreamRequestHandler):
 state_lock = threading.Lock()
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    sim: ProjectorSimulator
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:
-        self.sim.clients.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        self.sim.clients.discard(request)
-        super().shutdown_request(request)
-
-
-class ProjectorSimulator:
-    """A PJLink projector on 127.0.0.1. ``start()`` binds (port 0 = ephemeral) and serves."""
+class ProjectorSimulator(Simulator):
+    """A PJLink projector on 127.0.0.1, bound (port 0 = ephemeral) once constructed."""
 
     def __init__(self, state: ProjectorState | None = None, port: int = 0, host: str = HOST) -> None:
-        self._host = host  # any loopback address; the demo gives each device its own 127.0.1.x
         self.state = state or ProjectorState()
+        super().__init__(host=host, mode=self.state.mode, slow_s=self.state.slow_s)
         self.received: list[str] = []  # command lines seen (digest stripped only if wrong)
-        self.stopping = threading.Event()
-        self.clients: set[socket.socket] = set()
-        self._server = _Server((host, port), _Handler, bind_and_activate=True)
-        self._server.sim = self
-        self._thread: threading.Thread | None = None
+        self.bind(_Handler, port)
 
-    @property
-    def host(self) -> str:
-        return self._host
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def start(self) -> ProjectorSimulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="pjlink-sim",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:  # shutdown() would wait forever if never served
-            self._server.shutdown()
-        for client in list(self.clients):
-            try:
-                client.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-
-    def __enter__(self) -> ProjectorSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def faults(self) -> Faults:
+        return self.state
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -221,16 +173,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--power", choices=list(_POWER_CODES), default="off")
     parser.add_argument("--pjlink-class", type=int, choices=(1, 2), default=1)
     parser.add_argument("--errors", default="000000", help="ERST digits, e.g. 020000 = lamp error")
-    parser.add_argument("--mode", choices=("ok", "dead", "slow", "garbage"), default="ok")
+    parser.add_argument("--mode", choices=(*ProjectorSimulator.modes, "ok"), default="healthy")
     args = parser.parse_args(argv)
     state = ProjectorState(power=args.power, pjlink_class=args.pjlink_class, errors=args.errors,
                            password=args.password, mode=args.mode)
-    with ProjectorSimulator(state, port=args.port) as sim:
-        print(f"PJLink projector simulator listening on {sim.host}:{sim.port}", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    sim = ProjectorSimulator(state, port=args.port).start()
+    print(f"PJLink projector simulator listening on {sim.host}:{sim.port}", flush=True)
+    wait_for_interrupt(sim)
 
 
 if __name__ == "__main__":

@@ -3,27 +3,28 @@
 The XML is modelled on the captured HP Color Laser MFP 179fnw capabilities (platen + ADF)
 and HP Color LaserJet MFP M283fdw status (tests/devices/scanner/captures/).
 
-States (``sim.state = "jam"``, or ``GET /lab/state?set=jam``):
-    idle        Idle, ADF empty
+Modes (``sim.mode = "jam"``, or ``GET /lab/mode?set=jam``; ``state`` is the older name of
+``mode``, ``idle`` and ``ok`` of ``healthy``):
+    healthy     Idle, ADF empty
     adf_loaded  Idle, paper in the ADF
     processing  Processing, one job scanning
     jam         Stopped, ScannerAdfJam
     dead        accepts the connection and closes it without a word
-    slow        waits ``delay_s`` before answering
+    slow        waits ``slow_s`` (``delay_s``) before answering
     garbage     HTTP 200 text/xml whose body is not XML
 
-    python -m devices.lab.scanner --port 8080 --state jam
+    python -m devices.lab.scanner --port 8080 --mode jam
 """
 
 from __future__ import annotations
 
 import argparse
-from urllib.parse import urlsplit
 
-from devices.lab import wait_for_interrupt
-from devices.lab.printer import HOST, LabHandler, LabHttpServer
+from devices.lab.base import ALIASES, HEALTHY, HOST, wait_for_interrupt
+from devices.lab.web import LabHttpServer, Reply, Request
 
-STATES = ("idle", "adf_loaded", "processing", "jam", "dead", "slow", "garbage")
+MODES = ("healthy", "adf_loaded", "processing", "jam", "dead", "slow", "garbage")
+STATES = MODES  # older name
 
 _NS = ('xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm" '
        'xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03"')
@@ -75,9 +76,9 @@ _JOB = """    <scan:Jobs><scan:JobInfo>
 
 
 def status_xml(state: str) -> str:
-    """ScannerStatus document for a simulator state."""
+    """ScannerStatus document for a simulator mode."""
     pwg_state, adf, jobs = {
-        "idle": ("Idle", "ScannerAdfEmpty", ""),
+        "healthy": ("Idle", "ScannerAdfEmpty", ""),
         "adf_loaded": ("Idle", "ScannerAdfLoaded", ""),
         "processing": ("Processing", "ScannerAdfProcessing", _JOB),
         "jam": ("Stopped", "ScannerAdfJam", ""),
@@ -91,40 +92,37 @@ def status_xml(state: str) -> str:
 """
 
 
-class _EsclHandler(LabHandler):
+class EsclScannerSim(LabHttpServer):
+    """eSCL scanner (platen + ADF) with a settable ``mode``."""
+
+    modes = MODES
+    aliases = {**ALIASES, "idle": HEALTHY}
     garbage_type = "text/xml"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        if self.lab_control() or self.before_answer():
-            return
-        path = urlsplit(self.path).path.rstrip("/")
+    def __init__(self, port: int = 0, state: str = HEALTHY, delay_s: float = 30.0, *,
+                 mode: str | None = None, slow_s: float | None = None, host: str = HOST) -> None:
+        super().__init__(port, mode=mode or state, slow_s=delay_s if slow_s is None else slow_s,
+                         host=host)
+
+    def respond(self, request: Request) -> Reply:
+        path = request.path.rstrip("/")
         if path == "/eSCL/ScannerCapabilities":
-            self.reply(200, "text/xml", CAPABILITIES.encode())
-        elif path == "/eSCL/ScannerStatus":
-            self.reply(200, "text/xml", status_xml(self.lab.state).encode())
-        else:
-            self.reply(404, "text/plain", b"not found\n")
-
-
-class EsclScannerSim(LabHttpServer):
-    """eSCL scanner (platen + ADF) with a settable ``state``."""
-
-    handler = _EsclHandler
-    states = STATES
-
-    def __init__(self, port: int = 0, state: str = "idle", delay_s: float = 30.0) -> None:
-        super().__init__(port, state, delay_s)
+            return Reply.text(200, CAPABILITIES, "text/xml")
+        if path == "/eSCL/ScannerStatus":
+            return Reply.text(200, status_xml(self.mode), "text/xml")
+        return Reply.text(404, "not found\n")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Lab eSCL scanner on 127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="TCP port (0 = any free one)")
-    parser.add_argument("--state", choices=STATES, default="idle")
-    parser.add_argument("--delay", type=float, default=30.0, help="seconds of the slow state")
+    parser.add_argument("--mode", "--state", dest="mode", choices=(*MODES, "idle", "ok"),
+                        default=HEALTHY)
+    parser.add_argument("--delay", type=float, default=30.0, help="seconds of the slow mode")
     args = parser.parse_args(argv)
-    sim = EsclScannerSim(port=args.port, state=args.state, delay_s=args.delay).start()
-    print(f"eSCL scanner on http://{HOST}:{sim.port}/eSCL state={sim.state}; "
-          f"change with GET http://{HOST}:{sim.port}/lab/state?set=NAME", flush=True)
+    sim = EsclScannerSim(port=args.port, mode=args.mode, delay_s=args.delay).start()
+    print(f"eSCL scanner on http://{HOST}:{sim.port}/eSCL mode={sim.mode}; "
+          f"change with GET http://{HOST}:{sim.port}/lab/mode?set=NAME", flush=True)
     wait_for_interrupt(sim)
 
 

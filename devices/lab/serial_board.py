@@ -2,11 +2,12 @@
 
     with BoardSimulator("micropython") as sim:     # also "microbit", "spike", "firmata", "thymio"
         handshake(sim.tty_path, "micropython", timeout_s=1.0)
-        sim.state = "dead"                          # "ok" | "dead" | "slow" | "garbage"
+        sim.mode = "dead"                           # "healthy" | "dead" | "slow" | "garbage"
 
 The driver gets the pty *slave* path (``/dev/pts/N``); the simulator reads and answers on
-the master side in a background thread. States: ``dead`` never answers; ``slow`` answers
-after ``slow_s`` (beyond a client's timeout); ``garbage`` answers junk bytes to anything.
+the master side in a background thread. Modes (:mod:`devices.lab.base`; ``state`` is their
+older name, ``ok`` that of ``healthy``): ``dead`` never answers; ``slow`` answers after
+``slow_s`` (beyond a client's timeout); ``garbage`` answers junk bytes to anything.
 
 The MicroPython personalities speak the friendly and the raw REPL
 (:mod:`devices.lab.micropython_repl`), enough for the real ``mpremote`` to ``exec``.
@@ -24,11 +25,10 @@ from __future__ import annotations
 import os
 import select
 import struct
-import threading
 import time
 import tty
-from dataclasses import dataclass, field
 
+from devices.lab.base import HEALTHY, Simulator
 from devices.lab.micropython_repl import MiniMicroPython, ReplSession
 
 BANNERS = {
@@ -36,7 +36,8 @@ BANNERS = {
     "microbit": "MicroPython v1.0.1 on 2018-12-13; micro:bit v1.0.1 with nRF51822",
     "spike": "MicroPython v1.12-1033-g97d7f7273 on 2020-09-18; LEGO Technic Large Hub with STM32F413xx",
 }
-STATES = ("ok", "dead", "slow", "garbage")
+MODES = ("healthy", "dead", "slow", "garbage")
+STATES = MODES  # older name
 PERSONALITIES = ("micropython", "microbit", "spike", "firmata", "thymio")
 JUNK = b"\xa5Z\xc3(\x8e\x00@@#\xfe\xfdjunk\x81\r\n"
 
@@ -74,59 +75,69 @@ def aseba_string(text: str) -> bytes:
     return bytes([len(raw)]) + raw
 
 
-@dataclass
-class BoardSimulator:
-    personality: str = "micropython"
-    state: str = "ok"
-    slow_s: float = 5.0
-    battery_pct: int = 87                  # SPIKE: hub.battery.capacity_left()
-    spike_battery_api: bool = True         # False: firmware without hub.battery (traceback)
-    thymio_node_id: int = 1
-    thymio_vbat_raw: tuple[int, int] = (800, 800)   # 4.02 V (firmware: sum * 10 / 3978)
-    thymio_fwversion: tuple[int, int] = (14, 0)
-    thymio_chatter: bool = True            # interleave unrelated Aseba messages
-    received: bytearray = field(default_factory=bytearray)
-    tty_path: str = ""
+class BoardSimulator(Simulator):
+    """One board on a pty; ``tty_path`` (also ``address``) is the slave path, set by ``start()``.
 
-    def __post_init__(self) -> None:
-        if self.personality not in PERSONALITIES:
+    ``state`` is the older name of ``mode`` (:mod:`devices.lab.base`).
+    """
+
+    def __init__(self, personality: str = "micropython", state: str = HEALTHY, slow_s: float = 5.0,
+                 battery_pct: int = 87,                  # SPIKE: hub.battery.capacity_left()
+                 spike_battery_api: bool = True,         # False: firmware without hub.battery
+                 thymio_node_id: int = 1,
+                 thymio_vbat_raw: tuple[int, int] = (800, 800),   # 4.02 V (sum * 10 / 3978)
+                 thymio_fwversion: tuple[int, int] = (14, 0),
+                 thymio_chatter: bool = True,            # interleave unrelated Aseba messages
+                 *, mode: str | None = None) -> None:
+        if personality not in PERSONALITIES:
             raise ValueError(f"personality must be one of {PERSONALITIES}")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(mode=mode or state, slow_s=slow_s)
+        self.personality = personality
+        self.battery_pct = battery_pct
+        self.spike_battery_api = spike_battery_api
+        self.thymio_node_id = thymio_node_id
+        self.thymio_vbat_raw = thymio_vbat_raw
+        self.thymio_fwversion = thymio_fwversion
+        self.thymio_chatter = thymio_chatter
+        self.received = bytearray()
+        self.tty_path = ""
         self._session: ReplSession | None = None
         self._aseba_buffer = bytearray()
         self._delayed: list[tuple[float, bytes]] = []
         self._master = self._slave = -1
 
+    @property
+    def state(self) -> str:
+        return self.mode
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.mode = value
+
+    @property
+    def address(self) -> str:
+        return self.tty_path
+
+    @property
+    def port(self) -> int:
+        raise RuntimeError("a pty simulator has no port: open sim.tty_path")
+
     # lifecycle -----------------------------------------------------------------------
-    def start(self) -> BoardSimulator:
+    def _open(self) -> None:
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)             # a USB CDC port: no echo, no line discipline
         self.tty_path = os.ttyname(self._slave)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"sim-{self.personality}",
-                                        daemon=True)
-        self._thread.start()
-        return self
+        self.run_in_thread(self._run, f"sim-{self.personality}")
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
+    def _close(self) -> None:
         for fd in (self._master, self._slave):
             if fd >= 0:
                 os.close(fd)
         self._master = self._slave = -1
 
-    def __enter__(self) -> BoardSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # I/O loop ------------------------------------------------------------------------
     def _run(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             now = time.monotonic()
             for due in [d for d in self._delayed if d[0] <= now]:
                 self._delayed.remove(due)
@@ -141,13 +152,14 @@ class BoardSimulator:
             if not data:
                 continue
             self.received += data
-            if self.state == "dead" or self.state not in STATES:
+            mode = self.mode
+            if mode == "dead":
                 continue
-            if self.state == "garbage":
+            if mode == "garbage":
                 self._send(JUNK)
                 continue
             reply = self._answer(data)
-            if reply and self.state == "slow":
+            if reply and mode == "slow":
                 self._delayed.append((time.monotonic() + self.slow_s, reply))
             elif reply:
                 self._send(reply)

@@ -22,14 +22,16 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import selectors
 import signal
 import socket
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 
+from devices.lab.base import HEALTHY, HOST, Simulator
 from devices.lab.serial_board import THYMIO_VARIABLES
+
+READY_TIMEOUT_S = 60.0  # importing tdmclient on a loaded machine takes a while
 
 
 def thymio_variables(vbat_raw: tuple[int, ...], fwversion: tuple[int, int] = (14, 0),
@@ -44,16 +46,18 @@ def _serve(port: int, vbat_raw: tuple[int, ...], with_vbat: bool, name: str, hos
     from tdmclient import Server, ServerNode, ThymioFB
     from tdmclient.server import ServerThread
 
-    class _Thread(ServerThread):
+    class _Thread(ServerThread):  # type: ignore[misc]  # tdmclient ships no types
         def read_uint32(self) -> int:
             data = self.socket.recv(4)
             if data == b"":
                 raise ConnectionResetError("client closed the connection")
             if len(data) < 4:
-                raise socket.timeout()
+                raise TimeoutError()
             return int.from_bytes(data, "little")
 
-    class _Server(Server):
+    class _Server(Server):  # type: ignore[misc]  # tdmclient ships no types
+        port: int
+
         def start(self) -> None:
             self.socket_listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.socket_listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,35 +84,45 @@ def _serve(port: int, vbat_raw: tuple[int, ...], with_vbat: bool, name: str, hos
     server.loop_forever()
 
 
-@dataclass
-class TdmSimulator:
-    """tdmclient's TDM server in a subprocess (its threads block in accept/recv)."""
+class TdmSimulator(Simulator):
+    """tdmclient's TDM server in a subprocess (its threads block in accept/recv).
 
-    vbat_raw: tuple[int, ...] = (800, 800)
-    with_vbat: bool = True
-    name: str = "thymio-II"
-    port: int = 0
-    host: str = "127.0.0.1"  # any loopback address
-    _process: subprocess.Popen[str] | None = field(default=None, repr=False)
+    ``start()`` returns once the subprocess has said it listens (``READY <port>``), or fails
+    after ``READY_TIMEOUT_S``. Only the ``healthy`` mode: tdmclient's server has no faults.
+    """
 
-    def start(self) -> TdmSimulator:
-        command = [sys.executable, "-m", "devices.lab.thymio_tdm", "--port", str(self.port), "--host", self.host,
-                   "--vbat", ",".join(map(str, self.vbat_raw)), "--name", self.name]
+    modes = (HEALTHY,)
+
+    def __init__(self, vbat_raw: tuple[int, ...] = (800, 800), with_vbat: bool = True,
+                 name: str = "thymio-II", port: int = 0, host: str = HOST) -> None:
+        super().__init__(host=host)
+        self.vbat_raw = vbat_raw
+        self.with_vbat = with_vbat
+        self.name = name
+        self._port = port
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def port(self) -> int:
+        """The listening port once started (before: the one asked for, 0 = any)."""
+        return self._port
+
+    def _open(self) -> None:
+        command = [sys.executable, "-m", "devices.lab.thymio_tdm", "--port", str(self._port),
+                   "--host", self.host, "--vbat", ",".join(map(str, self.vbat_raw)),
+                   "--name", self.name]
         if not self.with_vbat:
             command.append("--no-vbat")
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
+        line = _read_line(self._process, READY_TIMEOUT_S)
         if not line.startswith("READY "):
-            self.stop()
             raise RuntimeError(f"TDM simulator did not start: {line!r}")
-        self.port = int(line.split()[1])
-        return self
+        self._port = int(line.split()[1])
 
-    def stop(self) -> None:
+    def _close(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)
             try:
@@ -120,11 +134,15 @@ class TdmSimulator:
             self._process.stdout.close()
         self._process = None
 
-    def __enter__(self) -> TdmSimulator:
-        return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+def _read_line(process: subprocess.Popen[str], timeout_s: float) -> str:
+    """The first line ``process`` prints, or "" if it exits or stays silent ``timeout_s``."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout_s):
+            return ""
+    return process.stdout.readline()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,5 +162,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    time.sleep(0)
     sys.exit(main())

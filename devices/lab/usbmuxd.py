@@ -29,9 +29,10 @@ The pair record is what usbmuxd stores in ``/var/lib/lockdown/<UDID>.plist``: Ho
 SystemBUID, HostCertificate/HostPrivateKey, RootCertificate/RootPrivateKey,
 DeviceCertificate, EscrowBag, WiFiMACAddress. libimobiledevice only reads ``HostID`` (and
 the certificates when the device asks for TLS, which this one never does); the
-certificates are still real throwaway X.509 (``cryptography``), generated once per process.
+certificates are still real throwaway X.509 (:mod:`devices.lab.lockdown`).
 
-``device.state``: ``ok``; ``untrusted`` (the host holds a pair record the iPad no longer
+``device.state`` (the mode, :mod:`devices.lab.base`; also ``sim.mode``): ``healthy`` (``ok``);
+``untrusted`` (the host holds a pair record the iPad no longer
 trusts: ``StartSession`` -> ``InvalidHostID``, as after "Reset Location & Privacy");
 ``not_paired`` (usbmuxd holds no record: the tool tries ``Pair`` and the iPad answers
 ``PairingDialogResponsePending`` while "Trust this computer?" waits on screen);
@@ -45,27 +46,25 @@ Standalone: ``python -m devices.lab.usbmuxd --port 27015 [--unix PATH] [--state 
 from __future__ import annotations
 
 import argparse
-import datetime
-import functools
 import os
 import plistlib
 import socket
 import socketserver
 import struct
 import tempfile
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.parsers.expat import ExpatError
 
-from devices.lab import wait_for_interrupt
+from devices.lab.base import HOST, Faults, LabServer, Simulator, wait_for_interrupt
+from devices.lab.lockdown import make_pair_record, pki, recv_exact, recv_plist, send_plist
 
-HOST = "127.0.0.1"
 LOCKDOWN_PORT = 62078
 INSTPROXY_PORT = 49152           # what our lockdownd hands out for installation_proxy
-STATES = ("ok", "untrusted", "not_paired", "no_device", "dead", "slow", "garbage")
+MODES = ("healthy", "untrusted", "not_paired", "no_device", "dead", "slow", "garbage")
+STATES = MODES  # older name
 _MUX_HEADER = struct.Struct("<IIII")
 _PLIST_MESSAGE, _PLIST_VERSION = 8, 1
 _LISTENING = -1
@@ -93,17 +92,25 @@ class SimulatedIpad:
         ("com.google.chrome.ios", "Chrome", "119.0.6045.169"),
         ("org.videolan.vlc-ios", "VLC", "3.5.1")])
     # real iPads answer arrays too, which ideviceinfo prints as "SupportedDeviceFamilies[2]:"
-    extra_values: dict = field(default_factory=lambda: {"SupportedDeviceFamilies": [1, 2]})
-    state: str = "ok"
+    extra_values: dict[str, Any] = field(default_factory=lambda: {"SupportedDeviceFamilies": [1, 2]})
+    state: str = "healthy"                   # the mode: one of MODES
     slow_s: float = 0.5
 
-    def values(self) -> dict:
+    @property
+    def mode(self) -> str:
+        return self.state
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        self.state = value
+
+    def values(self) -> dict[str, Any]:
         """``GetValue`` with no domain and no key (a subset of a real iPad's answer)."""
         return {
             "ActivationState": "Activated", "BasebandStatus": "NoTelephonyCapabilty",
             "BluetoothAddress": "8c:86:1e:4b:2a:10", "BuildVersion": self.build,
             "CPUArchitecture": "arm64", "DeviceClass": "iPad", "DeviceColor": "1",
-            "DeviceName": self.name, "DevicePublicKey": _pki()["device_public"],
+            "DeviceName": self.name, "DevicePublicKey": pki()["device_public"],
             "HardwareModel": "J71sAP", "HostAttached": True, "ModelNumber": "MW742",
             "NonVolatileRAM": {"auto-boot": b"true", "backlight-level": b"1593"},
             "PasswordProtected": True, "ProductName": "iPhone OS", "ProductType": self.model,
@@ -112,7 +119,7 @@ class SimulatedIpad:
             "UniqueDeviceID": self.udid, "WiFiAddress": "8c:86:1e:4b:2a:0f",
             **self.extra_values}
 
-    def battery(self) -> dict:
+    def battery(self) -> dict[str, Any]:
         """``GetValue`` ``Domain: com.apple.mobile.battery``."""
         return {"BatteryCurrentCapacity": self.battery_pct,
                 "BatteryIsCharging": self.charging, "ExternalChargeCapable": True,
@@ -121,91 +128,21 @@ class SimulatedIpad:
                 "HasBattery": True}
 
 
-# ---------------------------------------------------------------- pair record (throwaway PKI)
-
-@functools.cache
-def _pki() -> dict:
-    """Root CA, host and device keys/certificates, as ``lockdownd_pair`` would create them."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    def pem_key(key: rsa.RSAPrivateKey) -> bytes:
-        return key.private_bytes(serialization.Encoding.PEM,
-                                 serialization.PrivateFormat.TraditionalOpenSSL,
-                                 serialization.NoEncryption())
-
-    def cert(subject_key: rsa.RSAPrivateKey, issuer_key: rsa.RSAPrivateKey, ca: bool) -> bytes:
-        now = datetime.datetime.now(datetime.UTC)
-        name = x509.Name([])  # libimobiledevice's certificates have empty names too
-        built = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                 .public_key(subject_key.public_key()).serial_number(x509.random_serial_number())
-                 .not_valid_before(now - datetime.timedelta(days=1))
-                 .not_valid_after(now + datetime.timedelta(days=3650))
-                 .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-                 .sign(issuer_key, hashes.SHA256()))
-        return built.public_bytes(serialization.Encoding.PEM)
-
-    root, host, device = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                          for _ in range(3))
-    # lockdownd hands out DevicePublicKey as a PKCS#1 "RSA PUBLIC KEY" PEM
-    device_public = device.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.PKCS1)
-    return {"root_cert": cert(root, root, True), "root_key": pem_key(root),
-            "host_cert": cert(host, root, False), "host_key": pem_key(host),
-            "device_cert": cert(device, root, False), "device_public": device_public}
-
-
-def make_pair_record(host_id: str, system_buid: str) -> dict:
-    pki = _pki()
-    return {"DeviceCertificate": pki["device_cert"], "EscrowBag": os.urandom(32),
-            "HostCertificate": pki["host_cert"], "HostID": host_id,
-            "HostPrivateKey": pki["host_key"], "RootCertificate": pki["root_cert"],
-            "RootPrivateKey": pki["root_key"], "SystemBUID": system_buid,
-            "WiFiMACAddress": "8c:86:1e:4b:2a:0f"}
-
-
-# ---------------------------------------------------------------- framing
-
-def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-def _recv_plist(sock: socket.socket) -> dict | None:
-    """One 4-byte big-endian length + plist message (lockdownd and services)."""
-    head = _recv_exact(sock, 4)
-    if head is None:
-        return None
-    body = _recv_exact(sock, struct.unpack(">I", head)[0])
-    return None if body is None else plistlib.loads(body)
-
-
-def _send_plist(sock: socket.socket, message: dict) -> None:
-    body = plistlib.dumps(message, fmt=plistlib.FMT_XML)
-    sock.sendall(struct.pack(">I", len(body)) + body)
-
-
 # ---------------------------------------------------------------- server
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: _Server
+    server: LabServer[UsbmuxdSimulator]
     session_id: str | None = None      # lockdownd session of this connection
 
     def handle(self) -> None:
         sim, sock = self.server.sim, self.request
         try:
             while not sim.stopping.is_set():
-                head = _recv_exact(sock, _MUX_HEADER.size)
+                head = recv_exact(sock, _MUX_HEADER.size)
                 if head is None:
                     return
                 length, version, message, tag = _MUX_HEADER.unpack(head)
-                payload = _recv_exact(sock, length - _MUX_HEADER.size)
+                payload = recv_exact(sock, length - _MUX_HEADER.size)
                 if payload is None:
                     return
                 if version != _PLIST_VERSION or message != _PLIST_MESSAGE:
@@ -224,12 +161,12 @@ class _Handler(socketserver.BaseRequestHandler):
         except (OSError, ValueError, ExpatError):  # client gone, or sent a non-plist
             return
 
-    def _reply(self, tag: int, message: dict) -> None:
+    def _reply(self, tag: int, message: dict[str, Any]) -> None:
         body = plistlib.dumps(message, fmt=plistlib.FMT_XML)
         self.request.sendall(_MUX_HEADER.pack(_MUX_HEADER.size + len(body), _PLIST_VERSION,
                                               _PLIST_MESSAGE, tag) + body)
 
-    def _mux(self, tag: int, request: dict) -> int | None:
+    def _mux(self, tag: int, request: dict[str, Any]) -> int | None:
         sim, device = self.server.sim, self.server.sim.device
         kind = request.get("MessageType")
         present = device.state != "no_device"
@@ -280,27 +217,27 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         service = sim.service_ports.get(port)
         while not sim.stopping.is_set():
-            request = _recv_plist(sock)
+            request = recv_plist(sock)
             if request is None:
                 return
             sim.received.append((service or "lockdownd", request))
             if service == "com.apple.mobile.installation_proxy":
                 self._instproxy(request)
                 continue
-            if sim.device.state == "slow":
-                time.sleep(sim.device.slow_s)
+            if sim.device.state == "slow" and sim.wait_slow():
+                return
             if sim.device.state == "garbage":
                 sock.sendall(b"\x00\x00\x00\x10#@!garbage%%~~~\n")
                 continue
             reply = self._lockdown(request)
-            _send_plist(sock, reply)
+            send_plist(sock, reply)
             if request.get("Request") == "Goodbye":
                 return
 
-    def _lockdown(self, request: dict) -> dict:
+    def _lockdown(self, request: dict[str, Any]) -> dict[str, Any]:
         sim, device = self.server.sim, self.server.sim.device
         kind = request.get("Request", "")
-        reply: dict = {"Request": kind}
+        reply: dict[str, Any] = {"Request": kind}
         if kind == "QueryType":
             reply["Type"] = "com.apple.mobile.lockdown"
         elif kind == "GetValue":
@@ -349,11 +286,11 @@ class _Handler(socketserver.BaseRequestHandler):
             reply["Error"] = "UnknownRequest"   # wording not checked against a real iPad
         return reply
 
-    def _instproxy(self, request: dict) -> None:
+    def _instproxy(self, request: dict[str, Any]) -> None:
         """``Browse``: the apps in pages of 2, then ``Status: Complete``."""
         sock, device = self.request, self.server.sim.device
         if request.get("Command") != "Browse":
-            _send_plist(sock, {"Error": "UnknownCommand", "Status": "Complete"})
+            send_plist(sock, {"Error": "UnknownCommand", "Status": "Complete"})
             return
         options = request.get("ClientOptions") or {}
         wanted = options.get("ReturnAttributes")
@@ -365,43 +302,13 @@ class _Handler(socketserver.BaseRequestHandler):
             apps = [{k: v for k, v in app.items() if k in wanted} for app in apps]
         for index in range(0, len(apps), 2):
             page = apps[index:index + 2]
-            _send_plist(sock, {"CurrentIndex": index, "CurrentAmount": len(page),
+            send_plist(sock, {"CurrentIndex": index, "CurrentAmount": len(page),
                                "Total": len(apps), "CurrentList": page,
                                "Status": "BrowsingApplications"})
-        _send_plist(sock, {"Status": "Complete"})
+        send_plist(sock, {"Status": "Complete"})
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.BaseServer):
-    daemon_threads = True
-    sim: UsbmuxdSimulator
-
-    def __init__(self, sock: socket.socket, sim: UsbmuxdSimulator) -> None:
-        super().__init__(sock.getsockname(), _Handler)
-        self.socket, self.sim = sock, sim
-
-    def fileno(self) -> int:
-        return self.socket.fileno()
-
-    def get_request(self) -> tuple[socket.socket, object]:
-        return self.socket.accept()
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:
-        self.sim.clients.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        self.sim.clients.discard(request)
-        try:
-            request.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        request.close()
-
-    def server_close(self) -> None:
-        self.socket.close()
-
-
-class UsbmuxdSimulator:
+class UsbmuxdSimulator(Simulator):
     """usbmuxd on ``HOST:port`` (port 0 = ephemeral), or on a UNIX socket: ``unix=PATH``,
     or ``unix=True`` for one in a temporary folder.
 
@@ -409,41 +316,40 @@ class UsbmuxdSimulator:
     trusts. ``received`` lists ``(endpoint, request plist)`` in arrival order.
     """
 
+    modes = MODES
+
     def __init__(self, device: SimulatedIpad | None = None, *, port: int = 0,
-                 host: str = HOST, unix: bool | str | os.PathLike = False) -> None:
+                 host: str = HOST, unix: bool | str | os.PathLike[str] = False) -> None:
         self.device = device or SimulatedIpad()
+        super().__init__(host=host, mode=self.device.state, slow_s=self.device.slow_s)
         self.system_buid = str(uuid.uuid4()).upper()
         host_id = str(uuid.uuid4()).upper()
         self.pair_records = {self.device.udid: make_pair_record(host_id, self.system_buid)}
         self.trusted_host_ids = {host_id}
         self.service_ports = {INSTPROXY_PORT: "com.apple.mobile.installation_proxy"}
-        self.received: list[tuple[str, dict]] = []
-        self.stopping = threading.Event()
-        self.clients: set[socket.socket] = set()
-        self._tmpdir: tempfile.TemporaryDirectory | None = None
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         if unix is True:               # a fresh socket in a private temporary folder
             self._tmpdir = tempfile.TemporaryDirectory(prefix="usbmuxd-")
             unix = Path(self._tmpdir.name) / "usbmuxd"
-        if unix:
-            self.unix_path: str | None = str(unix)
+        self.unix_path: str | None = str(unix) if unix else None
+        if self.unix_path is None:
+            self.bind(_Handler, port)
+        else:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.bind(self.unix_path)
-        else:
-            self.unix_path = None
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-        sock.listen(16)
-        self._server = _Server(sock, self)
-        self._thread: threading.Thread | None = None
+            sock.listen(16)
+            self.bind(_Handler, sock=sock)
+
+    def faults(self) -> Faults:
+        return self.device
 
     @property
     def address(self) -> str:
         """The value for ``USBMUXD_SOCKET_ADDRESS``."""
         if self.unix_path is not None:
             return f"UNIX:{self.unix_path}"
-        host, port = self._server.socket.getsockname()[:2]
-        return f"{host}:{port}"
+        return f"{self.host}:{self.port}"
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """An environment for the tools: ``base`` (default ``os.environ``) + the address."""
@@ -451,48 +357,26 @@ class UsbmuxdSimulator:
         env["USBMUXD_SOCKET_ADDRESS"] = self.address
         return env
 
-    def requests(self, endpoint: str = "lockdownd") -> list[dict]:
+    def requests(self, endpoint: str = "lockdownd") -> list[dict[str, Any]]:
         return [request for where, request in self.received if where == endpoint]
 
-    def start(self) -> UsbmuxdSimulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="usbmuxd-sim",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._server.shutdown()
-        for client in list(self.clients):
-            try:
-                client.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+    def _close(self) -> None:
         if self.unix_path is not None:
             Path(self.unix_path).unlink(missing_ok=True)
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
-
-    def __enter__(self) -> UsbmuxdSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+            self._tmpdir = None
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="usbmuxd + lockdownd simulator (one iPad)")
     parser.add_argument("--port", type=int, default=27015)
     parser.add_argument("--unix", default=None, help="serve on this UNIX socket instead")
-    parser.add_argument("--state", choices=STATES, default="ok")
+    parser.add_argument("--mode", "--state", dest="mode", choices=(*MODES, "ok"), default="healthy")
     parser.add_argument("--battery", type=int, default=64)
     parser.add_argument("--charging", action="store_true")
     args = parser.parse_args(argv)
-    device = SimulatedIpad(state=args.state, battery_pct=args.battery, charging=args.charging,
+    device = SimulatedIpad(state=args.mode, battery_pct=args.battery, charging=args.charging,
                            external_power=args.charging)
     sim = UsbmuxdSimulator(device, port=args.port, unix=args.unix or False).start()
     print(f"export USBMUXD_SOCKET_ADDRESS={sim.address}   # then: ideviceinfo -u {device.udid}",

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.model import Status
-from devices.lab.base import free_port
 from devices.workstation.nmcli import HeardNetwork, parse_nmcli_wifi
 from devices.errors import BadAnswer
 

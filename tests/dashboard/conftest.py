@@ -46,29 +46,32 @@ def store(demo: Path):
     return open_store(demo)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+READY_TIMEOUT_S = 60.0  # generous: the app's start-up (lifespan) on a loaded machine
 
 
 class LiveServer:
-    """uvicorn serving an app on 127.0.0.1 in a thread (the app's sweeps run in that loop)."""
+    """uvicorn serving an app on 127.0.0.1 in a thread (the app's sweeps run in that loop).
+
+    The listening socket is bound here and handed to uvicorn, so the port is ours from the
+    start (no free-port race) and connections queue until uvicorn accepts them.
+    """
 
     def __init__(self, app) -> None:
         import uvicorn
 
-        self.port = free_port()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=1, lifespan="on")  # fmt: skip
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="dashboard", daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       name="dashboard", daemon=True)
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not self.server.started:  # set once the app's lifespan start-up is done
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the dashboard server did not start")
             time.sleep(0.02)
@@ -77,6 +80,7 @@ class LiveServer:
     def __exit__(self, *exc_info: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.sock.close()
 
 
 @pytest.fixture

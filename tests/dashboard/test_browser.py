@@ -53,6 +53,7 @@ def tab_to(page, element_id: str, limit: int = 250) -> int:
     raise AssertionError(f"#{element_id} is not reachable with the Tab key")
 
 
+@pytest.mark.slow  # ~6 s: a real Chromium, a sweep of the demo lab
 def test_live_board_keyboard_recheck_and_attestation(demo: Path, lab, live_server, browser, shots) -> None:
     app = create_app(load_all(demo), open_store(demo), sweep_timeout_s=2.0)
     server = live_server(app)

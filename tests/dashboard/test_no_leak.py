@@ -47,7 +47,7 @@ def test_no_secret_nor_personal_data_anywhere(demo: Path, lab, live_server, vaul
     finished = threading.Event()
     listener = threading.Thread(target=listen, args=(f"{server.url}/evenements", lines, finished), daemon=True)
     listener.start()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # until the listener's SSE connection is registered
     while hub.client_count == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     with httpx.Client(base_url=server.url, timeout=10, follow_redirects=True) as http:

@@ -26,7 +26,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from devices.lab.base import free_port
 from provision.context import load_all
 from provision.cli import cache as cache_cli
 from provision.cli import provision as prov_cli
@@ -261,6 +260,9 @@ ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev
 # provisioning run so that the second one reuses it, and ends 30 s after the last task
 ansible_ssh_args: "-o ControlMaster=auto -o ControlPersist=30s"
 ansible_python_interpreter: /usr/bin/python3
+# the SSH user is already root: no su, so Ansible pipelines each module in one SSH exchange
+# (su cannot pipeline: ~5 SSH round trips a task). test_linux_real.py covers becoming with su.
+ansible_become: false
 ansible_become_method: su
 baseline_apt_update_cache: false
 # a private place on this machine, so the test never meets a real plateau cache
@@ -293,8 +295,9 @@ def installed(package: str) -> bool:
 
 
 @pytest.mark.slow
-# ~60 s on an idle 2-core machine (two real ansible-playbook runs of ~35 tasks over SSH, each
-# task ~1 s: worker fork, ssh, su, the module's Python on the target); over 120 s under load
+# Two real ansible-playbook runs of ~35 tasks over SSH: ~45 s on a 2-core machine at load 3
+# (it was 60-90 s, and past 120 s under a full run, while each task became root with su, which
+# cannot pipeline); 600 s leaves room for a machine loaded by parallel runs.
 @pytest.mark.timeout(600)
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root (sshd, apt, useradd)")
 @pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,

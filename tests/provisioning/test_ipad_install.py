@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import plistlib
-import socket
 import sys
 import zipfile
 from pathlib import Path
@@ -76,12 +75,6 @@ def test_bundle_id_from_xml_and_binary_plists(tmp_path):
         archive.writestr("README", "no payload")
     with pytest.raises(BadIpa):
         ipa_bundle_id(tmp_path / "empty.ipa")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,10 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from devices.lab.base import free_port
+
 pytest.importorskip("passlib", reason="password_hash needs passlib on the controller: pip install passlib==1.7.4")
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(600),  # real ansible-playbook runs with su (~25 s idle, far more under load)
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (sshd, apt, useradd)"),
     pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,
                        reason="needs openssh-server and dpkg-deb"),
@@ -36,12 +38,6 @@ pytestmark = [
 
 PACKAGE = "plateau-test-app"
 ADMIN = "plateau-test-jury"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:

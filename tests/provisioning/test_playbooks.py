@@ -46,6 +46,7 @@ def test_site_syntax(example_vars):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # ~6 s: ansible-lint loads every role
 def test_ansible_lint_production_profile():
     lint = BIN / "ansible-lint"
     if not lint.exists() and shutil.which("ansible-lint") is None:

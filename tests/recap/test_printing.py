@@ -14,7 +14,7 @@ from provision.recap import printing
 from provision.recap.printing import PrintError, parse_target, printer_for, send_pdf
 
 
-def _spooled(spool, before: set, timeout_s: float = 10.0) -> list:
+def _spooled(spool, before: set, timeout_s: float = 60.0) -> list:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         new = [p for p in spool.rglob("*") if p.is_file() and p not in before and p.suffix == ".pdf"]
@@ -36,6 +36,7 @@ def test_ippeveprinter_receives_the_pdf_bytes(ippeveprinter) -> None:
     assert len(files) == 1 and files[0].read_bytes() == pdf
 
 
+@pytest.mark.slow  # ~10 s: renders the recap PDF, then a real Print-Job
 def test_recap_print_to_sends_the_written_file(example, recap_cli, monkeypatch, ippeveprinter) -> None:
     from provision.recap import readiness as readiness_mod
     from provision.recap.readiness import Readiness

@@ -20,12 +20,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+
+from devices.lab.base import HEALTHY, HOST, Simulator, free_port
 
 DATA_DIR = Path(__file__).resolve().parent
 COMMUNITIES = tuple(sorted(p.stem for p in DATA_DIR.glob("*.snmprec")))
 RESPONDER = "snmpsim-command-responder"
-HOST = "127.0.0.1"
 
 
 def find_responder() -> str | None:
@@ -57,22 +58,32 @@ def read_snmprec(path: str | os.PathLike[str]) -> dict[str, Any]:
     return values
 
 
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+class SnmpSim(Simulator):
+    """snmpsim-command-responder on 127.0.0.1:``port`` (0 = pick a free one) in a subprocess.
 
+    ``start()`` returns once the agent answers a GET. Only the ``healthy`` mode.
+    """
 
-class SnmpSim:
-    """snmpsim-command-responder on 127.0.0.1:``port`` (0 = pick a free one) in a subprocess."""
+    modes = (HEALTHY,)
 
     def __init__(self, port: int = 0, data_dir: Path = DATA_DIR) -> None:
-        self.port = port or _free_udp_port()
+        super().__init__(host=HOST)
+        self._port = port or free_port(HOST, socket.SOCK_DGRAM)  # the responder binds it
         self.data_dir = data_dir
+        self.ready_timeout_s = 60.0
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_timeout_s: float = 20.0) -> SnmpSim:
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def start(self, ready_timeout_s: float | None = None) -> Self:
+        if ready_timeout_s is not None:
+            self.ready_timeout_s = ready_timeout_s
+        return super().start()
+
+    def _open(self) -> None:
         responder = find_responder()
         if responder is None:
             raise FileNotFoundError(f"{RESPONDER} not found (pip install snmpsim)")
@@ -91,26 +102,37 @@ class SnmpSim:
             [responder, f"--data-dir={work / 'data'}", f"--cache-dir={work / 'cache'}",
              f"--agent-udpv4-endpoint={HOST}:{self.port}"],
             stdout=self._log, stderr=subprocess.STDOUT, env=env)
-        self._wait_ready(ready_timeout_s)
-        return self
+        self._wait_ready(self.ready_timeout_s)
 
     def _wait_ready(self, timeout_s: float) -> None:
-        """Poll with a raw SNMPv1 GET of sysDescr until the agent answers."""
+        """Poll with a real SNMP GET of sysDescr until the agent answers it.
+
+        Each attempt is short (1 s) and costs the client a few milliseconds, so a responder
+        that is slow to start on a loaded machine is caught by a later attempt; only the
+        overall ``timeout_s`` (generous) or the responder exiting ends the wait.
+        """
         from devices.errors import DeviceError
         from devices.printer.transport import snmp_collect
 
         deadline = time.monotonic() + timeout_s
+        last_error = "no answer yet"
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
-                raise RuntimeError(f"snmpsim exited early, see {self.log_text()[-800:]}")
+                log = self.log_text()[-800:]
+                self.stop()
+                raise RuntimeError(f"snmpsim exited early, see {log}")
             try:
                 if snmp_collect(HOST, self.port, community=COMMUNITIES[0],
-                                scalars=("1.3.6.1.2.1.1.1.0",), subtrees=(), timeout_s=0.5):
+                                scalars=("1.3.6.1.2.1.1.1.0",), subtrees=(), timeout_s=1.0):
                     return
-            except DeviceError:
-                time.sleep(0.1)
+                last_error = "answered without sysDescr"
+            except DeviceError as exc:
+                last_error = str(exc)
+            time.sleep(0.05)
+        log = self.log_text()[-800:]
         self.stop()
-        raise TimeoutError(f"snmpsim not answering on {HOST}:{self.port} after {timeout_s} s")
+        raise TimeoutError(f"snmpsim not answering on {HOST}:{self.port} after {timeout_s} s "
+                           f"({last_error}); log: {log}")
 
     def log_text(self) -> str:
         if self._tmp is None:
@@ -118,7 +140,7 @@ class SnmpSim:
         log = Path(self._tmp.name) / "snmpsim.log"
         return log.read_text(errors="replace") if log.exists() else ""
 
-    def stop(self) -> None:
+    def _close(self) -> None:
         if self._proc is not None:
             self._proc.terminate()
             try:
@@ -131,9 +153,3 @@ class SnmpSim:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-    def __enter__(self) -> SnmpSim:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

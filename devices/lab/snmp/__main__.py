@@ -6,7 +6,8 @@ import argparse
 import signal
 import threading
 
-from devices.lab.snmp import COMMUNITIES, HOST, SnmpSim
+from devices.lab.base import HOST
+from devices.lab.snmp import COMMUNITIES, SnmpSim
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devices.android.transport import load_signer
+from devices.lab import base
 from devices.lab.android import SimulatedTablet, TabletState
 
 CAPTURES = Path(__file__).parent / "captures"
@@ -27,12 +27,8 @@ def capture():
 
 @pytest.fixture
 def free_port():
-    def pick() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
-
-    return pick
+    """free_port() -> a TCP port free on 127.0.0.1 now (devices.lab.base.free_port)."""
+    return base.free_port
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ class AdbClient:
             raise AssertionError(f"adb {' '.join(args)} -> {result.returncode}: {result.stderr}")
         return result
 
-    def wait_state(self, serial: str, wanted: str, timeout_s: float = 5) -> str:
+    def wait_state(self, serial: str, wanted: str, timeout_s: float = 60) -> str:
         deadline, state = time.monotonic() + timeout_s, ""
         while time.monotonic() < deadline:
             line = next((l for l in self("devices").stdout.splitlines() if l.startswith(serial)), "")

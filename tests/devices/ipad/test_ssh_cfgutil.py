@@ -19,16 +19,11 @@ import pytest
 
 from devices.errors import AuthenticationFailed, Unreachable
 from devices.ipad import read_ipad, ssh_runner
+from devices.lab.base import free_port as _free_port
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 pytestmark = pytest.mark.skipif(not os.path.exists(SSHD) or os.geteuid() != 0,
                                 reason="needs openssh-server and root (sshd privilege separation)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -55,11 +50,13 @@ UsePAM no
 PidFile {tmp_path / 'sshd.pid'}
 """)
     daemon = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # generous: sshd starts slowly on a loaded machine
+    while True:
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 break
+        if time.monotonic() > deadline or daemon.poll() is not None:
+            pytest.fail(f"sshd not listening on 127.0.0.1:{port}")
         time.sleep(0.05)
     known_hosts = tmp_path / "known_hosts"
     host_pub = (keys / "host.pub").read_text().split()

@@ -124,7 +124,7 @@ def test_raw_repl_simulator_soft_reset_wording(board) -> None:
     fd = os.open(sim.tty_path, os.O_RDWR | os.O_NOCTTY)
     try:
         os.write(fd, b"\x01\x04")
-        data, deadline = b"", time.monotonic() + 2
+        data, deadline = b"", time.monotonic() + 60
         while not data.endswith(b"soft reboot\r\nraw REPL; CTRL-B to exit\r\n>") \
                 and time.monotonic() < deadline:
             if select.select([fd], [], [], 0.05)[0]:

@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -27,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from devices.errors import AuthenticationFailed
+from devices.lab.base import free_port as _free_port
 from devices.lab.printer_3d import OctoPrintSim
 from devices.printer_3d import read_printer_3d
 from devices.printer_3d.facts import PrinterState
@@ -58,12 +58,6 @@ serial:
 def _octoprint_bin() -> str | None:
     candidate = os.environ.get("PLATEAU_OCTOPRINT_BIN") or shutil.which("octoprint")
     return candidate if candidate and Path(candidate).exists() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _call(url: str, *, data: dict | None = None, key: str = API_KEY) -> tuple[int, object]:

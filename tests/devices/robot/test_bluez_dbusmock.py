@@ -62,7 +62,7 @@ def bluez(tmp_path, monkeypatch) -> Iterator[BluezMock]:
         mock = subprocess.Popen([sys.executable, "-m", "dbusmock", "--system", "--template",
                                  "bluez5"], env=env, stdout=subprocess.DEVNULL)
         bus = dbus.bus.BusConnection(address)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # generous: dbusmock starts slowly on a loaded machine
         while not bus.name_has_owner("org.bluez"):
             assert mock.poll() is None and time.monotonic() < deadline, "dbusmock did not start"
             time.sleep(0.05)
