@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from checks.grading import _Common, _v
+from checks.grading import _Common, _joined, _msg, _v
 from checks.model import Status, Verdict
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
 
@@ -17,7 +17,11 @@ def probe_failed(device: str, check: str, error: BaseException, *, measured_at: 
     """Whatever went wrong, the device is UNKNOWN (never OK), with what to do about it."""
     params: dict[str, Any]  # the message's placeholders, passed on to ``_v`` as its ``**params``
     if isinstance(error, TimeoutError):
-        key, params = "check.probe.timeout", {"timeout_s": timeout_s}
+        if timeout_s is None:
+            key, params = "check.probe.no_answer", {}
+        else:
+            key, params = "check.probe.timeout", {"timeout_s": int(timeout_s) if float(timeout_s).is_integer()
+                                                  else round(timeout_s, 1)}
     elif isinstance(error, AuthenticationFailed):
         key, params = "check.probe.auth_failed", {}
     elif isinstance(error, BadAnswer):
@@ -59,22 +63,51 @@ def access_point(device: str, *, facts: Any, expected_ssid: str, expected_securi
     return out
 
 
+#: ProjectorFacts fields and ERST parts -> their label (check.projector.part.<name>)
+PROJECTOR_PARTS = frozenset({"power", "input", "lamps", "errors", "name", "manufacturer", "model", "pjlink_class",
+                             "serial_number", "software_version", "fan", "lamp", "temperature", "cover", "filter",
+                             "other"})
+
+
+def _parts(names: Iterable[str]) -> dict[str, Any]:
+    return _joined([_msg(f"check.projector.part.{n}") if n in PROJECTOR_PARTS
+                    else _msg("check.projector.part.unnamed", name=n) for n in names])
+
+
 def projector(device: str, *, facts: Any, measured_at: dt.datetime, probe: str, room: str | None,
               facts_dict: dict[str, Any]) -> Verdict:  # fmt: skip
+    """ERST errors, or ERR4 (projector failure) to any query: FAIL; ERST not given: UNKNOWN; ERST
+    warnings, ERR3 (unavailable time: busy or in standby) or ERR1/ERR2 (not supported, out of
+    parameter) to any query: WARN, never OK; power state not given: UNKNOWN."""
     common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts_dict)
     errors = facts.errors
+    unanswered: dict[str, str] = dict(getattr(facts, "unanswered", None) or {})
+    refused = {fact: str(reason).split()[0].upper() if str(reason).split() else "?"
+               for fact, reason in unanswered.items()}
+    power = str(getattr(facts.power, "value", facts.power)) if facts.power is not None else None
+    failing = sorted(name for name, sev in (errors or {}).items() if str(getattr(sev, "value", sev)) == "error")
+    warning = sorted(name for name, sev in (errors or {}).items() if str(getattr(sev, "value", sev)) == "warning")
+    if failing:
+        return _v(device, "projector", Status.FAIL, "check.projector.error", value=power, parts=_parts(failing),
+                  **common)
+    if failed := sorted(f for f, code in refused.items() if code == "ERR4"):
+        return _v(device, "projector", Status.FAIL, "check.projector.failure", value=power, parts=_parts(failed),
+                  **common)
     if errors is None:
         return _v(device, "projector", Status.UNKNOWN, "check.projector.errors_unknown", **common)
-    failing = sorted(name for name, sev in errors.items() if str(getattr(sev, "value", sev)) == "error")
-    warning = sorted(name for name, sev in errors.items() if str(getattr(sev, "value", sev)) == "warning")
-    power = str(getattr(facts.power, "value", facts.power)) if facts.power is not None else None
-    if failing:
-        return _v(device, "projector", Status.FAIL, "check.projector.error", value=power, parts=failing, **common)
     if warning:
-        return _v(device, "projector", Status.WARN, "check.projector.warning", value=power, parts=warning, **common)
-    if power is None:
+        return _v(device, "projector", Status.WARN, "check.projector.warning", value=power, parts=_parts(warning),
+                  **common)
+    if power not in ("off", "on", "cooling", "warming"):
         return _v(device, "projector", Status.UNKNOWN, "check.projector.power_unknown", **common)
-    return _v(device, "projector", Status.OK, "check.projector.ok", value=power, power=power, **common)
+    if busy := sorted(f for f, code in refused.items() if code == "ERR3"):
+        return _v(device, "projector", Status.WARN, "check.projector.unavailable", value=power, parts=_parts(busy),
+                  power=_msg(f"check.projector.power_name.{power}"), **common)
+    if refused:  # ERR1 undefined command, ERR2 out of parameter, or anything else instead of an answer
+        return _v(device, "projector", Status.WARN, "check.projector.unsupported", value=power,
+                  parts=_parts(sorted(refused)), **common)
+    return _v(device, "projector", Status.OK, "check.projector.ok", value=power,
+              power=_msg(f"check.projector.power_name.{power}"), **common)
 
 
 def software(device: str, *, expected: dict[str, str], installed: Iterable[str], measured_at: dt.datetime,

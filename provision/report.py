@@ -1,4 +1,5 @@
-"""Show a sweep: Rich table by room, JSON, JUnit XML (for CI-like dashboards); the names of\nstatuses and checks from the message catalogue."""
+"""Show a sweep: Rich table by room, JSON, JUnit XML (for CI-like dashboards); every word from the
+message catalogue (``report.*``, ``label.*``), in the reader's language."""
 
 from __future__ import annotations
 
@@ -45,22 +46,22 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
     by_room: dict[str, list[Verdict]] = defaultdict(list)
     for verdict in verdicts:
         by_room[verdict.room or ""].append(verdict)
-    rooms = {"": "Centre (commun à toutes les salles)", **rooms}
+    rooms = {"": render("report.centre"), **rooms}
     console.print(f"[bold]{title}[/]", highlight=False)
     order = {s: i for i, s in enumerate((Status.FAIL, Status.UNKNOWN, Status.WARN, Status.OK))}
     for room_id in sorted(by_room, key=lambda r: rooms.get(r, r)):
         label = rooms.get(room_id, room_id)
         table = Table(title=label, title_justify="left", expand=True, show_lines=False)
-        table.add_column("État", no_wrap=True)
-        table.add_column("Équipement", max_width=24, overflow="fold")
-        table.add_column("Constat et action", ratio=1, min_width=28)
-        table.add_column("Heure", no_wrap=True)
+        table.add_column(render("report.col_status"), no_wrap=True)
+        table.add_column(render("report.col_device"), max_width=24, overflow="fold")
+        table.add_column(render("report.col_message"), ratio=1, min_width=28)
+        table.add_column(render("report.col_time"), no_wrap=True)
         for verdict in sorted(by_room[room_id], key=lambda v: (order[v.status], v.device, v.check)):
             style = STATUS_STYLE[verdict.status]
-            device = "sur place" if verdict.device.startswith("salle:") else verdict.device.removeprefix("centre:")
+            device = render("report.on_site") if verdict.device.startswith("salle:") else verdict.device.removeprefix("centre:")
             table.add_row(
                 f"[{style}]{STATUS_MARK[verdict.status]} {status_label(verdict.status)}[/]",
-                f"{device}\n[dim]{check_label(verdict.check)}{'' if verdict.blocking else ' (info)'}"
+                f"{device}\n[dim]{check_label(verdict.check)}{'' if verdict.blocking else ' (' + render('report.info') + ')'}"
                 f" · {verdict.probe}[/]",
                 render(verdict.key, verdict.params),
                 local_time(verdict.measured_at)[:5],
@@ -70,9 +71,8 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
 
 def summary_line(verdicts: list[Verdict], ready: bool) -> str:
     counts = summary_counts(verdicts)
-    head = "[bold green]PRÊT[/]" if ready else "[bold red]NON PRÊT[/]"
-    return (f"{head} — {counts['ok']} prêt(s), {counts['warn']} à surveiller, {counts['fail']} à corriger, "
-            f"{counts['unknown']} inconnu(s) sur {len(verdicts)} vérifications.")  # fmt: skip
+    head = f"[bold green]{render('report.ready')}[/]" if ready else f"[bold red]{render('report.not_ready')}[/]"
+    return f"{head} — " + render("report.summary", {**counts, "total": len(verdicts)})
 
 
 def verdict_dict(verdict: Verdict) -> dict[str, Any]:

@@ -21,7 +21,10 @@ def probe_android(device: AndroidTablet, ctx: ProbeContext) -> list[Verdict]:
     out = [
         g.battery(device.name, level_pct=battery.level_pct if battery else None,
                   charging=battery.charging if battery else None, min_pct=device.min_battery_pct,
-                  measured_at=now, probe=probe, room=room, facts=jsonable(battery) if battery else {}),
+                  measured_at=now, probe=probe, room=room, facts=jsonable(battery) if battery else {},
+                  plugged=battery.powered if battery else None,
+                  status=battery.status.value if battery and battery.status else None,
+                  present=battery.present if battery else None),
         gm.account(device.name, expected=device.google_account, found=facts.google_accounts or (),
                    kind="google", measured_at=now, probe=probe, room=room),
         gm.software(device.name, expected=ctx.expected_software.get(device.name, {}),

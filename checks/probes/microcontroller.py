@@ -20,7 +20,7 @@ def probe_microcontroller(device: Microcontroller, ctx: ProbeContext) -> list[Ve
     protocol = device.handshake
     if protocol == "none":
         return [g._v(device.name, "board", Status.OK, "check.board.detected", measured_at=now, probe="usb",
-                     room=device.room, value=board.tty_path, tty=board.tty_path, facts=jsonable(board))]
+                     room=device.room, value=board.tty_path, tty=board.tty_path or "?", facts=jsonable(board))]
     if board.tty_path is None:  # udev gave the board no device node: there is no port to talk on
         raise Unreachable("board detected on USB but it has no serial port")
     facts = handshake(board.tty_path, "probe" if protocol == "custom" else protocol, timeout_s=ctx.timeout_s,

@@ -20,5 +20,5 @@ def probe_printer(device: Printer, ctx: ProbeContext) -> list[Verdict]:
         g.printer_state(device.name, state=status.state.value if status.state else None, reasons=status.reasons,
                         measured_at=now, probe=probe, room=device.room, facts=facts),
         g.supplies(device.name, supplies=supplies, min_pct=device.min_supply_pct, measured_at=now, probe=probe,
-                   room=device.room),
+                   room=device.room, reasons=status.reasons),
     ]

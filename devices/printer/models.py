@@ -64,7 +64,7 @@ class PrinterStatus:
     def uri(self) -> str | None:
         """The first ipp:// URI the printer advertises (else the first of any scheme)."""
         plain = [u for u in self.uris if u.lower().startswith("ipp://")]
-        return (plain or list(self.uris) or [None])[0]
+        return next(iter(plain or self.uris), None)
 
 
 # --------------------------------------------------------------------------- make / model

@@ -90,10 +90,7 @@ def printer_supply_entries(attrs: Mapping[str, list[Any]]) -> tuple[Supply, ...]
                   (part.partition("=") for part in raw.split(";")) if k.strip()}
         level = _int_or_none(fields.get("level"))
         max_capacity = _int_or_none(fields.get("maxcapacity"))
-        if level is not None and level >= 0 and max_capacity and max_capacity > 0:
-            pct: int | None = max(0, min(100, round(100 * level / max_capacity)))
-        else:
-            pct = None
+        pct = _snmp_level_pct(level, max_capacity)
         name = _at(descriptions, index) or fields.get("type") or f"supply {index + 1}"
         supplies.append(Supply(
             name=name, colour=colour_name(fields.get("colorantname")) or colour_name(name),
@@ -263,11 +260,14 @@ def error_state_reasons(octets: Any) -> tuple[str, ...]:
 
 
 def _snmp_level_pct(level: int | None, max_capacity: int | None) -> int | None:
+    """Percentage of prtMarkerSuppliesLevel over prtMarkerSuppliesMaxCapacity (RFC 3805), or None:
+    level -1 (other), -2 (unknown), -3 (some remaining); capacity -1 (no limit), -2 (unknown) or 0;
+    a level above the capacity (the device contradicts itself: 250 of 100 is not "full")."""
     if level is None or level < 0:
         return None
-    if max_capacity is not None and max_capacity > 0:
-        return max(0, min(100, round(100 * level / max_capacity)))
-    return None  # -1 (no limit) / -2 (unknown) capacity: a percentage would be a guess
+    if max_capacity is not None and max_capacity > 0 and level <= max_capacity:
+        return round(100 * level / max_capacity)
+    return None  # a percentage would be a guess
 
 
 def snmp_supplies(values: Mapping[str, Any]) -> tuple[Supply, ...]:
@@ -320,7 +320,8 @@ def parse_snmp_values(
     device = _printer_device(values)
     if not supplies and device is None:
         raise BadAnswer("device has no Printer-MIB supplies and no Host-Resources printer")
-    state, reasons = None, ()
+    state: PrinterState | None = None
+    reasons: tuple[str, ...] = ()
     make_and_model = None
     if device is not None:
         state = _HR_PRINTER_STATES.get(_snmp_int(values.get(f"{HR_PRINTER_STATUS}.{device}")) or 0)

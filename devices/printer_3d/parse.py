@@ -23,7 +23,7 @@ MAX_BODY_BYTES = 2_000_000
 
 
 # --------------------------------------------------------------------------- helpers
-def load_json(raw: bytes | str | Mapping | list, what: str) -> Any:
+def load_json(raw: bytes | str | Mapping[str, Any] | list[Any], what: str) -> Any:
     """Decode a JSON body; already-decoded values pass through."""
     if isinstance(raw, (Mapping, list)):
         return raw
@@ -55,7 +55,7 @@ def field(obj: Any, name: str, default: Any = None) -> Any:
     return default
 
 
-def require_object(value: Any, what: str) -> Mapping:
+def require_object(value: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise BadAnswer(f"{what}: expected a JSON object, got {type(value).__name__}")
     return value
@@ -90,7 +90,7 @@ def text(value: Any) -> str | None:
     return None
 
 
-def unwrap_result(data: Any, what: str) -> Mapping:
+def unwrap_result(data: Any, what: str) -> Mapping[str, Any]:
     """Moonraker wraps payloads in ``{"result": ...}`` (HTTP) or ``{"id": n, "result": ...}``
     (Klipper socket); documentation examples show the bare payload. Accept all three."""
     obj = require_object(data, what)
@@ -165,7 +165,7 @@ def octoprint_connected(state_text: str | None) -> bool | None:
     return None  # "Opening serial connection", "Detecting baudrate", "Connecting"...
 
 
-def parse_octoprint_connection(raw: bytes | str | Mapping) -> OctoConnection:
+def parse_octoprint_connection(raw: bytes | str | Mapping[str, Any]) -> OctoConnection:
     """``GET /api/connection`` -> ``{"current": {"state": "Operational", "port": ...}, ...}``."""
     data = require_object(load_json(raw, "/api/connection"), "/api/connection")
     current = field(data, "current")
@@ -179,7 +179,7 @@ def parse_octoprint_connection(raw: bytes | str | Mapping) -> OctoConnection:
     )
 
 
-def parse_octoprint_printer(raw: bytes | str | Mapping) -> OctoPrinterStatus:
+def parse_octoprint_printer(raw: bytes | str | Mapping[str, Any]) -> OctoPrinterStatus:
     """``GET /api/printer`` -> temperature.tool0/bed {actual,target} and state {text, flags}.
 
     PrusaLink's OctoPrint-compatible copy of this endpoint spells ``closedOnError`` and adds a
@@ -215,7 +215,7 @@ def parse_octoprint_printer(raw: bytes | str | Mapping) -> OctoPrinterStatus:
     )
 
 
-def parse_octoprint_job(raw: bytes | str | Mapping, *, completion_is_fraction: bool = False
+def parse_octoprint_job(raw: bytes | str | Mapping[str, Any], *, completion_is_fraction: bool = False
                         ) -> OctoJob:
     """``GET /api/job`` -> job.file.{display,name,path}, progress.completion, state.
 
@@ -270,7 +270,7 @@ FILAMENT_OBJECT_PREFIXES = ("filament_switch_sensor ", "filament_motion_sensor "
 FILAMENT_OBJECTS_BARE = ("hall_filament_width_sensor", "tsl1401cl_filament_width_sensor")
 
 
-def parse_moonraker_info(raw: bytes | str | Mapping) -> KlippyInfo:
+def parse_moonraker_info(raw: bytes | str | Mapping[str, Any]) -> KlippyInfo:
     """``GET /printer/info`` -> ``{"result": {"state": "ready", "software_version": ...}}``."""
     data = unwrap_result(load_json(raw, "/printer/info"), "/printer/info")
     state = text(field(data, "state"))
@@ -283,7 +283,7 @@ def parse_moonraker_info(raw: bytes | str | Mapping) -> KlippyInfo:
     )
 
 
-def parse_moonraker_objects_list(raw: bytes | str | Mapping) -> tuple[str, ...]:
+def parse_moonraker_objects_list(raw: bytes | str | Mapping[str, Any]) -> tuple[str, ...]:
     """``GET /printer/objects/list`` -> ``{"result": {"objects": ["webhooks", ...]}}``."""
     data = unwrap_result(load_json(raw, "/printer/objects/list"), "/printer/objects/list")
     objects = field(data, "objects")
@@ -300,7 +300,7 @@ def filament_sensor_objects(objects: tuple[str, ...] | list[str]) -> tuple[str, 
     )
 
 
-def parse_moonraker_query(raw: bytes | str | Mapping) -> KlipperStatus:
+def parse_moonraker_query(raw: bytes | str | Mapping[str, Any]) -> KlipperStatus:
     """``GET /printer/objects/query?print_stats&extruder&heater_bed&...`` ->
     ``{"result": {"eventtime": ..., "status": {"print_stats": {...}, ...}}}``."""
     data = unwrap_result(load_json(raw, "/printer/objects/query"), "/printer/objects/query")
@@ -368,7 +368,7 @@ class PrusaStatus:
     storage: str | None
 
 
-def parse_prusalink_status(raw: bytes | str | Mapping) -> PrusaStatus:
+def parse_prusalink_status(raw: bytes | str | Mapping[str, Any]) -> PrusaStatus:
     """``GET /api/v1/status`` -> printer.{state,temp_nozzle,...}, job.{id,progress}, storage."""
     data = require_object(load_json(raw, "/api/v1/status"), "/api/v1/status")
     printer = field(data, "printer")
@@ -400,7 +400,7 @@ def prusalink_state(state: str | None) -> PrinterState:
     }.get((state or "").upper(), PrinterState.UNKNOWN)
 
 
-def parse_prusalink_job_file(raw: bytes | str | Mapping) -> str | None:
+def parse_prusalink_job_file(raw: bytes | str | Mapping[str, Any]) -> str | None:
     """``GET /api/v1/job`` -> file.{display_name,name}; 204/empty body means no job."""
     if isinstance(raw, (bytes, str)) and not raw.strip():
         return None
@@ -409,7 +409,7 @@ def parse_prusalink_job_file(raw: bytes | str | Mapping) -> str | None:
     return text(field(file, "display_name")) or text(field(file, "name"))
 
 
-def parse_prusalink_version(raw: bytes | str | Mapping) -> str | None:
+def parse_prusalink_version(raw: bytes | str | Mapping[str, Any]) -> str | None:
     """``GET /api/version`` -> ``{"api": ..., "server": ..., "text": "PrusaLink", "firmware": ...}``."""
     data = require_object(load_json(raw, "/api/version"), "/api/version")
     return text(field(data, "firmware"))

@@ -65,7 +65,19 @@ class FirmwareInfo:
     capabilities: dict[str, bool] = field(default_factory=dict)
 
     def capability(self, name: str) -> bool | None:
-        return self.capabilities.get(name.upper())
+        """``Cap:NAME:0|1`` of M115; None when the firmware does not list it. A name and its aliases
+        (:data:`CAPABILITY_ALIASES`) are one capability: ``capability("FILAMENT_RUNOUT")`` reads
+        Marlin's real ``Cap:RUNOUT``."""
+        names = CAPABILITY_ALIASES.get(name.upper(), (name.upper(),))
+        said = [self.capabilities[n] for n in names if n in self.capabilities]
+        return said[0] if said else None  # the real Marlin name wins if both are printed
+
+
+#: Marlin prints the runout sensor capability as ``Cap:RUNOUT:0|1`` (Marlin/src/gcode/host/M115.cpp,
+#: ``cap_line(F("RUNOUT"), ENABLED(FILAMENT_RUNOUT_SENSOR))``); ``FILAMENT_RUNOUT`` is the name this
+#: module used first (and plateau's simulator still prints): both are read, whichever is asked.
+_RUNOUT_NAMES = ("RUNOUT", "FILAMENT_RUNOUT")
+CAPABILITY_ALIASES: dict[str, tuple[str, ...]] = {"RUNOUT": _RUNOUT_NAMES, "FILAMENT_RUNOUT": _RUNOUT_NAMES}
 
 
 _M115_KEY = re.compile(

@@ -29,7 +29,6 @@ class ScannerState(StrEnum):
     PROCESSING = "processing"
     STOPPED = "stopped"
     TESTING = "testing"
-    DOWN = "down"  # PWG ScannerState "Down": the unit is unavailable
 
 
 # scan:AdfState values of the eSCL schema (and names some firmware send instead: DoorOpen for

@@ -44,7 +44,7 @@ def test_printer_state(state, reasons, status) -> None:
     ("levels", "status", "key"),
     [([50, 60], Status.OK, "check.supplies.ok"), ([50, 4], Status.WARN, "check.supplies.low"),
      ([0, 60], Status.FAIL, "check.supplies.empty"), ([None, 60], Status.WARN, "check.supplies.partly_unknown"),
-     ([], Status.UNKNOWN, "check.supplies.unknown"), ([None], Status.WARN, "check.supplies.partly_unknown")],
+     ([], Status.UNKNOWN, "check.supplies.unknown"), ([None], Status.UNKNOWN, "check.supplies.all_unknown")],
 )  # fmt: skip
 def test_supplies(levels, status, key) -> None:
     supplies = [{"name": f"s{i}", "level_pct": level, "kind": "toner", "some_remaining": False}

@@ -24,7 +24,7 @@ def test_every_key_used_in_code_exists() -> None:
     used = set()
     for path in [*(ROOT / "provision").rglob("*.py"), *(ROOT / "checks").rglob("*.py")]:
         used |= set(re.findall(r'key="([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8")))
-        used |= set(re.findall(r'"((?:field|wifi|session|inventory|vault|yaml|catalog|referentiel|secrets|cli|check|recap|provision|dashboard)'
+        used |= set(re.findall(r'"((?:field|wifi|session|inventory|vault|yaml|catalog|referentiel|secrets|cli|check|recap|provision|dashboard|report|plan_view|label)'
                                r'\.(?!yml")[a-z_]+(?:\.[a-z_]+)*)"', path.read_text("utf-8")))
     modules = {k for k in used if (ROOT / k.replace(".", "/")).exists()}  # e.g. "provision.catalog"
     missing = sorted(k for k in used - modules if k not in catalogue("fr"))
