@@ -10,7 +10,7 @@ Settable ``sim.mode`` while running (:mod:`devices.lab.base`; ``ok`` is the olde
 ``healthy``):
     healthy       a Marlin 2.1 printer with a runout sensor and filament loaded
     filament_out  the same with the spool run out (``filament: open``)
-    no_sensor     firmware built without FILAMENT_RUNOUT (no ``filament:`` line, Cap 0,
+    no_sensor     firmware built without FILAMENT_RUNOUT_SENSOR (no ``filament:`` line, Cap:RUNOUT:0,
                   M412 unknown)
     busy          prints ``echo:busy: processing`` a few times before each answer
     error         halted: ``Error:Printer halted. kill() called!`` and no ``ok``
@@ -142,7 +142,7 @@ class MarlinSim(Simulator):
                     "Cap:VOLUMETRIC:1\nCap:AUTOREPORT_POS:0\nCap:AUTOREPORT_TEMP:1\n"
                     "Cap:PROGRESS:0\nCap:PRINT_JOB:1\nCap:AUTOLEVEL:1\nCap:RUNOUT:"
                     f"{int(sensor)}\nCap:Z_PROBE:1\nCap:LEVELING_DATA:1\n"
-                    f"Cap:FILAMENT_RUNOUT:{int(sensor)}\nCap:SDCARD:1\n"
+                    "Cap:SDCARD:1\n"
                     "Cap:AUTOREPORT_SD_STATUS:0\nCap:LONG_FILENAME:0\nCap:EMERGENCY_PARSER:1\n"
                     "ok\n")
         if code == "M105":

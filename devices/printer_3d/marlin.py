@@ -1,10 +1,10 @@
 """Marlin firmware over USB serial (pyserial): the printer with no network controller.
 
 Commands sent, one at a time, each waiting for its ``ok`` with its own timeout:
-    M115   firmware name/version and ``Cap:NAME:0|1`` capabilities (Cap:FILAMENT_RUNOUT)
+    M115   firmware name/version and ``Cap:NAME:0|1`` capabilities (Cap:RUNOUT, as Marlin's M115.cpp prints it)
     M105   temperatures: ``ok T:210.0 /210.0 B:60.0 /60.0``
     M119   endstops and, with a runout sensor, ``filament: open|TRIGGERED``
-    M412   runout detection ``Filament runout ON|OFF`` (skipped when Cap:FILAMENT_RUNOUT:0)
+    M412   runout detection ``Filament runout ON|OFF`` (skipped when Cap:RUNOUT:0)
     M27    SD print status (``Not SD printing`` / ``SD printing byte a/b``)
 
 Opening the port usually resets the board, which then prints ``start`` and ``echo:`` banner
@@ -147,7 +147,7 @@ def build_facts(
 ) -> Printer3DFacts:
     """Pure: the replies (None = not obtained) -> facts."""
     temps = parse_m105(m105) if m105 is not None else None
-    runout_cap = firmware.capability("FILAMENT_RUNOUT") if firmware else None
+    runout_cap = firmware.capability("RUNOUT") if firmware else None
     filament: FilamentSensor | None = None
     if m119 is not None:
         try:
@@ -229,7 +229,7 @@ def read_marlin(
             raise (BadAnswer if m105.received else Unreachable)(f"M105 on {port}: no 'ok'")
         m119 = _optional(link, "M119")
         m412 = None
-        if firmware.capability("FILAMENT_RUNOUT") is not False:
+        if firmware.capability("RUNOUT") is not False:
             m412 = _optional(link, "M412")
         m27 = _optional(link, "M27")
     for reply in (m119, m412, m27):

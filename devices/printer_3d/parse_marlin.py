@@ -75,7 +75,7 @@ class FirmwareInfo:
 
 #: Marlin prints the runout sensor capability as ``Cap:RUNOUT:0|1`` (Marlin/src/gcode/host/M115.cpp,
 #: ``cap_line(F("RUNOUT"), ENABLED(FILAMENT_RUNOUT_SENSOR))``); ``FILAMENT_RUNOUT`` is the name this
-#: module used first (and plateau's simulator still prints): both are read, whichever is asked.
+#: module used first: both are read, whichever is asked.
 _RUNOUT_NAMES = ("RUNOUT", "FILAMENT_RUNOUT")
 CAPABILITY_ALIASES: dict[str, tuple[str, ...]] = {"RUNOUT": _RUNOUT_NAMES, "FILAMENT_RUNOUT": _RUNOUT_NAMES}
 
