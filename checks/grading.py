@@ -212,7 +212,7 @@ def _supply_level(supply: Mapping[str, Any]) -> tuple[str, int | None, dict[str,
                 return "unknown", None, _msg("check.supplies.why.no_max", level=raw)
             if raw > maximum:
                 return "unknown", None, _msg("check.supplies.why.over_max", level=raw, max_capacity=maximum)
-        elif pct is None:  # IPP marker-levels are percentages: above 100 is not one
+        elif raw > 100:  # no capacity (IPP marker-levels): the level is a percentage, above 100 is not one
             return "unknown", None, _msg("check.supplies.why.out_of_range", level=raw)
     if isinstance(pct, (int, float)) and not isinstance(pct, bool):
         if 0 <= pct <= 100:

@@ -13,11 +13,10 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from checks import grading as g
 from checks import grading_more as gm
 from checks.internet import probe_internet
-from checks.model import DEFAULT_TIMEOUT_S, Status, Verdict, utcnow
-from checks.probes.common import ProbeContext
+from checks.model import DEFAULT_TIMEOUT_S, Verdict, utcnow
+from checks.probes.common import CapabilityRule, PlannedTitle, ProbeContext
 from checks.sweep import (
     LOOPBACK_ONLY_ENV,
     Job,
@@ -31,7 +30,7 @@ from devices.models import AccessPoint, AndroidTablet, Device
 from provision.context import Loaded
 from provision.families import REGISTRY, manual_check, probe_for
 from provision.messages import render
-from provision.paths import adb_key_dir
+from provision.paths import adb_key_dir, shown, state_dir
 
 __all__ = [
     "LOOPBACK_ONLY_ENV", "ROOM_ATTESTATION_VALIDITY_H", "SweepResult", "attestation_verdicts", "build_context",
@@ -42,6 +41,8 @@ log = logging.getLogger("plateau.sweep")
 
 #: how long a room-level attestation (whiteboard, markers, USB key...) stays valid
 ROOM_ATTESTATION_VALIDITY_H = 24.0
+#: workstation SSH host keys, pinned on first contact (in the inventory's .plateau/)
+KNOWN_HOSTS = "known_hosts"
 
 
 def expected_software(loaded: Loaded) -> dict[str, dict[str, str]]:
@@ -60,12 +61,63 @@ def expected_software(loaded: Loaded) -> dict[str, dict[str, str]]:
     return out
 
 
+def planned_titles(loaded: Loaded) -> dict[str, tuple[PlannedTitle, ...]]:
+    """Per host: every title the *current* plan puts there, with its ids on the host's platform
+    and who asked for it. A title added to session.yml after the last ``plateau provision`` is
+    here at once: the live probes then find it missing."""
+    out: dict[str, tuple[PlannedTitle, ...]] = {}
+    for host in loaded.plan.hosts:
+        platform = REGISTRY[host.device.family].platform
+        if not platform or not host.software:
+            continue
+        out[host.device.name] = tuple(
+            _planned(p.title, platform, tuple(p.requested_by))
+            for p in sorted(host.software.values(), key=lambda p: p.title.id)
+        )  # fmt: skip
+    return out
+
+
+def _planned(title: Any, platform: str, requested_by: tuple[str, ...] = ()) -> PlannedTitle:
+    return PlannedTitle(title_id=title.id, name=title.name, ids=title.ids_for(platform) or {},
+                        requested_by=requested_by, provides=tuple(title.provides))
+
+
+def capability_titles(loaded: Loaded) -> dict[str, tuple[PlannedTitle, ...]]:
+    """Per platform of the inventory: the catalog's titles that count for the référentiel."""
+    platforms = {REGISTRY[d.family].platform for d in loaded.inventory.devices} - {None}
+    return {
+        platform: tuple(_planned(t, platform) for t in loaded.catalog.titles.values()
+                        if t.provides and t.available_on(platform))
+        for platform in sorted(p for p in platforms if p)
+    }  # fmt: skip
+
+
+def capabilities_needed(loaded: Loaded) -> dict[str, CapabilityRule]:
+    """Per workstation the référentiel's software rule applies to (as the plan counts it)."""
+    out: dict[str, CapabilityRule] = {}
+    for rule in loaded.plan.referentiel.devices:
+        if rule.software is None or not rule.software.capabilities:
+            continue
+        for device in loaded.inventory.devices:
+            if rule.matches_host(device) and not rule.unmet(device):
+                out[device.name] = CapabilityRule(label=rule.label, needs=dict(rule.software.capabilities))
+    return out
+
+
 def build_context(loaded: Loaded, timeout_s: float) -> ProbeContext:
+    from provision.provisioning.view import plateau_program
+
+    root = loaded.inventory.root
     room_ssid = {d.room: d.wifi_ssid for d in loaded.inventory.devices if isinstance(d, AccessPoint) and d.room}
-    return ProbeContext(timeout_s=timeout_s, key_dir=adb_key_dir(loaded.inventory.root),
+    targets = tuple(str(t) for t in loaded.inventory.centre_vars.get("internet_targets") or [])
+    return ProbeContext(timeout_s=timeout_s, key_dir=adb_key_dir(root),
                         expected_software=expected_software(loaded), room_ssid=room_ssid,
-                        inventory_file=(loaded.inventory.root / "hosts.yml").resolve(),
-                        vault_password_file=loaded.inventory.vault_password_file)
+                        inventory_file=(root / "hosts.yml").resolve(),
+                        vault_password_file=loaded.inventory.vault_password_file,
+                        planned=planned_titles(loaded), capability_titles=capability_titles(loaded),
+                        capabilities_needed=capabilities_needed(loaded), internet_targets=targets,
+                        known_hosts_file=state_dir(root) / KNOWN_HOSTS,
+                        provision_command=(*plateau_program(), "provision", "-i", shown(root)))  # fmt: skip
 
 
 def select(loaded: Loaded, *, room: str | None = None, devices: Iterable[str] | None = None) -> list[Device]:
@@ -98,32 +150,6 @@ def attestation_verdicts(loaded: Loaded, store: Any, *, room: str | None, device
         out.append(gm.attestation(device.name, item=manual.item, label=render(manual.label_key),
                                   record=records.get((device.room, manual.item, device.name)), now=now,
                                   room=device.room, validity_h=validity))  # fmt: skip
-    return out
-
-
-def provisioned_verdicts(loaded: Loaded, store: Any, *, room: str | None, devices: Iterable[str] | None,
-                         now: dt.datetime) -> list[Verdict]:  # fmt: skip
-    """Software on workstations, as proven by the last real ``plateau provision`` run:
-    Ansible checks each package's state, so a successful run means it is there."""
-    planned = {h.device.name: h for h in loaded.plan.hosts if REGISTRY[h.device.family].provisioning == "ansible"}
-    out = []
-    for device in select(loaded, room=room, devices=devices):
-        plan = planned.get(device.name)
-        if plan is None or not plan.software:
-            continue
-        titles = sorted(p.title.name for p in plan.software.values())
-        result = store.latest_host_result(device.name) if store else None
-        common: dict[str, Any] = dict(probe="ansible", room=device.room, facts={"titles": titles})
-        if result is None:
-            out.append(g._v(device.name, "software", Status.UNKNOWN, "check.software.not_provisioned",
-                            measured_at=now, count=len(titles), **common))
-        elif result["status"] in ("ok", "changed") and not result["failed"] and not result["unreachable"]:
-            out.append(g._v(device.name, "software", Status.OK, "check.software.provisioned",
-                            measured_at=result["finished_at"], count=len(titles),
-                            at=result["finished_at"].astimezone().strftime("%d/%m %H:%M"), **common))
-        else:
-            out.append(g._v(device.name, "software", Status.FAIL, "check.software.provision_failed",
-                            measured_at=result["finished_at"], run_status=result["status"], **common))
     return out
 
 
@@ -165,7 +191,6 @@ async def sweep_async(
                 on_verdict(verdict)
 
     emit(attestation_verdicts(loaded, store, room=room, devices=devices, now=started))
-    emit(provisioned_verdicts(loaded, store, room=room, devices=devices, now=started))
     jobs = probe_jobs(select(loaded, room=room, devices=devices))
     if any(isinstance(job.device, AndroidTablet) for job in jobs):
         _prepare_adb_key(ctx)

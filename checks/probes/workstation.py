@@ -1,35 +1,225 @@
-"""Workstations: the management service Ansible uses answers with its own protocol; a Linux PC
-with ``wifi_station: true`` also lists the Wi-Fi networks it hears (nmcli through Ansible)."""
+"""Workstations measured live, over the connection Ansible uses.
+
+Linux and macOS: one SSH session opened *as the jury's admin account with the vault's password*
+(the login on the recap is proven: « mot de passe vérifié à 07:42 »), one script, every
+measurement: installed software against the current plan, title by title; the référentiel's
+software capabilities counted on what was found; internet from the workstation itself; free
+disk space; whether USB mass storage is blocked (Linux). ``ansible_connection: local`` runs the
+same script on this machine. Windows over WinRM: one PowerShell script (uninstall keys of both
+registry views, per-machine AppX, free space, internet). A Windows PC reached otherwise (OpenSSH,
+PSRP) gets the handshake only, and each planned title is *unknown* (never green by omission).
+
+A Linux PC with ``wifi_station: true`` also lists the Wi-Fi networks it hears (nmcli through
+Ansible).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from typing import Literal
+
 from checks import grading as g
 from checks import grading_more as gm
+from checks import grading_workstation as gw
 from checks.model import Status, Verdict, utcnow
-from checks.probes.common import ProbeContext
-from devices.errors import Unreachable
-from devices.models import LinuxWorkstation, Workstation
+from checks.probes.common import PlannedTitle, ProbeContext, secret
+from checks.sweep import LOOPBACK_ONLY_ENV, refuse_urls_outside_loopback
+from devices.errors import AuthenticationFailed, BadAnswer, Unreachable
+from devices.models import LinuxWorkstation, MacWorkstation, WindowsWorkstation, Workstation
+from devices.workstation.driver import LinuxFacts, MacFacts, WindowsFacts, read_linux, read_macos, read_windows
 from devices.workstation.nmcli import list_networks
-from devices.workstation.transport import management_handshake
+from devices.workstation.transport import PasswordLoginRefused, PasswordLoginUnavailable, management_handshake
 
 #: signal (in %) under which the room's network is heard but weak
 WEAK_SIGNAL_PCT = 30
 
+#: every check the live probes produce (each turns UNKNOWN when the probe cannot measure)
+LINUX_CHECKS = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space", "usb_storage")
+MACOS_CHECKS = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space")
+WINDOWS_CHECKS = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space")
+
 
 def probe_workstation(device: Workstation, ctx: ProbeContext) -> list[Verdict]:
+    """The management service answers with its own protocol (SSH banner, WinRM HTTP/TLS); the
+    software planned there is *unknown* (this probe cannot read it)."""
     now = utcnow()
     if device.ansible_connection == "local":
-        return [g._v(device.name, "reachable", Status.OK, "check.reachable.local", measured_at=now, probe="local",
-                     room=device.room)]
+        verdicts = [g._v(device.name, "reachable", Status.OK, "check.reachable.local", measured_at=now, probe="local",
+                         room=device.room)]  # fmt: skip
+    else:
+        port = device.management_port()
+        probe = management_handshake(device.address or "", port, device.ansible_connection or "ssh",
+                                     timeout_s=ctx.timeout_s)
+        verdicts = [gm.reachable(device.name, port=port, measured_at=now, probe=probe, room=device.room)]
+    titles = ctx.planned.get(device.name, ())
+    if titles:
+        verdicts += gw.not_measured(device.name, titles, why=device.family, measured_at=now, probe="handshake",
+                                    room=device.room)
+    return verdicts
+
+
+def probe_linux(device: LinuxWorkstation, ctx: ProbeContext) -> list[Verdict]:
+    """One session as the admin account, one script: software, login, internet, disk, USB."""
+    targets = _targets(ctx)
+    local = device.ansible_connection == "local"
+    fix = gw.fix_command(ctx.provision_command, device.name)
+    password = secret(device, "admin_password")
+    if not local and not password:
+        return _no_session(device, ctx, LINUX_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault"))
+    try:
+        facts = read_linux(None if local else device.address, device.management_port(), username=device.admin_user,
+                           password=password, internet_targets=targets, timeout_s=ctx.timeout_s,
+                           known_hosts=ctx.known_hosts_file)  # fmt: skip
+    except PasswordLoginRefused as exc:
+        return _no_session(device, ctx, LINUX_CHECKS, "refused", fix, exc)
+    except PasswordLoginUnavailable as exc:
+        return _no_session(device, ctx, LINUX_CHECKS, "unavailable", fix, exc)
+    return linux_verdicts(device, facts, ctx, targets=targets, fix=fix)
+
+
+def linux_verdicts(device: LinuxWorkstation, facts: LinuxFacts, ctx: ProbeContext, *, targets: Sequence[str],
+                   fix: str) -> list[Verdict]:  # fmt: skip
+    """Pure: the verdicts of one Linux workstation's facts."""
+    now, room, probe = facts.measured_at, device.room, "local" if facts.login is None else "ssh"
+    out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
+
+    def presence(title: PlannedTitle) -> gw.Presence:
+        found = gw.match_linux(title.ids, packages=facts.packages or (), flatpaks=facts.flatpaks or (),
+                               native_arch=facts.native_arch, user=facts.login or device.admin_user)
+        if found.state != "present" and title.ids.get("flatpak") and facts.flatpaks is None:
+            return gw.Presence("unmatchable", detail={"why": "flatpak list failed"})
+        return found
+
+    if facts.packages is None:
+        why = BadAnswer(f"dpkg-query: {facts.errors.get('dpkg', 'did not run')}")
+        out += gw.titles_unknown(device.name, ctx.planned.get(device.name, ()), why, measured_at=now, probe=probe,
+                                 room=room)  # fmt: skip
+        out.append(gm.probe_failed(device.name, "capabilities", why, measured_at=now, probe=probe, room=room))
+    else:
+        out += _software(device, ctx, presence, fix=fix, probe=probe, now=now, platform="linux")
+    out.append(gw.internet_from(device.name, facts.internet, targets=targets, measured_at=now, probe=probe, room=room))
+    out.append(gw.disk_space(device.name, facts.disk, measured_at=now, probe=probe, room=room))
+    out.append(gw.usb_storage(device.name, facts.usb, measured_at=now, probe=probe, room=room))
+    return out
+
+
+def probe_macos(device: MacWorkstation, ctx: ProbeContext) -> list[Verdict]:
+    """One SSH session as the admin account: /Applications bundle ids, Homebrew, disk, internet."""
+    targets = _targets(ctx)
+    fix = gw.fix_command(ctx.provision_command, device.name)
+    password = secret(device, "admin_password")
+    if not password:
+        return _no_session(device, ctx, MACOS_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault"))
+    try:
+        facts = read_macos(device.address or "", device.management_port(), username=device.admin_user,
+                           password=password, internet_targets=targets, timeout_s=ctx.timeout_s,
+                           known_hosts=ctx.known_hosts_file)  # fmt: skip
+    except PasswordLoginRefused as exc:
+        return _no_session(device, ctx, MACOS_CHECKS, "refused", fix, exc)
+    except PasswordLoginUnavailable as exc:
+        return _no_session(device, ctx, MACOS_CHECKS, "unavailable", fix, exc)
+    return macos_verdicts(device, facts, ctx, targets=targets, fix=fix)
+
+
+def macos_verdicts(device: MacWorkstation, facts: MacFacts, ctx: ProbeContext, *, targets: Sequence[str],
+                   fix: str) -> list[Verdict]:  # fmt: skip
+    now, room, probe = facts.measured_at, device.room, "ssh"
+    out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
+    out += _software(device, ctx, lambda t: gw.match_macos(t.ids, facts.apps), fix=fix, probe=probe, now=now,
+                     platform="macos")
+    out.append(gw.internet_from(device.name, facts.internet, targets=targets, measured_at=now, probe=probe, room=room))
+    out.append(gw.disk_space(device.name, facts.disk, measured_at=now, probe=probe, room=room))
+    return out
+
+
+def probe_windows(device: WindowsWorkstation, ctx: ProbeContext) -> list[Verdict]:
+    """One WinRM shell as the admin account: uninstall keys of both registry views and per-machine
+    AppX matched by the catalog's rules, free space, the exam's sites."""
+    targets = _targets(ctx)
+    fix = gw.fix_command(ctx.provision_command, device.name)
+    password = secret(device, "admin_password")
+    if not password:
+        return _no_session(device, ctx, WINDOWS_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault"))
     port = device.management_port()
-    probe = management_handshake(device.address or "", port, device.ansible_connection or "ssh",
-                                 timeout_s=ctx.timeout_s)
-    return [gm.reachable(device.name, port=port, measured_at=now, probe=probe, room=device.room)]
+    try:
+        facts = read_windows(device.address or "", port, username=device.admin_user, password=password,
+                             internet_targets=targets, timeout_s=ctx.timeout_s, https=port != 5985)  # fmt: skip
+    except PasswordLoginRefused as exc:
+        return _no_session(device, ctx, WINDOWS_CHECKS, "refused", fix, exc)
+    return windows_verdicts(device, facts, ctx, targets=targets, fix=fix)
+
+
+def windows_verdicts(device: WindowsWorkstation, facts: WindowsFacts, ctx: ProbeContext, *, targets: Sequence[str],
+                     fix: str) -> list[Verdict]:  # fmt: skip
+    now, room, probe = facts.measured_at, device.room, "winrm"
+    out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
+    out += _software(device, ctx, lambda t: gw.match_windows(t.ids, t.name, facts.entries), fix=fix, probe=probe,
+                     now=now, platform="windows")
+    out.append(gw.internet_from(device.name, facts.internet, targets=targets, measured_at=now, probe=probe, room=room))
+    out.append(gw.disk_space(device.name, facts.disk, measured_at=now, probe=probe, room=room))
+    return out
+
+
+def _software(device: Workstation, ctx: ProbeContext, presence: Callable[[PlannedTitle], gw.Presence], *, fix: str,
+              probe: str, now: dt.datetime, platform: str) -> list[Verdict]:  # fmt: skip
+    titles = ctx.planned.get(device.name, ())
+    out = gw.title_verdicts(device.name, titles, presence, fix=fix, measured_at=now, probe=probe, room=device.room,
+                            host_label=device.display())  # fmt: skip
+    rule = ctx.capabilities_needed.get(device.name)
+    if rule is not None:
+        candidates = [*titles, *ctx.capability_titles.get(platform, ())]
+        found = [t for t in candidates if t.provides and presence(t).state == "present"]
+        out += gw.capabilities(device.name, rule, found, measured_at=now, probe=probe, room=device.room)
+    return out
+
+
+def _targets(ctx: ProbeContext) -> list[str]:
+    targets = list(ctx.internet_targets)
+    if os.environ.get(LOOPBACK_ONLY_ENV) == "1":
+        refuse_urls_outside_loopback(targets)  # the workstation would send them off this machine
+    return targets
+
+
+def _reachable(device: Workstation, probe: str, now: dt.datetime) -> Verdict:
+    if probe == "local":
+        return g._v(device.name, "reachable", Status.OK, "check.reachable.local", measured_at=now, probe=probe,
+                    room=device.room)  # fmt: skip
+    return gm.reachable(device.name, port=device.management_port(), measured_at=now, probe=probe, room=device.room)
+
+
+def _login(device: Workstation, verified_at: dt.datetime | None, fix: str, probe: str, now: dt.datetime) -> Verdict:
+    if verified_at is None:
+        return gw.admin_login(device.name, login=device.admin_user, outcome="local", at=now, fix=fix, probe=probe,
+                              room=device.room)  # fmt: skip
+    return gw.admin_login(device.name, login=device.admin_user, outcome="ok", at=verified_at, fix=fix, probe=probe,
+                          room=device.room)  # fmt: skip
+
+
+def _no_session(device: Workstation, ctx: ProbeContext, checks: Sequence[str],
+                outcome: Literal["refused", "unavailable", "no_secret"], fix: str,
+                error: Exception) -> list[Verdict]:  # fmt: skip
+    """The session could not be opened as the admin account: the login verdict says why (a refused
+    password is a blocking red), every other check is unknown."""
+    now = utcnow()
+    out = []
+    if outcome != "no_secret":  # the SSH server answered: it is reachable
+        out.append(gm.reachable(device.name, port=device.management_port(), measured_at=now, probe="ssh",
+                                room=device.room))
+    out.append(gw.admin_login(device.name, login=device.admin_user, outcome=outcome,
+                              at=now, fix=fix, probe="ssh", room=device.room))
+    out += [gm.probe_failed(device.name, c, error, measured_at=now, probe="ssh", room=device.room)
+            for c in checks if c not in ("reachable", "admin_login", "software")
+            or (c == "reachable" and outcome == "no_secret")]  # fmt: skip
+    out += gw.titles_unknown(device.name, ctx.planned.get(device.name, ()), error, measured_at=now, probe="ssh",
+                             room=device.room)  # fmt: skip
+    return out
 
 
 def probe_station(device: LinuxWorkstation, ctx: ProbeContext) -> list[Verdict]:
-    """Reachability, then: does this Linux PC hear the room's Wi-Fi network?"""
-    verdicts = probe_workstation(device, ctx)
+    """The live check, then: does this Linux PC hear the room's Wi-Fi network?"""
+    verdicts = probe_linux(device, ctx)
     expected = ctx.room_ssid.get(device.room or "")
     now = utcnow()
     if expected is None:

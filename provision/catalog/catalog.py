@@ -6,6 +6,7 @@ matches on id, name or alias win; otherwise the error lists the closest titles.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from rapidfuzz import fuzz, process
 
 from provision.errors import CatalogError, Problem, UnknownSoftware
@@ -38,9 +39,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _valid_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
 class WindowsIds(_Strict):
     winget: NonEmpty | None = None
     choco: NonEmpty | None = None
+    #: how Windows records it once installed (plateau's live check): a regular expression matched
+    #: (case-insensitive, from the start) against the DisplayName of the uninstall registry keys of
+    #: both views; without it, the title's name is matched as a prefix
+    display_name: NonEmpty | None = None
+    #: the Name of its per-machine AppX/MSIX package (Get-AppxPackage -AllUsers), when it is one
+    appx: NonEmpty | None = None
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name_is_regex(cls, value: str | None) -> str | None:
+        return _valid_regex(value)
 
     @model_validator(mode="after")
     def _one(self) -> WindowsIds:
@@ -60,9 +81,14 @@ class LinuxIds(_Strict):
         return self
 
 
+BundleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")]
+
+
 class MacIds(_Strict):
     brew_cask: NonEmpty | None = None
     brew: NonEmpty | None = None
+    #: CFBundleIdentifier of its app in /Applications (found even when installed without Homebrew)
+    bundle_id: BundleId | None = None
 
     @model_validator(mode="after")
     def _one(self) -> MacIds:
@@ -77,6 +103,8 @@ class AndroidIds(_Strict):
 
 class IosIds(_Strict):
     app_store_id: Annotated[int, Field(ge=1)]
+    #: CFBundleIdentifier of the app, as the iPad lists its installed apps (plateau's live check)
+    bundle_id: BundleId | None = None
 
 
 class Platforms(_Strict):
@@ -90,11 +118,11 @@ class Platforms(_Strict):
 class Title(_Strict):
     id: Id
     name: NonEmpty
-    category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    provides: list[Literal[CAPABILITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]  # a Literal built from data at import; pydantic checks the values at run time
+    provides: list[Literal[CAPABILITIES]] = Field(default_factory=list)  # type: ignore[valid-type]  # a Literal built from data at import; pydantic checks the values at run time
     aliases: list[NonEmpty] = Field(default_factory=list)
     platforms: Platforms = Field(default_factory=Platforms)
-    lacks: dict[Literal[PLATFORMS], NonEmpty] = Field(default_factory=dict)  # type: ignore[valid-type]
+    lacks: dict[Literal[PLATFORMS], NonEmpty] = Field(default_factory=dict)  # type: ignore[valid-type]  # a Literal built from data at import; pydantic checks the values at run time
     web: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
 
     @model_validator(mode="after")

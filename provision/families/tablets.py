@@ -33,7 +33,7 @@ IPAD = Family(
     name="ipad", model=Ipad, recap_section="tablets", platform="ios", provisioning="device",
     apply="provision.devices_apply:apply_ipad",
     accounts=(Account(kind="apple_id", login="apple_id", secret="apple_id_password"), UNLOCK),
-    probes={"default": ProbeDecl(name="ipad", checks=("battery",), fn="checks.probes.ipad:probe_ipad")},
+    probes={"default": ProbeDecl(name="ipad", checks=("battery", "software"), fn="checks.probes.ipad:probe_ipad")},
     simulator="devices.lab.usbmuxd:UsbmuxdSimulator",
 )
 DECLARED = (ANDROID, IPAD)

@@ -10,8 +10,17 @@ from provision.families.base import Account, Family, ProbeDecl, RecapRow, RowCon
 from provision.messages import render
 
 ADMIN = Account(kind="admin_session", login="admin_user", secret="admin_password")
-REACHABLE = ProbeDecl(name="tcp", checks=("reachable",), fn="checks.probes.workstation:probe_workstation")
-STATION = ProbeDecl(name="nmcli", checks=("reachable", "wifi_seen"), fn="checks.probes.workstation:probe_station")
+#: the checks of the live probes (checks.probes.workstation: LINUX_CHECKS, MACOS_CHECKS, WINDOWS_CHECKS)
+LIVE_LINUX = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space", "usb_storage")
+LIVE_MACOS = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space")
+REACHABLE = ProbeDecl(name="tcp", checks=("reachable", "software"), fn="checks.probes.workstation:probe_workstation")
+LINUX_LIVE = ProbeDecl(name="ssh", checks=LIVE_LINUX, fn="checks.probes.workstation:probe_linux")
+STATION = ProbeDecl(name="nmcli", checks=(*LIVE_LINUX, "wifi_seen"), fn="checks.probes.workstation:probe_station")
+MACOS_LIVE = ProbeDecl(name="ssh", checks=LIVE_MACOS, fn="checks.probes.workstation:probe_macos")
+LIVE_WINDOWS = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space")
+WINDOWS_LIVE = ProbeDecl(name="winrm", checks=LIVE_WINDOWS, fn="checks.probes.workstation:probe_windows")
+#: connections the live probe speaks (SSH with paramiko, or this very machine)
+SSH_LIKE = (None, "ssh", "paramiko", "local")
 
 
 def _row(device: Workstation, ctx: RowContext) -> RecapRow:
@@ -22,16 +31,30 @@ def _row(device: Workstation, ctx: RowContext) -> RecapRow:
 
 
 def _linux_probe(device: LinuxWorkstation) -> str:
+    if device.ansible_connection not in SSH_LIKE:
+        return "tcp"
     return "station" if device.wifi_station else "default"
+
+
+def _windows_probe(device: WindowsWorkstation) -> str:
+    return "default" if device.ansible_connection == "winrm" else "tcp"
+
+
+def _macos_probe(device: MacWorkstation) -> str:
+    return "default" if device.ansible_connection in (None, "ssh", "paramiko") else "tcp"
 
 
 WINDOWS = Family(
     name="windows", model=WindowsWorkstation, recap_section="computers", platform="windows",
-    provisioning="ansible", accounts=(ADMIN,), probes={"default": REACHABLE}, recap_row=_row,
-    port_field="ansible_port",
-    no_simulator_reason="a real peer stands for it: Debian's sshd (tests/conftest.py) and openssl s_server for WinRM TLS",
+    provisioning="ansible", accounts=(ADMIN,), probes={"default": WINDOWS_LIVE, "tcp": REACHABLE},
+    choose_probe=_windows_probe, recap_row=_row, port_field="ansible_port",
+    simulator="devices.lab.workstation:WinRMLab",
 )
 LINUX = replace(WINDOWS, name="linux", model=LinuxWorkstation, platform="linux",
-                probes={"default": REACHABLE, "station": STATION}, choose_probe=_linux_probe)
-MACOS = replace(WINDOWS, name="macos", model=MacWorkstation, platform="macos")
+                probes={"default": LINUX_LIVE, "station": STATION, "tcp": REACHABLE}, choose_probe=_linux_probe,
+                simulator="devices.lab.workstation:WorkstationLab", no_simulator_reason=None)
+MACOS = replace(WINDOWS, name="macos", model=MacWorkstation, platform="macos",
+                probes={"default": MACOS_LIVE, "tcp": REACHABLE}, choose_probe=_macos_probe, simulator=None,
+                no_simulator_reason="its SSH path is the Linux lab's (devices.lab.workstation:WorkstationLab, real "
+                "sshd); the macOS script's answers are parsed from recorded outputs (tests/devices/workstation)")
 DECLARED = (WINDOWS, LINUX, MACOS)

@@ -51,6 +51,7 @@ class HostStatus(StrEnum):
     CHANGED = "changed"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    INTERRUPTED = "interrupted"  # the run stopped (Ctrl-C, timeout) before this host's play ended
 
 
 class RunStatus(StrEnum):
@@ -84,11 +85,18 @@ class HostResult:
     current_task: str | None = None
     failures: list[TaskFailure] = field(default_factory=list)
     final: bool = False  # counters come from playbook_on_stats
+    #: the run was cut (Ctrl-C, timeout, runner error): whatever the host did is not a result
+    interrupted: bool = False
+    #: what this run was to apply on the host (from the plan's extra vars): [{manager, id, title}]
+    titles: list[dict[str, str]] = field(default_factory=list)
+    plan_hash: str | None = None  # sha256 of this host's plan variables, as applied by this run
 
     @property
     def status(self) -> HostStatus:
         if self.unreachable:
             return HostStatus.UNREACHABLE
+        if self.interrupted:  # a task killed by the cut also reports "failed"
+            return HostStatus.INTERRUPTED
         if self.failed:
             return HostStatus.FAILED
         if self.changed:
@@ -99,6 +107,10 @@ class HostResult:
 
     def as_detail(self) -> dict[str, Any]:
         return {
+            "outcome": self.status.value,
+            "final": self.final,
+            "plan_hash": self.plan_hash,
+            "titles": self.titles,
             "skipped": self.skipped,
             "rescued": self.rescued,
             "ignored": self.ignored,
@@ -118,7 +130,9 @@ class RunResult:
 
     @property
     def failed_hosts(self) -> list[str]:
-        return sorted(h for h, r in self.hosts.items() if r.status in (HostStatus.FAILED, HostStatus.UNREACHABLE))
+        """Hosts to run again: failed, unreachable, or interrupted before their play ended."""
+        bad = (HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.INTERRUPTED)
+        return sorted(h for h, r in self.hosts.items() if r.status in bad)
 
 
 class ProgressListener(Protocol):
@@ -271,6 +285,8 @@ def run_playbook(
 
     cancel = cancel or threading.Event()
     tracker = EventTracker(listener)
+    for name, applied in planned_hosts(spec).items():  # every host the run targets has a result
+        tracker.hosts[name] = HostResult(name, titles=applied["titles"], plan_hash=applied["plan_hash"])
     spec.private_data_dir.mkdir(parents=True, exist_ok=True)
 
     def event_handler(event: dict[str, Any]) -> bool:
@@ -308,8 +324,44 @@ def run_playbook(
     status = _RUN_STATUS.get(str(runner.status), RunStatus.ERROR)
     if cancel.is_set():
         status = RunStatus.CANCELED
+    mark_interrupted(tracker.hosts, status)
     artifacts = Path(runner.config.artifact_dir) if getattr(runner.config, "artifact_dir", None) else None
     return RunResult(status, runner.rc, tracker.hosts, artifacts)
+
+
+def mark_interrupted(hosts: Mapping[str, HostResult], status: RunStatus) -> None:
+    """A run that did not end on its own (canceled, timed out, runner error) leaves every host
+    « interrompu », never ok, whatever tasks it had already passed: ansible-playbook stopped by
+    SIGINT still prints its stats (the task it killed counted as failed), so "final" counters
+    do not tell a finished host from a cut one."""
+    if status in (RunStatus.CANCELED, RunStatus.TIMEOUT, RunStatus.ERROR):
+        for result in hosts.values():
+            result.interrupted = True
+
+
+def planned_hosts(spec: RunSpec) -> dict[str, dict[str, Any]]:
+    """What the run applies, per targeted host, from its extra vars (``plateau_hosts``): the
+    packages and titles, and a hash of the host's variables (the plan it got)."""
+    try:
+        payload = json.loads(spec.extravars_file.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    hosts = payload.get("plateau_hosts") if isinstance(payload, Mapping) else None
+    if not isinstance(hosts, Mapping):
+        return {}
+    limit = {h.strip() for h in spec.limit.split(",")} if spec.limit else None
+    out: dict[str, dict[str, Any]] = {}
+    for name, variables in hosts.items():
+        if limit is not None and name not in limit:
+            continue
+        titles = [
+            {"manager": manager, "id": str(item.get("id")), "title": str(item.get("title"))}
+            for manager, items in sorted(variables.items()) if isinstance(items, list)
+            for item in items if isinstance(item, Mapping)
+        ]  # fmt: skip
+        digest = hashlib.sha256(json.dumps(variables, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        out[str(name)] = {"titles": titles, "plan_hash": digest}
+    return out
 
 
 def count_tasks(spec: RunSpec) -> int:

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import shlex
+import shutil
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +29,7 @@ STYLE = {
     HostStatus.CHANGED: "yellow",
     HostStatus.FAILED: "bold red",
     HostStatus.UNREACHABLE: "bold red",
+    HostStatus.INTERRUPTED: "bold yellow",
 }
 
 
@@ -91,9 +94,27 @@ class LiveView:
         self._live.stop()
 
 
-def retry_command(inventory: Path, failed: Sequence[str], *, check: bool = False, forks: int | None = None) -> str:
-    """``plateau provision -i DIR --limit h1,h2`` (shell-quoted) for the failed hosts."""
-    args = ["plateau", "provision", "-i", str(inventory)]
+def plateau_program() -> list[str]:
+    """How to start this very plateau from the current directory, as a shell would run it:
+    ``plateau`` when that is what PATH finds, else the console script's path (``.venv/bin/plateau``
+    when the virtualenv is not activated), else the interpreter running the CLI's entry point."""
+    script = Path(sys.executable).parent / "plateau"
+    on_path = shutil.which("plateau")
+    if on_path and (not script.exists() or Path(on_path).resolve() == script.resolve()):
+        return ["plateau"]
+    if script.exists():
+        from provision.paths import shown
+
+        path = shown(script)
+        return [path if "/" in path else f"./{path}"]
+    return [sys.executable, "-c", "from provision.cli import main; main()"]
+
+
+def retry_command(inventory: Path, failed: Sequence[str], *, check: bool = False, forks: int | None = None,
+                  program: Sequence[str] = ("plateau",)) -> str:  # fmt: skip
+    """``plateau provision -i DIR --limit h1,h2`` (shell-quoted) for the failed hosts; ``program``
+    is how to start plateau (:func:`plateau_program` for a command runnable as printed)."""
+    args = [*program, "provision", "-i", str(inventory)]
     if check:
         args.append("--check")
     if forks:
@@ -126,15 +147,15 @@ def print_summary(console: Console, result: RunResult, inventory: Path, hosts: S
     failed = result.failed_hosts
     if result.status is RunStatus.CANCELED:
         console.print(f"[bold yellow]{render('provision.canceled')}[/]")
-        pending = sorted(n for n, r in rows.items() if r.status is HostStatus.PENDING)
+        pending = sorted(n for n, r in rows.items() if r.status in (HostStatus.PENDING, HostStatus.INTERRUPTED))
         failed = sorted({*failed, *pending})
     elif result.status in (RunStatus.ERROR, RunStatus.TIMEOUT) or (result.status is RunStatus.FAILED and not failed):
         console.print(f"[bold red]{render('provision.runner_error', {'rc': result.rc, 'artifacts': result.artifacts_dir})}[/]")
     if failed:
         console.print(render("provision.some_failed", {"failed": len(failed), "hosts": len(rows)}), style="bold red")
         console.print(render("provision.retry"))
-        console.print(f"  {retry_command(inventory, failed, check=check, forks=forks)}", markup=False,
-                      highlight=False, soft_wrap=True)
+        console.print(f"  {retry_command(inventory, failed, check=check, forks=forks, program=plateau_program())}",
+                      markup=False, highlight=False, soft_wrap=True)
     elif result.status is RunStatus.SUCCESSFUL:
         changed = sum(1 for r in rows.values() if r.status is HostStatus.CHANGED)
         key = "provision.check_ok" if check else "provision.all_ok"

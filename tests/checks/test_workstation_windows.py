@@ -1,0 +1,113 @@
+"""Windows over WinRM, over the wire: pywinrm's real SOAP envelopes (Create shell, Command,
+Receive, Signal, Delete) against the lab's WS-Management peer (devices/lab/workstation.py), Basic
+authentication of the admin account, the PowerShell script decoded on the other side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.model import Status
+from checks.probes.common import CapabilityRule, PlannedTitle, ProbeContext
+from checks.probes.workstation import probe_windows
+from devices.errors import Unreachable
+from devices.lab.workstation import WinRMLab
+from devices.models import WindowsWorkstation
+from devices.workstation.transport import PasswordLoginRefused, run_powershell_winrm
+from provision.messages import render
+
+PASSWORD = "Win-Jury-5521!"
+
+
+def title(ids: dict[str, str], name: str, title_id: str, *provides: str, by: str = "candidat:C01") -> PlannedTitle:
+    return PlannedTitle(title_id=title_id, name=name, ids=ids, requested_by=(by,), provides=provides)
+
+
+FIREFOX = title({"winget": "Mozilla.Firefox", "display_name": r"Mozilla Firefox\b"}, "Mozilla Firefox", "firefox",
+                "web_browser", by="référentiel:mn-2025")
+CHROME = title({"winget": "Google.Chrome", "display_name": "Google Chrome$"}, "Google Chrome", "google-chrome",
+               "web_browser", by="référentiel:mn-2025")
+VLC = title({"winget": "VideoLAN.VLC", "display_name": "VLC media player"}, "VLC media player", "vlc", "video_player")
+
+
+@pytest.fixture
+def win():
+    with WinRMLab(password=PASSWORD) as lab:  # HTTPS, self-signed, as WinRM on 5986
+        yield lab
+
+
+def test_plain_http_to_loopback_works_too() -> None:
+    with WinRMLab(password=PASSWORD, tls=False) as lab:
+        run = run_powershell_winrm(lab.host, lab.port, username="jury", password=PASSWORD, script="Get-Date",
+                                   timeout_s=2, https=False)
+    assert run.exit_status == 1 and "only answers plateau" in run.stderr  # the script is not ours: refused
+
+
+def device(lab: WinRMLab, password: str = PASSWORD) -> WindowsWorkstation:
+    return WindowsWorkstation(name="pc-win-01", room="salle_a", admin_password=password, **lab.host_vars())
+
+
+def context(tmp_path: Path, *titles: PlannedTitle) -> ProbeContext:
+    return ProbeContext(timeout_s=5, key_dir=tmp_path, planned={"pc-win-01": titles},
+                        internet_targets=("http://127.0.0.1:9/examen",),
+                        capabilities_needed={"pc-win-01": CapabilityRule(label="Poste candidat",
+                                                                         needs={"web_browser": 3})},
+                        capability_titles={"windows": (FIREFOX, CHROME)},
+                        provision_command=("plateau", "provision", "-i", "centre"))  # fmt: skip
+
+
+def test_the_real_soap_exchange_runs_the_script_once(win: WinRMLab, tmp_path: Path) -> None:
+    verdicts = probe_windows(device(win), context(tmp_path, FIREFOX, CHROME, VLC))
+    got = {(v.check, v.params.get("title_id")): v for v in verdicts}
+    assert got[("admin_login", None)].status is Status.OK and got[("admin_login", None)].probe == "winrm"
+    assert got[("software", "firefox")].status is Status.OK
+    assert got[("software", "google-chrome")].params["via"].startswith("Google Chrome")  # found in WOW6432Node
+    vlc = got[("software", "vlc")]
+    assert vlc.status is Status.FAIL and "candidat C01" in render(vlc.key, vlc.params)
+    browsers = got[("capabilities", None)]
+    assert browsers.status is Status.FAIL and (browsers.params["have"], browsers.params["need"]) == (2, 3)
+    assert got[("internet", None)].status is Status.OK and got[("disk_space", None)].value == 50.0
+    assert len(win.scripts) == 1 and "HKLM:\\Software\\WOW6432Node" in win.scripts[0]
+    assert "'http://127.0.0.1:9/examen'" in win.scripts[0]
+    assert PASSWORD not in win.scripts[0]
+    actions = "".join(win.requests)
+    assert actions.count("/wsman") >= 5  # Create, Command, Receive, Signal, Delete
+
+
+def test_found_later_and_per_machine_appx(win: WinRMLab, tmp_path: Path) -> None:
+    win.set(uninstall=[("64", "VLC media player", "3.0.21"), ("user", "Mozilla Firefox (x64 fr)", "133.0")],
+            appx=[("Microsoft.ScreenSketch", "11.0", "X64")], internet="down", free_bytes=1024**3)
+    snip = title({"winget": "9MZ95KL8MR0L", "appx": "Microsoft.ScreenSketch"}, "Outil Capture", "snip")
+    got = {(v.check, v.params.get("title_id")): v for v in probe_windows(device(win), context(tmp_path, FIREFOX, VLC, snip))}
+    assert got[("software", "vlc")].status is Status.OK and got[("software", "snip")].status is Status.OK
+    assert got[("software", "firefox")].status is Status.WARN  # only in the admin's own HKCU key
+    assert got[("internet", None)].status is Status.FAIL and got[("disk_space", None)].status is Status.FAIL
+
+
+def test_a_wrong_password_is_a_blocking_red(win: WinRMLab, tmp_path: Path) -> None:
+    verdicts = probe_windows(device(win, "old-password"), context(tmp_path, VLC))
+    login = next(v for v in verdicts if v.check == "admin_login")
+    assert login.status is Status.FAIL and login.blocking and login.key == "check.admin_login.refused"
+    assert {v.status for v in verdicts if v.check not in ("admin_login", "reachable")} == {Status.UNKNOWN}
+    with pytest.raises(PasswordLoginRefused):
+        run_powershell_winrm(win.host, win.port, username="jury", password="nope", script="x", timeout_s=2,
+                             https=True)
+
+
+def test_plain_http_to_a_real_host_is_refused_before_any_password_is_sent() -> None:
+    with pytest.raises(Unreachable, match="clear"):
+        run_powershell_winrm("192.0.2.10", 5985, username="jury", password=PASSWORD, script="x", timeout_s=1,
+                             https=False)
+
+
+def test_a_dead_winrm_service_is_unknown_within_the_bound(win: WinRMLab, tmp_path: Path) -> None:
+    import time
+
+    win.set_mode("slow", slow_s=30)
+    ctx = context(tmp_path, VLC)
+    ctx.timeout_s = 1.0
+    started = time.monotonic()
+    with pytest.raises(Unreachable):
+        probe_windows(device(win), ctx)
+    assert time.monotonic() - started < 1.0 * 2.5  # the sweep's bound for one probe
