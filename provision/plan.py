@@ -83,7 +83,8 @@ class Plan:
             ],
             "warnings": [w.as_dict() for w in (*self.inventory.warnings, *self.warnings)],
             "summary": {
-                "hosts": len(self.hosts),
+                # a multifunction printer is one device (one host), planned once per family
+                "hosts": len({h.device.name for h in self.hosts}),
                 "software_installs": sum(len(h.software) for h in self.hosts),
                 "accounts": sum(len(h.accounts) for h in self.hosts),
                 "accounts_missing_secret": sum(1 for h in self.hosts for a in h.accounts if not a["secret_present"]),

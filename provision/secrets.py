@@ -153,7 +153,7 @@ def expected_secrets(root: Path, password: bytes | None, source: str | None) -> 
     hosts_file = root / HOSTS_FILE
     if not hosts_file.is_file():
         raise InventoryError(Problem(key="inventory.no_hosts_file", file=shown(hosts_file), params={"path": shown(root)}))
-    problems = prescan.prescan(root, hosts_file, password, source)
+    problems = [p for p in prescan.prescan(root, hosts_file, password, source) if p.is_error]
     if problems:
         kind = VaultError if all(p.key.startswith("vault.") for p in problems) else InventoryError
         raise kind(problems)

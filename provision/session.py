@@ -12,7 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from provision.catalog import Catalog
@@ -22,8 +21,8 @@ from provision.families import REGISTRY
 from provision.inventory import Inventory
 from provision.paths import shown
 from provision.referentiels import REFERENTIEL_IDS
-from provision.validation import describe
-from provision.yamlmap import line_of, load_with_lines
+from provision.validation import describe, field_bounds
+from provision.yamlmap import TextTimesLoader, line_of, load_checked
 
 SESSION_FILE = "session.yml"
 
@@ -71,7 +70,7 @@ class Candidate(_Strict):
 
 class SessionFile(_Strict):
     date: dt.date
-    referentiel: Literal[REFERENTIEL_IDS]  # type: ignore[valid-type]
+    referentiel: Literal[REFERENTIEL_IDS]  # type: ignore[valid-type]  # a Literal built from data at import; pydantic checks the values at run time
     centre: Text | None = None
     juries: Annotated[list[Jury], Field(min_length=1)]
     candidates: list[Candidate] = Field(default_factory=list)
@@ -114,21 +113,20 @@ def parse_session_file(path: Path) -> tuple[SessionFile, Any, dict, str]:
     label = shown(path)
     if not path.is_file():
         raise SessionError(Problem(key="session.missing", file=label))
-    try:
-        data, lines = load_with_lines(path.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SessionError(
-            Problem(key="yaml.syntax", file=label, line=mark.line + 1 if mark else None,
-                    params={"problem": getattr(exc, "problem", None) or str(exc)})
-        ) from exc
+    # encoding, control characters, limits, duplicate keys, impossible dates; « 10:15 » stays text
+    data, lines, found = load_checked(path, label, TextTimesLoader)
+    if any(p.is_error for p in found):
+        raise SessionError(found)
+    if not isinstance(data, dict):
+        raise SessionError(Problem(key="session.not_mapping", file=label, line=1,
+                                   params={"found": _kind_of(data)}))
     try:
         parsed = SessionFile.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
-            key, params = describe(error, secret=False)
+            key, params = describe(error, secret=False, bounds=_bounds_at(loc))
             problems.append(Problem(key="session.invalid", file=label, line=line_of(lines, loc),
                                     field=".".join(str(p) for p in loc),
                                     params={"who": _who(data, loc), "reason": {"key": key, "params": params}}))
@@ -217,6 +215,33 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
 
 def _room_has(inventory: Inventory, room: str, kind: str) -> bool:
     return any(d.family == kind for d in inventory.in_room(room))
+
+
+def _bounds_at(loc: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(min, max) of the field at ``loc`` in session.yml (e.g. candidates.0.order: (1, None))."""
+    model: Any = SessionFile
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return None, None
+        inner = [a for a in getattr(info.annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            return None, None
+        model = inner[0]
+    name = loc[-1] if loc else None
+    if not isinstance(name, str) or not hasattr(model, "model_fields"):
+        return None, None
+    return field_bounds(model, name)
+
+
+def _kind_of(data: Any) -> str:
+    if data is None:
+        return "vide"
+    if isinstance(data, list):
+        return "liste"
+    return type(data).__name__
 
 
 def _who(data: Any, loc: tuple[Any, ...]) -> str:

@@ -8,11 +8,19 @@ Schema version: SQLite's ``PRAGMA user_version`` (0 in a file written before ver
 existed). Opening a store applies, in one transaction, every step of :data:`MIGRATIONS`
 above the file's version; to change the schema, append one ``(version, function)`` step.
 A file written by a newer plateau is refused (:class:`StateSchemaError`), never touched.
+
+Failing soft: every SQLite or file-system failure (full disk, read-only or corrupt file) becomes
+a :class:`StateStoreError` naming the file and what to do, never a traceback. ``plateau check``
+and the dashboard use :class:`SoftStore`, which records the first failure and goes on without
+the store (the check still prints and exports its results). :func:`set_aside` renames a
+damaged file so a new one is created (``plateau check --reset-state``); the inventory is untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import functools
 import json
 import os
 import sqlite3
@@ -25,7 +33,7 @@ from typing import Any
 
 from checks.model import Status, Verdict, utcnow
 from provision.errors import PlateauError, Problem
-from provision.paths import shown, state_dir
+from provision.paths import STATE_DIR, shown, state_dir
 
 DB_NAME = "state.db"
 
@@ -100,6 +108,64 @@ class StateSchemaError(PlateauError):
         self.found = found
         super().__init__(Problem(key="state.newer_schema", file=shown(path),
                                  params={"file": shown(path), "found": found, "supported": SCHEMA_VERSION}))
+
+
+class StateStoreError(PlateauError):
+    """The state store cannot be read or written (full disk, read-only, corrupt file...)."""
+
+
+def store_problem(exc: BaseException, path: Path) -> Problem:
+    """What went wrong with state.db, for the technician: which file, why, what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    code = getattr(exc, "errno", None)
+    if "full" in lowered or code == errno.ENOSPC or ("i/o" in lowered and _nearly_full(path.parent)):
+        key = "state.disk_full"
+    elif isinstance(exc, sqlite3.DatabaseError) and any(
+        word in lowered for word in ("not a database", "malformed", "encrypted", "no such table", "no such column")
+    ):
+        key = "state.corrupt"
+    elif "readonly" in lowered or "read-only" in lowered or code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        key = "state.read_only"
+    elif "locked" in lowered or "busy" in lowered:
+        key = "state.locked"
+    else:
+        key = "state.unavailable"
+    reason = getattr(exc, "strerror", None) or text or type(exc).__name__
+    return Problem(key=key, file=shown(path), params={"file": shown(path), "reason": reason,
+                                                      "folder": shown(path.parent)})
+
+
+def _nearly_full(folder: Path) -> bool:
+    """SQLite says "disk I/O error" when its -wal file cannot grow: look at the free space."""
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return False
+    return stats.f_bavail * stats.f_frsize < 1024 * 1024
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """SQLite and OS errors of a store method become a :class:`StateStoreError`."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise StateStoreError(store_problem(exc, self.path)) from exc
+
+    return wrapper
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open; a failing rollback never hides the real error
+    (SQLite has often rolled back already after "disk full")."""
+    try:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
 
 
 def _create_v1(db: sqlite3.Connection) -> None:
@@ -233,7 +299,7 @@ class Store:
             )
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
 
     def finish_sweep(self, sweep_id: int) -> None:
@@ -409,8 +475,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             db.execute(f"PRAGMA user_version={int(SCHEMA_VERSION)}")
         db.execute("COMMIT")
     except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
+        _rollback(db)
         raise
 
 
@@ -431,5 +496,114 @@ def _verdict(row: sqlite3.Row) -> Verdict:
     )
 
 
+for _name, _method in list(vars(Store).items()):
+    if callable(_method) and (_name == "__init__" or not _name.startswith("_")) and _name != "close":
+        setattr(Store, _name, _guarded(_method))
+
+
+def store_path(inventory_root: Path) -> Path:
+    return Path(inventory_root) / STATE_DIR / DB_NAME
+
+
 def open_store(inventory_root: Path) -> Store:
-    return Store(state_dir(inventory_root) / DB_NAME)
+    """The store of an inventory; :class:`StateStoreError` (exit 2, French message) if unusable."""
+    path = store_path(inventory_root)
+    try:
+        folder = state_dir(inventory_root)
+    except OSError as exc:
+        raise StateStoreError(store_problem(exc, path)) from exc
+    return Store(folder / DB_NAME)
+
+
+#: SoftStore methods that return a list (an empty one when the store is unusable)
+_LIST_METHODS = frozenset({"latest_verdicts", "history", "attestations", "runs", "run_hosts"})
+#: writes the program makes by itself: skipped once the store failed (the results are still shown)
+_AUTOMATIC_WRITES = frozenset({"start_sweep", "add_verdicts", "finish_sweep", "start_run", "record_host_result",
+                               "finish_run"})
+
+
+class SoftStore:
+    """A :class:`Store` that fails soft, for ``plateau check`` and the dashboard.
+
+    The first failure is kept in :attr:`problem` (to print once); afterwards automatic writes
+    (sweeps, verdicts, runs) are skipped and reads return nothing, so a check on a full disk
+    still shows and exports every verdict. A write a person asked for (an attestation, a
+    freeze) still raises :class:`StateStoreError`: it must never look saved when it is not.
+    """
+
+    def __init__(self, path: Path, store: Store | None = None, problem: Problem | None = None) -> None:
+        self.path = path
+        self._store = store
+        self.problem = problem
+        self._writes_off = problem is not None
+
+    @property
+    def read_only(self) -> bool:
+        return self.problem is not None
+
+    def __bool__(self) -> bool:  # `if store:` in the sweep means "there is a store to write to"
+        return True
+
+    def _fail(self, problem: Problem) -> None:
+        if self.problem is None:
+            self.problem = problem
+        self._writes_off = True
+
+    def close(self) -> None:
+        if self._store is not None:
+            try:
+                self._store.close()
+            except sqlite3.Error:
+                pass
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(Store, name)  # AttributeError for anything a Store does not have
+        if not callable(method):
+            return getattr(self._store, name)
+        default: Any = [] if name in _LIST_METHODS else None
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            automatic = name in _AUTOMATIC_WRITES
+            if self._store is None or (automatic and self._writes_off):
+                if automatic or name in _LIST_METHODS or name.startswith(("latest_", "schema")):
+                    return default
+                raise StateStoreError(self.problem or store_problem(OSError("state store unavailable"), self.path))
+            try:
+                return getattr(self._store, name)(*args, **kwargs)
+            except StateStoreError as exc:
+                self._fail(exc.problems[0])
+                if automatic or name in _LIST_METHODS or name.startswith("latest_"):
+                    return default
+                raise
+
+        return call
+
+
+def open_store_soft(inventory_root: Path) -> SoftStore:
+    """Never raises for a broken store: a :class:`SoftStore` whose ``problem`` says what failed."""
+    path = store_path(inventory_root)
+    try:
+        return SoftStore(path, open_store(inventory_root))
+    except (StateStoreError, StateSchemaError) as exc:
+        return SoftStore(path, None, exc.problems[0])
+
+
+def set_aside(inventory_root: Path) -> Path | None:
+    """Rename state.db (and its -wal, -shm files) to state.db.aside-<date>; None if there was none.
+
+    The next :func:`open_store` creates a new, empty store. Attestations, provisioning runs and
+    past verdicts stay in the renamed file (``sqlite3`` can still read what is left of it).
+    """
+    path = store_path(inventory_root)
+    if not path.exists():
+        return None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{DB_NAME}.aside-{stamp}")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{path}{suffix}")
+            if source.exists():
+                os.replace(source, Path(f"{target}{suffix}"))
+    except OSError as exc:
+        raise StateStoreError(store_problem(exc, path)) from exc
+    return target

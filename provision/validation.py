@@ -6,7 +6,10 @@ pydantic's own ``msg`` is English developer prose; we keep it only as a last res
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel
 
 _KEYS = {
     "missing": "field.missing",
@@ -48,8 +51,40 @@ FORMATS = {
 }
 
 
-def describe(error: Mapping[str, Any], *, secret: bool) -> tuple[str, dict[str, Any]]:
-    """(message key, params) for one entry of ``ValidationError.errors()``."""
+def field_bounds(model: type[BaseModel], name: str) -> tuple[Any, Any]:
+    """(min, max) of a numeric field from its ``Field(ge=..., le=...)``, None when unbounded.
+
+    pydantic reports only the bound a value crossed; the message gives the whole range.
+    """
+    info = model.model_fields.get(name)
+    if info is None:
+        return None, None
+    low = high = None
+    metadata = list(info.metadata)
+    stack = [info.annotation]
+    while stack:  # Annotated[int, Field(ge=..)] | None keeps its bounds inside the union
+        annotation = stack.pop()
+        if get_origin(annotation) is Annotated:
+            metadata.extend(get_args(annotation)[1:])
+            stack.append(get_args(annotation)[0])
+        else:
+            stack.extend(a for a in get_args(annotation) if a is not type(None))
+    for item in metadata:
+        for each in getattr(item, "metadata", None) or [item]:
+            if isinstance(each, (annotated_types.Ge, annotated_types.Gt)):
+                low = each.ge if isinstance(each, annotated_types.Ge) else each.gt
+            elif isinstance(each, (annotated_types.Le, annotated_types.Lt)):
+                high = each.le if isinstance(each, annotated_types.Le) else each.lt
+    return low, high
+
+
+def describe(
+    error: Mapping[str, Any], *, secret: bool, bounds: tuple[Any, Any] = (None, None)
+) -> tuple[str, dict[str, Any]]:
+    """(message key, params) for one entry of ``ValidationError.errors()``.
+
+    ``bounds``: the field's whole (min, max), so a range message never reads « entre — et 100 ».
+    """
     key = _KEYS.get(error["type"], "field.invalid_type")
     params: dict[str, Any] = {"detail": error["msg"]}
     ctx = error.get("ctx") or {}
@@ -59,6 +94,12 @@ def describe(error: Mapping[str, Any], *, secret: bool) -> tuple[str, dict[str, 
     for bound in ("le", "lt"):
         if bound in ctx:
             params["max"] = ctx[bound]
+    if bounds[0] is not None:
+        params.setdefault("min", bounds[0])
+    if bounds[1] is not None:
+        params.setdefault("max", bounds[1])
+    if key == "field.out_of_range" and ("min" not in params or "max" not in params):
+        key = "field.too_small" if "min" in params else "field.too_large"
     params.setdefault("min", "—")
     params.setdefault("max", "—")
     if "expected" in ctx:

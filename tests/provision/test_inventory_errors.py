@@ -252,9 +252,10 @@ def test_typo_in_a_host_variable_gets_a_suggestion(example: Path) -> None:
         hosts_of(data)["android"]["hosts"]["b-tab-android-01"]["min_batery_pct"] = 90
 
     edit_yaml(example / "hosts.yml", change)
-    inventory = load_inventory(example)
-    (warning,) = [w for w in inventory.warnings if w.key == "field.unknown_did_you_mean"]
-    assert warning.params["suggestion"] == "min_battery_pct" and warning.host == "b-tab-android-01"
+    # an error, not a warning: the misspelt threshold would silently keep its default (issue 13)
+    (problem,) = problems_of(example)
+    assert problem.key == "field.unknown_did_you_mean" and problem.is_error
+    assert problem.params["suggestion"] == "min_battery_pct" and problem.host == "b-tab-android-01"
 
 
 def test_missing_inventory_folder_and_hosts_file(tmp_path: Path, plateau) -> None:
