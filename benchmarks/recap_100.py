@@ -93,7 +93,7 @@ def make_centre(folder: Path) -> int:
                 groups.setdefault(family, {"hosts": {}})["hosts"][name] = fields
                 host_dir = folder / "host_vars" / name
                 host_dir.mkdir(parents=True)
-                plain = yaml.safe_dump(secrets or {"vault_note": "rien de secret"}, allow_unicode=True)
+                plain = yaml.safe_dump(secrets or {"x_vault_note": "rien de secret"}, allow_unicode=True)
                 (host_dir / "vault.yml").write_bytes(vault.encrypt(plain))
     data = {"all": {"children": {"rooms": {"children": rooms}, **groups}}}
     (folder / "hosts.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
