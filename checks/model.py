@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-#: default time a device has to answer one probe (CLI, dashboard and sweep share it)
+#: default time a device has to answer one probe: the ONE default (``plateau check --timeout``,
+#: ``plateau dashboard --timeout``, the sweep); a family may set its own (``probe_timeout_s``)
 DEFAULT_TIMEOUT_S = 10.0
 
 

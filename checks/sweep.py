@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -33,9 +33,47 @@ from devices.models import Device
 log = logging.getLogger("plateau.sweep")
 
 LOOPBACK_ONLY_ENV = "PLATEAU_LOOPBACK_ONLY"
-#: a probe may run this much longer than its timeout (several requests, each bounded) before
-#: it is abandoned
-PROBE_BOUND_FACTOR = 2.5
+#: a probe is abandoned this long after its timeout: drivers share ONE deadline per reading
+#: (devices/http.py), so the timeout is the probe's whole budget; the margin only lets a driver
+#: that is already failing report why before the engine gives up on it
+PROBE_MARGIN_S = 1.0
+
+
+def probe_bound_s(timeout_s: float) -> float:
+    """The longest a probe may run: its timeout plus a small margin, never a multiple of it."""
+    return timeout_s + min(PROBE_MARGIN_S, max(0.2, timeout_s * 0.2))
+
+
+def device_timeout_s(device: Device, default_s: float) -> float:
+    """The inventory's ``probe_timeout_s`` of the device's family (group_vars), else the sweep's."""
+    own = getattr(device, "probe_timeout_s", None)
+    return float(own) if own else default_s
+
+
+def reached_by_usb(device: Device) -> bool:
+    """A device plugged into a computer (USB cable or serial port), not on the network: telling
+    its technician to check « le bon réseau » would send them the wrong way."""
+    if getattr(device, "connection", None) == "usb" or getattr(device, "probe", None) == "serial":
+        return True
+    if getattr(device, "driver", None) == "marlin" or getattr(device, "serial_port", None):
+        return True
+    if device.address:
+        return False
+    return any(getattr(device, f, None) is not None for f in ("usb_serial", "adb_serial", "board"))
+
+
+def _usb_wording(verdict: Verdict, device: Device) -> Verdict:
+    """The same UNKNOWN verdict, with the USB fix instead of the network one."""
+    keys = {"check.probe.timeout": "usb_probe.timeout", "check.probe.unreachable": "usb_probe.unreachable",
+            "check.probe.no_answer": "usb_probe.timeout"}  # fmt: skip
+    if verdict.key not in keys:
+        return verdict
+    where = (getattr(device, "serial_port", None) or getattr(device, "usb_serial", None)
+             or getattr(device, "adb_serial", None) or getattr(device, "attached_to", None) or "USB")  # fmt: skip
+    params = {**verdict.params, "where": where}
+    params.setdefault("timeout_s", "?")
+    return replace(verdict, key=keys[verdict.key], params=params)
+
 
 T = TypeVar("T")
 
@@ -100,20 +138,24 @@ async def run_probes(jobs: Iterable[Job], ctx: ProbeContext, *, emit: Callable[[
     """Run every job at once (at most ``max_workers`` threads), each bounded; emit each batch."""
     jobs = list(jobs)
     slots = asyncio.Semaphore(max(8, min(max_workers, len(jobs) + 1)))
-    bound_s = ctx.timeout_s * PROBE_BOUND_FACTOR
 
     async def run(job: Job) -> None:
         device, spec = job.device, job.spec
+        timeout_s = device_timeout_s(device, ctx.timeout_s)
+        own_ctx = ctx if timeout_s == ctx.timeout_s else replace(ctx, timeout_s=timeout_s)
         try:
             refuse_outside_loopback(device)
             async with slots:  # a probe's time limit starts when it gets a thread
-                batch = await asyncio.wait_for(in_daemon_thread(spec.fn, device, ctx), bound_s)
+                batch = await asyncio.wait_for(in_daemon_thread(spec.fn, device, own_ctx), probe_bound_s(timeout_s))
         except Exception as exc:  # any failure is UNKNOWN, never a crash nor a green
             if not isinstance(exc, TimeoutError) and not isinstance(exc, DeviceError):
                 log.exception("probe %s of %s crashed", spec.name, device.name)
             now = dt.datetime.now(dt.UTC)
+            # the message states the timeout the technician set (or the family's), the real budget
             batch = [gm.probe_failed(device.name, check, exc, measured_at=now, probe=spec.name, room=device.room,
-                                     timeout_s=bound_s) for check in spec.checks]  # fmt: skip
+                                     timeout_s=timeout_s) for check in spec.checks]  # fmt: skip
+        if reached_by_usb(device):
+            batch = [_usb_wording(v, device) for v in batch]
         emit(batch)
 
     await asyncio.gather(*(run(job) for job in jobs))

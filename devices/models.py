@@ -48,6 +48,9 @@ class Device(BaseModel):
     brand: Text | None = None
     model: Text | None = None
     serial: Text | None = None
+    #: how long this device has to answer one probe, in seconds (group_vars of its family, e.g.
+    #: a slow 3D printer); unset = the sweep's --timeout
+    probe_timeout_s: Annotated[float, Field(gt=0, le=300)] | None = None
 
     @field_validator("address")
     @classmethod

@@ -15,14 +15,17 @@ from rich.table import Table
 
 from checks.model import Status, Verdict
 from provision.messages import render
+from provision.readiness import Readiness, compute
+from provision.readiness import check_label as _check_label
+from provision.readiness import status_label as _status_label
 
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.UNKNOWN: "magenta"}
 STATUS_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.UNKNOWN: "?"}
 
 
-def status_label(status: Status) -> str:
-    """The one name of a status, everywhere (check table, dashboard, recap)."""
-    return render(f"label.status.{status}")
+def status_label(status: Status | str) -> str:
+    """The one name of a status, everywhere (check table, dashboard, recap): label.status.*."""
+    return _status_label(status)
 
 
 def local_time(when: dt.datetime) -> str:
@@ -30,9 +33,12 @@ def local_time(when: dt.datetime) -> str:
 
 
 def check_label(check: str) -> str:
-    name = "attestation" if check.startswith("attestation:") else check
-    label = render(f"label.check.{name}")
-    return check if label.startswith("label.check.") else label
+    return _check_label(check)
+
+
+def readiness_of(loaded: Any, verdicts: list[Verdict], *, now: dt.datetime) -> Readiness:
+    """The one readiness result (provision/readiness.py) of a sweep's verdicts."""
+    return compute(loaded, verdicts, [v for v in verdicts if v.check.startswith("attestation:")], now=now)
 
 
 def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
@@ -42,7 +48,8 @@ def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
     return counts
 
 
-def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str], *, title: str) -> None:
+def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str], *, title: str,
+                readiness: Readiness | None = None, room: str | None = None) -> None:
     by_room: dict[str, list[Verdict]] = defaultdict(list)
     for verdict in verdicts:
         by_room[verdict.room or ""].append(verdict)
@@ -58,7 +65,12 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
         table.add_column(render("report.col_time"), no_wrap=True)
         for verdict in sorted(by_room[room_id], key=lambda v: (order[v.status], v.device, v.check)):
             style = STATUS_STYLE[verdict.status]
-            device = render("report.on_site") if verdict.device.startswith("salle:") else verdict.device.removeprefix("centre:")
+            if verdict.device.startswith("salle:"):
+                device = render("report.on_site")
+            elif readiness is not None and verdict.device in readiness.devices:
+                device = readiness.devices[verdict.device].label
+            else:
+                device = verdict.device.removeprefix("centre:")
             table.add_row(
                 f"[{style}]{STATUS_MARK[verdict.status]} {status_label(verdict.status)}[/]",
                 f"{device}\n[dim]{check_label(verdict.check)}{'' if verdict.blocking else ' (' + render('report.info') + ')'}"
@@ -67,6 +79,13 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
                 local_time(verdict.measured_at)[:5],
             )
         console.print(table)
+    scope = readiness.scope(room=room) if readiness is not None else None
+    if scope is not None and scope.blockers:
+        console.print(f"[bold]{render('readiness.blockers_title', {'count': len(scope.blockers)})}[/]",
+                      highlight=False)
+        for blocker in scope.blockers:
+            console.print(f"[{STATUS_STYLE[blocker.status]}]{STATUS_MARK[blocker.status]}[/] {blocker.line()}",
+                          highlight=False, soft_wrap=True)
 
 
 def summary_line(verdicts: list[Verdict], ready: bool) -> str:
@@ -80,7 +99,27 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
     return {**verdict.as_dict(), "message": render(verdict.key, verdict.params)}
 
 
-def as_json(verdicts: list[Verdict], *, ready: bool, started_at: dt.datetime, finished_at: dt.datetime) -> str:
+def readiness_dict(readiness: Readiness, *, scope_room: str | None = None) -> dict[str, Any]:
+    """Per device status and blockers, per room / jury / centre readiness (JSON-able, rendered)."""
+
+    def scope(s: Any) -> dict[str, Any]:
+        return {"id": s.id, "label": s.label, "ready": s.ready, "counts": dict(s.counts),
+                "blockers": [b.as_dict() for b in s.blockers]}  # fmt: skip
+
+    devices = [d for d in readiness.devices.values() if scope_room is None or d.room == scope_room]
+    return {
+        "devices": [{"name": d.name, "label": d.label, "room": d.room, "status": str(d.status),
+                     "status_label": status_label(d.status), "measured": d.measured,
+                     "blockers": [b.as_dict() for b in d.blockers]} for d in devices],
+        "centre": scope(readiness.centre),
+        "rooms": [scope(r) for r in readiness.rooms.values() if scope_room is None or r.id == scope_room],
+        "juries": [scope(j) for j in readiness.juries.values()],
+        "centre_checks": [verdict_dict(v) for v in readiness.centre_checks],
+    }  # fmt: skip
+
+
+def as_json(verdicts: list[Verdict], *, ready: bool, started_at: dt.datetime, finished_at: dt.datetime,
+            readiness: Readiness | None = None, room: str | None = None) -> str:  # fmt: skip
     data: dict[str, Any] = {
         "schema": "plateau.check/1",
         "ready": ready,
@@ -89,6 +128,8 @@ def as_json(verdicts: list[Verdict], *, ready: bool, started_at: dt.datetime, fi
         "summary": summary_counts(verdicts),
         "verdicts": [verdict_dict(v) for v in verdicts],
     }
+    if readiness is not None:
+        data["readiness"] = readiness_dict(readiness, scope_room=room)
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 

@@ -7,6 +7,7 @@ Heavy libraries (Ansible, WeasyPrint, drivers) are imported inside the commands,
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -30,11 +31,11 @@ from provision.cli.common import (
     print_problems,
     state,
 )
-from provision.errors import PlateauError
+from provision.errors import PlateauError, Problem
 from provision.messages import render
 
 #: one module per command; importing it registers the command, in this order in --help
-COMMANDS = ("validate", "check", "provision", "cache", "dashboard", "secrets", "recap", "attest", "demo")
+COMMANDS = ("validate", "check", "provision", "cache", "bootstrap", "dashboard", "secrets", "recap", "attest", "demo")
 for _name in COMMANDS:
     importlib.import_module(f"provision.cli.{_name}")
 
@@ -70,11 +71,32 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as exc:
         exc.show()
         code = EXIT_USAGE
+    except OSError as exc:
+        if state["debug"]:
+            raise
+        if exc.errno in _ENVIRONMENT_ERRNOS:  # a full disk, a read-only folder: the machine, not a bug
+            logging.getLogger("plateau").warning("file system error\n%s", traceback.format_exc())
+            print_problems([_os_problem(exc)])
+            code = EXIT_USAGE
+        else:
+            code = _internal_error()
     except Exception:
         if state["debug"]:
             raise
         code = _internal_error()
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+#: OS errors that say something about the machine (rights, space), never about plateau's code
+_ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+
+
+def _os_problem(exc: OSError) -> Problem:
+    from provision.paths import shown
+
+    file = shown(exc.filename) if exc.filename else None
+    key = "cli.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "cli.not_writable"
+    return Problem(key=key, file=file, params={"file": file or "?", "reason": exc.strerror or str(exc)})
 
 
 def _log_to_file() -> None:

@@ -25,20 +25,70 @@ EXIT_OK, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 
 
 
 def _french_click() -> None:
-    """click translates its few own words through gettext; give it the French ones we show."""
+    """click translates its own words through gettext, Typer's help panels through constants:
+    give them the French ones we show (usage line, panel titles, [défaut : …], type names)."""
+    import click.core
     import click.decorators
+    import click.formatting
+    import click.types
+    import typer.rich_utils as rich_help
 
     from provision.messages import current_language
 
-    words = {"Show this message and exit.": "Affiche cette aide et quitte."}
+    words = {
+        "Show this message and exit.": "Affiche cette aide et quitte.",
+        "Usage:": "Utilisation :",
+        "Options": "Options",
+        "Arguments": "Arguments",
+        "Commands": "Commandes",
+        "file": "fichier",
+        "directory": "dossier",
+        "path": "chemin",
+    }
     english = click.decorators._  # click's gettext alias, private but stable since click 8.0
 
     def translate(message: str) -> str:
         return words.get(message, english(message)) if current_language() == "fr" else english(message)
 
-    click.decorators._ = translate
+    for module in (click.decorators, click.formatting, click.types, click.core):
+        module._ = translate  # type: ignore[attr-defined]
+    if current_language() == "fr":
+        # Typer reads these module constants each time it draws a help panel
+        rich_help.DEFAULT_STRING = "[défaut : {}]"
+        rich_help.ENVVAR_STRING = "[variable : {}]"
+        rich_help.REQUIRED_LONG_STRING = "[obligatoire]"
+        rich_help.ARGUMENTS_PANEL_TITLE = "Arguments"
+        rich_help.OPTIONS_PANEL_TITLE = "Options"
+        rich_help.COMMANDS_PANEL_TITLE = "Commandes"
+        rich_help.ERRORS_PANEL_TITLE = "Erreur"
+        rich_help.ABORTED_TEXT = "Interrompu."
+        rich_help.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]."
+        rich_help.OptionHighlighter.highlights = [*rich_help.OptionHighlighter.highlights, r"(?P<usage>Utilisation : )"]
+        # the type names shown as metavars (TEXT, FLOAT...): short French words keep the
+        # option names whole at 80 columns
+        for cls, name in ((click.types.StringParamType, "texte"), (click.types.FloatParamType, "nombre"),
+                          (click.types.IntParamType, "entier"), (click.types.FloatRange, "nombre"),
+                          (click.types.IntRange, "entier")):  # fmt: skip
+            cls.name = name
+    rich_help.Table = _WholeOptionNames  # type: ignore[misc,assignment]  # option names never cut at 80 columns
 
 
+def _whole_option_names() -> type:
+    from rich.table import Table
+
+    class WholeOptionNames(Table):
+        """Typer's help table, whose option-name columns never shrink (the metavar folds,
+        the help text wraps)."""
+
+        def add_row(self, *renderables, **kwargs):
+            super().add_row(*renderables, **kwargs)
+            for column in self.columns[:-2]:
+                column.no_wrap = True
+
+    return WholeOptionNames
+
+
+_WholeOptionNames = _whole_option_names()
 _french_click()
 
 app = typer.Typer(

@@ -33,11 +33,18 @@ def dashboard_command(
     = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Tableau de bord local du matin de l'examen : salle par salle, ce qui est prêt et quoi faire sinon."""
+    from provision.cli.common import err, print_problems
     from provision.context import load_all
-    from provision.state import open_store
+    from provision.messages import render
+    from provision.state import open_store_soft
 
     if token != "auto":
         resolve_token(host, token)  # refuse before loading the inventory and its vault
     loaded = load_all(inventory, vault_password_file)
-    serve(loaded, open_store(loaded.inventory.root), host=host, port=port, token=token,
+    # a full disk, a read-only or a damaged state.db: the dashboard still starts, without saving
+    store = open_store_soft(loaded.inventory.root)
+    if store.problem is not None:
+        print_problems([store.problem])
+        err.print(render("state.dashboard_read_only"), highlight=False, soft_wrap=True)
+    serve(loaded, store, host=host, port=port, token=token,
           sweep_on_start=sweep_on_start, timeout_s=timeout_s)  # fmt: skip

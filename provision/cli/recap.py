@@ -28,7 +28,8 @@ def recap_command(
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", dir_okay=False, show_default=False,
-                     help="Fichier PDF à écrire (défaut : <inventaire>/.plateau/recap-<jury|centre>-<date>.pdf)."),
+                     metavar="FICHIER",
+                     help="Fichier PDF à écrire (défaut : recap-<jury|centre>-<date>.pdf dans <inventaire>/.plateau)."),
     ] = None,
     jury: Annotated[
         str | None,
@@ -51,14 +52,13 @@ def recap_command(
         bool, typer.Option("--print", help="Imprimer sur l'imprimante réseau de la salle du jury (IPP).")
     ] = False,
     max_age_h: Annotated[
-        float, typer.Option("--max-age-h", min=0.1, help="Âge maximal du dernier contrôle, en heures.")
+        float, typer.Option("--max-age-h", min=0.1, metavar="HEURES", help="Âge maximal du dernier contrôle, en heures.")
     ] = DEFAULT_MAX_AGE_H,
 ) -> None:
     """Imprime le récapitulatif confidentiel du jury (identifiants, Wi-Fi, état du plateau, candidats)."""
     from checks.model import utcnow
     from provision.context import load_all
     from provision.recap import data as recap_data
-    from provision.recap import render as recap_render
     from provision.recap.readiness import load_readiness
 
     loaded = load_all(inventory, vault_password_file)
@@ -66,6 +66,8 @@ def recap_command(
     scope = jury or "centre"
     date = loaded.session.date.isoformat()
     if poster:
+        from provision.recap import render as recap_render  # WeasyPrint: only once a PDF is to be made
+
         pdf = recap_render.poster_pdf(recap_data.build_posters(loaded, jury))
         path = output or default_output(root, "poster", scope, date)
         message, job_name = "recap.poster_written", f"Affiche Wi-Fi {scope} {date}"
@@ -79,6 +81,8 @@ def recap_command(
                 err.print(render("recap.refused", {"count": len(blockers)}), style="bold red", highlight=False)
                 raise typer.Exit(EXIT_NOT_READY)
             err.print(render("recap.forced", {"count": len(blockers)}), style="bold yellow", highlight=False)
+        from provision.recap import render as recap_render  # after the gate: a refusal never loads WeasyPrint
+
         pdf = recap_render.recap_pdf(recap)
         path = output or default_output(root, "recap", scope, date)
         message, job_name = "recap.written", f"Recapitulatif plateau {scope} {date}"

@@ -34,17 +34,19 @@ from starlette.staticfiles import StaticFiles
 
 from checks.model import DEFAULT_TIMEOUT_S, Status, utcnow
 from provision.context import Loaded
-from provision.dashboard.board import Board, anchor, build_board
+from provision.dashboard.board import OLD_AFTER_INTERVALS, Board, anchor, build_board
 from provision.dashboard.guard import Guard
 from provision.dashboard.live import Hub
 from provision.dashboard.snapshot import changed_rooms, snapshot
 from provision.messages import current_language, render
-from provision.report import check_label, verdict_dict
+from provision.report import check_label, readiness_dict, status_label, verdict_dict
 
 STATIC = Path(__file__).parent / "static"
 #: status is never told by colour alone: a mark and a word go with it
 MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "unknown": "?", "unchecked": "–", "checking": "…"}
 NAME_COOKIE = "plateau_nom"
+#: the dashboard re-checks the whole centre on its own this often, unless the inventory says otherwise
+DEFAULT_RECHECK_MIN = 5.0
 MAX_VALIDITY_H = 168
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -66,11 +68,25 @@ def _when(value: dt.datetime | str | None, fmt: str = "%H:%M") -> str:
     return local.strftime(fmt)
 
 
+def _age(value: dt.datetime | str | None, now: dt.datetime | None = None) -> str:
+    """« il y a 3 min »: how old a verdict is, in the reader's language."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    seconds = max(0, int(((now or utcnow()) - value).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return render(f"readiness.age_{unit}", {"n": seconds // size})
+    return render("readiness.age_s", {"n": seconds})
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("provision.dashboard", "templates"), autoescape=select_autoescape(["j2"]),
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     env.globals.update(t=lambda key, **params: render(f"dashboard.{key}", params), msg=render, Status=Status,
-                       marks=MARKS, check_label=check_label)
+                       marks=MARKS, check_label=check_label, status_label=status_label)
+    env.globals.update(age=_age)
     env.filters.update(when=_when, anchor=anchor, q=lambda s: quote(str(s), safe=""))
     return env
 
@@ -79,12 +95,15 @@ class Dashboard:
     """The app's state and its views; one instance per ``create_app``."""
 
     def __init__(self, loaded: Loaded, store, *, token: str | None, sweep_timeout_s: float,
-                 sweep_on_start: bool) -> None:  # fmt: skip
+                 sweep_on_start: bool, recheck_s: float | None = None) -> None:  # fmt: skip
         self.loaded = loaded
         self.store = store
         self.token = token
         self.sweep_on_start = sweep_on_start
+        #: automatic re-check interval (inventory: dashboard_recheck_min in group_vars/all); 0 = off
+        self.recheck_s = recheck_interval_s(loaded) if recheck_s is None else recheck_s
         self.hub = Hub(loaded, store, timeout_s=sweep_timeout_s)
+        self.hub.recheck_s = self.recheck_s
         self.hub.render = self.fragments
         self.env = _environment()
         # the macros of _parts.html.j2, called from Python to render live fragments
@@ -93,7 +112,9 @@ class Dashboard:
     # --- views --------------------------------------------------------------------------
     def board(self) -> Board:
         return build_board(self.loaded, self.hub.verdicts(), self.hub.attested(), now=utcnow(),
-                           checking=self.hub.checking)  # fmt: skip
+                           checking=self.hub.checking, failure=self.hub.failure,
+                           failed_devices=self.hub.failed_devices,
+                           old_after_s=self.recheck_s * OLD_AFTER_INTERVALS if self.recheck_s else None)  # fmt: skip
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(lang=current_language(), **context)
@@ -125,10 +146,22 @@ class Dashboard:
         return {k: str(v) for k, v in out.items()}
 
 
+def recheck_interval_s(loaded: Loaded) -> float:
+    """``dashboard_recheck_min`` of group_vars/all (default DEFAULT_RECHECK_MIN; 0 = never), in seconds."""
+    raw = loaded.inventory.centre_vars.get("dashboard_recheck_min", DEFAULT_RECHECK_MIN)
+    try:
+        minutes = float(raw)
+    except (TypeError, ValueError):
+        minutes = DEFAULT_RECHECK_MIN
+    return max(0.0, minutes) * 60
+
+
 def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout_s: float = DEFAULT_TIMEOUT_S,
-               sweep_on_start: bool = False) -> Starlette:  # fmt: skip
-    """The dashboard as an ASGI app. ``token``: required on every request when given."""
-    dash = Dashboard(loaded, store, token=token, sweep_timeout_s=sweep_timeout_s, sweep_on_start=sweep_on_start)
+               sweep_on_start: bool = False, recheck_s: float | None = None) -> Starlette:  # fmt: skip
+    """The dashboard as an ASGI app. ``token``: required on every request when given; ``recheck_s``:
+    automatic re-check interval (None: from the inventory, 0: off)."""
+    dash = Dashboard(loaded, store, token=token, sweep_timeout_s=sweep_timeout_s, sweep_on_start=sweep_on_start,
+                     recheck_s=recheck_s)  # fmt: skip
 
     async def home(request: Request) -> Response:
         return dash.overview(request)
@@ -175,11 +208,17 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
 
     async def api_state(request: Request) -> Response:
         board = dash.board()
+        ready = readiness_dict(board.readiness) if board.readiness else {}
+        blockers = {r["id"]: r["blockers"] for r in ready.pop("rooms", [])}
+        ready["centre_readiness"] = ready.pop("centre", None)
         return JSONResponse({
             "centre": board.centre, "ready": board.ready, "last_sweep_at": _iso(dash.hub.last_sweep_at),
             "checking": sorted(dash.hub.checking), "full_sweep_running": dash.hub.full_sweep_running,
+            "failure": dash.hub.failure_message(),
             "rooms": [{"id": r.id, "label": r.label, "ready": r.ready, "counts": r.counts,
-                       "todo": [render(t.message_key, t.params) for t in r.todo]} for r in board.rooms],
+                       "todo": [_todo_line(t) for t in r.todo], "blockers": blockers.get(r.id, [])}
+                      for r in board.rooms],
+            **ready,
             "verdicts": [verdict_dict(v) for v in [*dash.hub.verdicts(), *dash.hub.attested()]],
         }, headers={"cache-control": "no-store"})  # fmt: skip
 
@@ -268,9 +307,13 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
     async def lifespan(app: Starlette):
         if dash.sweep_on_start:
             dash.hub.start_sweep()
+        ticker = asyncio.get_running_loop().create_task(dash.hub.recheck_every(dash.recheck_s)) \
+            if dash.recheck_s > 0 else None
         try:
             yield
         finally:
+            if ticker is not None:
+                ticker.cancel()
             dash.hub.close()
 
     app = Starlette(routes=[
@@ -301,6 +344,12 @@ def _notice(request: Request) -> str | None:
     return render(notices[done]) if done in notices else None
 
 
+def _todo_line(todo: Any) -> str:
+    """« PC candidat 3 — batterie : … » : the device's and the check's labels, never ids."""
+    head = f"{todo.who} — {todo.check_label}" if todo.check_label else todo.who
+    return f"{head} : {render(todo.message_key, todo.params)}"
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -308,6 +357,8 @@ def _iso(value: dt.datetime | None) -> str | None:
 def _event_message(name: str, data: dict[str, Any], dash: Dashboard) -> str:
     if name != "sweep" or data.get("state") != "finished":
         return ""
+    if dash.hub.last_sweep_failed and dash.hub.failure:  # never « Vérification terminée » on a failure
+        return render(dash.hub.failure[0], dash.hub.failure[1])
     board = dash.board()
     rooms = [r for r in board.rooms if data.get("room") in (None, r.id)]
     summary = ", ".join(f"{r.label} : {render('dashboard.ready' if r.ready else 'dashboard.not_ready')}"

@@ -18,16 +18,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.model import SEVERITY_ORDER, Status, Verdict, worst
+from checks.model import SEVERITY_ORDER, Status, Verdict
 from provision.context import Loaded
-from provision.families import manual_check, probe_for
+from provision.families import manual_check
 from provision.messages import render
+from provision.readiness import CENTRE_PREFIX, EXPIRE_AFTER_H, ROOM_PREFIX, Blocker, Readiness, compute
 from provision.sweep import ROOM_ATTESTATION_VALIDITY_H
 
-#: a probe measurement older than this proves nothing on exam morning
-STALE_AFTER_H = 12.0
-ROOM_PREFIX = "salle:"
-CENTRE_PREFIX = "centre:"
+#: a probe measurement older than this proves nothing on exam morning (see provision/readiness.py)
+STALE_AFTER_H = EXPIRE_AFTER_H
+#: a verdict older than this many re-check intervals is greyed out (it still counts until it expires)
+OLD_AFTER_INTERVALS = 2
 _RANK = {status: i for i, status in enumerate(SEVERITY_ORDER)}
 
 
@@ -67,7 +68,9 @@ class DeviceView:
     verdicts: list[Verdict] = field(default_factory=list)
     items: list[ManualItem] = field(default_factory=list)
     checking: bool = False
-    stale: set[str] = field(default_factory=set)  # checks whose last measure is too old
+    stale: set[str] = field(default_factory=set)  # checks whose last measure has expired (UNKNOWN)
+    old: set[str] = field(default_factory=set)  # checks measured more than a few re-check intervals ago (grey)
+    state_status: Status = Status.UNKNOWN  # from provision.readiness: the one status of this device
 
     @property
     def anchor(self) -> str:
@@ -83,11 +86,8 @@ class DeviceView:
 
     @property
     def status(self) -> Status:
-        """Worst blocking verdict; never measured or only stale measures = UNKNOWN."""
-        if not self.verdicts:
-            return Status.UNKNOWN
-        statuses = [Status.UNKNOWN if v.check in self.stale and v.status.ready else v.status for v in self.blocking]
-        return worst(statuses) if statuses else Status.OK
+        """The device's status as provision.readiness computed it (never measured = UNKNOWN)."""
+        return self.state_status
 
 
 @dataclass(slots=True)
@@ -100,6 +100,7 @@ class Todo:
     status: Status
     message_key: str
     params: dict[str, Any]
+    check_label: str = ""
 
 
 @dataclass(slots=True)
@@ -138,6 +139,7 @@ class RoomView:
     centre: list[Verdict]
     stale: set[tuple[str, str]]
     todo: list[Todo] = field(default_factory=list)
+    is_ready: bool = False
 
     @property
     def anchor(self) -> str:
@@ -156,7 +158,7 @@ class RoomView:
 
     @property
     def ready(self) -> bool:
-        return not any(t.status not in (Status.OK, Status.WARN) for t in self.todo)
+        return self.is_ready
 
 
 @dataclass(slots=True)
@@ -167,10 +169,11 @@ class Board:
     rooms: list[RoomView]
     centre_verdicts: list[Verdict]
     now: dt.datetime
+    readiness: Readiness | None = None
 
     @property
     def ready(self) -> bool:
-        return all(room.ready for room in self.rooms)
+        return self.readiness.ready if self.readiness is not None else all(room.ready for room in self.rooms)
 
     def room(self, room_id: str) -> RoomView | None:
         return next((r for r in self.rooms if r.id == room_id), None)
@@ -205,114 +208,91 @@ def manual_items(loaded: Loaded) -> list[ManualItem]:
 
 
 def build_board(loaded: Loaded, verdicts: Iterable[Verdict], attested: Iterable[Verdict], *,
-                now: dt.datetime, checking: Iterable[str] = ()) -> Board:  # fmt: skip
+                now: dt.datetime, checking: Iterable[str] = (), failure: tuple[str, dict[str, Any]] | None = None,
+                failed_devices: Iterable[str] = (), old_after_s: float | None = None) -> Board:  # fmt: skip
     """``verdicts``: newest probe verdict of each (device, check); ``attested``: fresh attestation
-    verdicts (recomputed at each call so an expiring attestation turns red on time)."""
+    verdicts (recomputed at each call so an expiring attestation turns red on time). Status, scope
+    and blockers come from :func:`provision.readiness.compute`, as in every other view."""
     checking = set(checking)
-    by_device: dict[str, list[Verdict]] = {}
-    for verdict in verdicts:
-        if not verdict.check.startswith("attestation:"):
-            by_device.setdefault(verdict.device, []).append(verdict)
+    verdicts, attested = list(verdicts), list(attested)
+    ready = compute(loaded, verdicts, attested, now=now, failure=failure, failed_devices=failed_devices)
     attested_by = {(v.device, v.check.removeprefix("attestation:")): v for v in attested}
-    centre = sorted((v for name, vs in by_device.items() if name.startswith(CENTRE_PREFIX) for v in vs),
-                    key=lambda v: (v.device, v.check))  # fmt: skip
+    centre = list(ready.centre_checks)
     items = manual_items(loaded)
     for item in items:
         item.verdict = attested_by.get((item.device or f"{ROOM_PREFIX}{item.room}", item.item))
 
-    juries = _juries(loaded, by_device)
+    juries = _juries(loaded, ready)
     rooms: list[RoomView] = []
     for room in loaded.inventory.rooms.values():
         devices: dict[str, DeviceView] = {}
         for device in loaded.inventory.in_room(room.id):
             view = devices.get(device.name)
+            state = ready.devices[device.name]
             if view is None:
                 view = devices[device.name] = DeviceView(
-                    name=device.name, label=str(device.label or device.name), families=[], address=device.address,
-                    room=room.id, probed=False, checking=device.name in checking,
-                    verdicts=sorted(by_device.get(device.name, []), key=lambda v: v.check),
-                    items=[i for i in items if i.device == device.name])  # fmt: skip
+                    name=device.name, label=state.label, families=[], address=device.address,
+                    room=room.id, probed=state.probed, checking=device.name in checking,
+                    verdicts=[v for v in state.verdicts if not v.check.startswith("attestation:")],
+                    items=[i for i in items if i.device == device.name], state_status=state.status)  # fmt: skip
+                view.stale = {check for check, _title in state.expired}
+                if old_after_s is not None:
+                    view.old = {v.check for v in view.verdicts
+                                if v.probe != "manual" and (now - v.measured_at).total_seconds() > old_after_s}
             view.families.append(device.family)
-            view.probed = view.probed or probe_for(device) is not None
         for view in devices.values():  # a manual device's verdicts are its attestations
             view.verdicts = [*view.verdicts, *(i.verdict for i in view.items if i.verdict)]
-        stale = {(v.device, v.check) for d in devices.values() for v in d.verdicts if _stale(v, now)}
-        stale |= {(v.device, v.check) for v in centre if _stale(v, now)}
-        for view in devices.values():
-            view.stale = {check for name, check in stale if name == view.name}
+        stale = {(d.name, c) for d in devices.values() for c in d.stale}
+        scope = ready.rooms[room.id]
         room_view = RoomView(room.id, room.label, list(devices.values()),
                              [i for i in items if i.room == room.id and i.device is None],
-                             [jv for rid, jv in juries if rid == room.id], centre, stale)
-        room_view.todo = _todo(room_view)
+                             [jv for rid, jv in juries if rid == room.id], centre, stale, is_ready=scope.ready)
+        room_view.todo = [_todo(b, room_view) for b in scope.blockers]
         rooms.append(room_view)
-    return Board(loaded.inventory.centre, loaded.session.date, loaded.session.referentiel, rooms, centre, now)
+    return Board(loaded.inventory.centre, loaded.session.date, loaded.session.referentiel, rooms, centre, now,
+                 ready)
 
 
-def _stale(verdict: Verdict, now: dt.datetime) -> bool:
-    return verdict.probe != "manual" and (now - verdict.measured_at).total_seconds() > STALE_AFTER_H * 3600
+def _todo(blocker: Blocker, room: RoomView) -> Todo:
+    """A blocker of provision.readiness as a line of the room's to-do list (labels, not ids)."""
+    if blocker.device.startswith(CENTRE_PREFIX):
+        target = "centre"
+    elif blocker.device.startswith(ROOM_PREFIX):
+        item = next((i for i in room.items if f"attestation:{i.item}" == blocker.check), None)
+        target = "item-" + item.key if item else room.anchor
+    else:
+        device = next((d for d in room.devices if d.name == blocker.device), None)
+        item = next((i for i in device.items if f"attestation:{i.item}" == blocker.check), None) if device else None
+        target = "item-" + item.key if item else "dev-" + anchor(blocker.device)
+    return Todo(target, blocker.device_label, blocker.check, blocker.status, blocker.key, dict(blocker.params),
+                blocker.check_label)
 
 
-def _todo(room: RoomView) -> list[Todo]:
-    todo: list[Todo] = []
-    for verdict in room.centre:
-        if verdict.blocking and (not verdict.status.ready or (verdict.device, verdict.check) in room.stale):
-            todo.append(_todo_line("centre", verdict.device, verdict, room.stale))
-    for device in room.devices:
-        if not device.measured and not device.items:
-            todo.append(Todo(device.anchor, device.label, "", Status.UNKNOWN, "dashboard.unchecked_device", {}))
-        for verdict in device.verdicts:
-            stale = (verdict.device, verdict.check) in room.stale
-            if verdict.blocking and (verdict.status is not Status.OK or stale):
-                todo.append(_todo_line(device.anchor, device.label, verdict, room.stale))
-        for item in device.items:
-            if item.verdict is None:
-                todo.append(Todo("item-" + item.key, device.label, "attestation", Status.FAIL,
-                                 "check.attestation.missing", {"label": item.label, "validity_h": item.validity_h}))
-    for item in room.items:
-        if item.verdict is None:
-            todo.append(Todo("item-" + item.key, item.label, "attestation", Status.FAIL,
-                             "check.attestation.missing", {"label": item.label, "validity_h": item.validity_h}))
-        elif not item.verdict.status.ready:
-            todo.append(Todo("item-" + item.key, item.label, item.verdict.check, item.verdict.status,
-                             item.verdict.key, dict(item.verdict.params)))
-    todo.sort(key=lambda t: _RANK[t.status])
-    return todo
-
-
-def _todo_line(anchor_id: str, who: str, verdict: Verdict, stale: set[tuple[str, str]]) -> Todo:
-    if (verdict.device, verdict.check) in stale:
-        at = verdict.measured_at.astimezone().strftime("%d/%m %H:%M")
-        return Todo(anchor_id, who, verdict.check, Status.UNKNOWN, "dashboard.stale_verdict", {"at": at})
-    return Todo(anchor_id, who, verdict.check, verdict.status, verdict.key, dict(verdict.params))
-
-
-def _juries(loaded: Loaded, by_device: dict[str, list[Verdict]]) -> list[tuple[str, JuryView]]:
+def _juries(loaded: Loaded, ready: Readiness) -> list[tuple[str, JuryView]]:
     labels = {d.name: str(d.label or d.name) for d in loaded.inventory.devices}
-    wants: dict[str, dict[str, list[str]]] = {}  # candidate -> device -> titles
+    wants: dict[str, dict[str, dict[str, str]]] = {}  # candidate -> device -> {title id: name}
     for host in loaded.plan.hosts:
-        for planned in host.software.values():
+        for title_id, planned in host.software.items():
             for who in planned.requested_by:
                 if who.startswith("candidat:"):
-                    titles = wants.setdefault(who.removeprefix("candidat:"), {}).setdefault(host.device.name, [])
-                    if planned.title.name not in titles:
-                        titles.append(planned.title.name)
+                    titles = wants.setdefault(who.removeprefix("candidat:"), {}).setdefault(host.device.name, {})
+                    titles.setdefault(title_id, planned.title.name)
     out: list[tuple[str, JuryView]] = []
     for jury in loaded.session.juries:
         candidates = []
         for c in sorted((c for c in loaded.session.candidates if c.jury == jury.id), key=lambda c: c.order):
-            needs = [Need(name, labels.get(name, name), titles, _software_status(by_device.get(name, []), titles))
+            needs = [Need(name, labels.get(name, name), list(titles.values()), _software_status(ready, name, titles))
                      for name, titles in wants.get(c.id, {}).items()]  # fmt: skip
             candidates.append(CandidateView(c.id, c.order, c.time, c.own_laptop, needs))
         out.append((jury.room, JuryView(jury.id, str(jury.label or jury.id), candidates)))
     return out
 
 
-def _software_status(verdicts: list[Verdict], titles: list[str]) -> Status | None:
-    """OK only when the device's software check says these titles are there; never guessed."""
-    check = next((v for v in verdicts if v.check == "software"), None)
-    if check is None:
+def _software_status(ready: Readiness, host: str, titles: dict[str, str]) -> Status | None:
+    """Worst status of these titles on this host, as provision.readiness reads the software verdicts;
+    None when the host has no software verdict at all (it cannot list its software)."""
+    state = ready.devices.get(host)
+    if state is None or not any(v.check == "software" for v in state.verdicts):
         return None
-    if check.status is Status.FAIL:
-        missing = set(check.params.get("titles") or check.facts.get("missing") or [])
-        return Status.FAIL if missing & set(titles) or not missing else Status.OK
-    return check.status
+    statuses = [ready.software_status(host, t) for t in titles]
+    return next((s for s in SEVERITY_ORDER if s in statuses), Status.UNKNOWN)

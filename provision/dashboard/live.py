@@ -17,12 +17,20 @@ from typing import Any
 
 from checks.model import Verdict, utcnow
 from provision.context import Loaded
+from provision.errors import PlateauError
 from provision.families import probe_for
+from provision.messages import render
 from provision.sweep import attestation_verdicts, select, sweep_async
 
 log = logging.getLogger("plateau.dashboard")
 QUEUE_SIZE = 500
 FLUSH_S = 0.15
+
+
+def _key(verdict: Verdict) -> tuple[str, str, str]:
+    """One verdict per (device, check, title): a workstation's software verdict of one title never
+    replaces another title's (see provision.readiness.newest)."""
+    return (verdict.device, verdict.check, str(verdict.params.get("title_id") or verdict.facts.get("title_id") or ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +48,22 @@ class Hub:
         self.timeout_s = timeout_s
         self.render: Callable[[Iterable[str]], dict[str, str]] = lambda devices: {}
         known = {d.name for d in loaded.inventory.devices}
-        self.current: dict[tuple[str, str], Verdict] = {
-            (v.device, v.check): v for v in store.latest_verdicts()
+        self.current: dict[tuple[str, str, str], Verdict] = {
+            _key(v): v for v in store.latest_verdicts()
             if v.device in known or v.device.startswith(("centre:", "salle:"))
         }  # fmt: skip
         last = store.latest_sweep()
         self.last_sweep_at: dt.datetime | None = last.finished_at if last else None
         self.checking: set[str] = set()
         self.full_sweep_running = False
+        #: (key, params) of the last failed sweep or store write, and the devices it was checking:
+        #: their verdicts are UNKNOWN until a sweep of them succeeds (no green left from before)
+        self.failure: tuple[str, dict[str, Any]] | None = None
+        self.failed_devices: set[str] = set()
+        #: the last sweep of this run failed (for the "finished" announcement)
+        self.last_sweep_failed = False
+        #: automatic re-check interval, in seconds (0: off); shown on the page
+        self.recheck_s = 0.0
         self._clients: set[asyncio.Queue[Event | None]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dirty: dict[str, Verdict] = {}
@@ -93,7 +109,7 @@ class Hub:
     def on_verdict(self, verdict: Verdict) -> None:
         """Keep the verdict; the page parts it changes are pushed at most every FLUSH_S (a sweep of
         200 devices yields hundreds of verdicts: render once per batch, not once per verdict)."""
-        self.current[(verdict.device, verdict.check)] = verdict
+        self.current[_key(verdict)] = verdict
         self._dirty[verdict.device] = verdict
         try:
             loop = asyncio.get_running_loop()
@@ -138,23 +154,54 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
         return True
 
+    def failure_message(self) -> str | None:
+        return render(self.failure[0], self.failure[1]) if self.failure else None
+
     async def _sweep(self, room: str | None, devices: list[str] | None, names: set[str], full: bool) -> None:
         self.publish(Event("sweep", {"state": "started", "room": room, "devices": sorted(names),
                                      "html": self._safe_render(names)}))  # fmt: skip
+        problem_before = getattr(self.store, "problem", None)
+        failed: tuple[str, dict[str, Any]] | None = None
         try:
             result = await sweep_async(self.loaded, store=self.store, room=room, devices=devices,
                                        timeout_s=self.timeout_s, on_verdict=self._done_one)  # fmt: skip
-            if full:
+            problem = getattr(self.store, "problem", None)
+            if problem is not None and problem is not problem_before:  # a soft store stopped saving
+                failed = ("readiness.store_failed", {"problem": render(problem.key, problem.params)})
+            elif full:
                 self.last_sweep_at = result.finished_at
-        except Exception:  # noqa: BLE001 - keep serving; the page shows the devices as not re-checked
+        except PlateauError as exc:  # the store refused a write (disk full...): shown, never "terminée"
             log.exception("dashboard sweep failed")
+            first = exc.problems[0] if exc.problems else None
+            failed = ("readiness.store_failed",
+                      {"problem": render(first.key, first.params) if first else type(exc).__name__})  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - keep serving; the devices it checked turn unknown
+            log.exception("dashboard sweep failed")
+            failed = ("readiness.sweep_failed", {"reason": type(exc).__name__})
         finally:
+            self.last_sweep_failed = failed is not None
+            if failed is not None:
+                self.failure = failed
+                self.failed_devices |= names
+            else:
+                self.failed_devices -= names
+                if not self.failed_devices:
+                    self.failure = None
             self.checking -= names
             if full:
                 self.full_sweep_running = False
             self.flush()
             self.publish(Event("sweep", {"state": "finished", "room": room, "devices": sorted(names),
                                          "html": self._safe_render(names)}))  # fmt: skip
+
+    async def recheck_every(self, interval_s: float) -> None:
+        """Re-check the whole centre on its own every ``interval_s`` (dashboard_recheck_min)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                self.start_sweep()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("dashboard: automatic re-check failed to start")
 
     def _done_one(self, verdict: Verdict) -> None:
         # the device is no longer "being checked" once its first verdict is in

@@ -21,6 +21,11 @@ def _verdict(v: Verdict) -> dict[str, Any]:
             "message": render(v.key, v.params), "measured_at": v.measured_at.isoformat(), "probe": v.probe}
 
 
+def _todo_line(todo: Any) -> str:
+    head = f"{todo.who} — {todo.check_label}" if todo.check_label else todo.who
+    return f"{head} : {render(todo.message_key, todo.params)}"
+
+
 def snapshot(board: Board, by_name: str) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -30,6 +35,7 @@ def snapshot(board: Board, by_name: str) -> dict[str, Any]:
         "at": board.now.isoformat(),
         "ready": board.ready,
         "centre_verdicts": [_verdict(v) for v in board.centre_verdicts],
+        "centre_blockers": [b.line() for b in board.readiness.centre_blockers] if board.readiness else [],
         "rooms": [
             {
                 "id": room.id, "label": room.label, "ready": room.ready, "counts": room.counts,
@@ -38,7 +44,7 @@ def snapshot(board: Board, by_name: str) -> dict[str, Any]:
                 "items": [{"label": i.label, "status": str(i.status),
                            "message": render(i.verdict.key, i.verdict.params) if i.verdict else ""}
                           for i in room.items],
-                "todo": [render(t.message_key, t.params) for t in room.todo],
+                "todo": [_todo_line(t) for t in room.todo],
                 "juries": [{"label": j.label, "candidates": [
                     {"id": c.id, "order": c.order, "time": c.time, "own_laptop": c.own_laptop,
                      "needs": [{"device": n.device, "titles": n.titles, "status": str(n.status) if n.status else None}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from checks.model import Status, Verdict, utcnow, worst
 from devices.models import AccessPoint, Device
@@ -17,11 +18,13 @@ from provision.context import Loaded
 from provision.errors import PlateauError, Problem
 from provision.families import REGISTRY, RowContext, family_label
 from provision.messages import render
-from provision.recap.readiness import DEFAULT_MAX_AGE_H, Assessment, Readiness, assess
+from provision.readiness import compute
+from provision.readiness import status_label as _status_label
+from provision.recap.readiness import DEFAULT_MAX_AGE_H, Assessment, Readiness, from_readiness
 
 
 def status_label(status: Status) -> str:
-    return render(f"label.status.{status}")
+    return _status_label(status, "fr")
 
 
 class Secret:
@@ -60,6 +63,8 @@ class Account:
     login: str | None
     secret: Secret | None
     kind: str = ""  # the registry's account kind (unlock_code, google_account...)
+    #: what the last sweep proved of it: « mot de passe vérifié à 07:42 » (None: nothing tried)
+    verified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +183,14 @@ def build_recap(
     readiness = readiness or Readiness()
     inventory, session = loaded.inventory, loaded.session
     room_ids = scope_rooms(loaded, jury)
-    rooms = tuple(_room(loaded, rid) for rid in room_ids)
-    labels = {d.name: d.display() for rid in room_ids for d in inventory.in_room(rid)}
-    assessment = assess(readiness, labels, rooms=None if jury is None else set(room_ids), now=now,
-                        max_age_h=max_age_h)
+    rooms = tuple(_room(loaded, rid, readiness.verdicts) for rid in room_ids)
+    # status, scope and blockers: the one readiness result every view reads (centre checks included)
+    ready = compute(loaded, readiness.verdicts, now=now, sweep_finished_at=readiness.finished_at,
+                    require_sweep_within_h=max_age_h)  # fmt: skip
+    assessment = from_readiness(ready, ready.scope(jury=jury), finished_at=readiness.finished_at,
+                                max_age_h=max_age_h)  # fmt: skip
     juries = tuple(
-        _jury(loaded, j.id, readiness.verdicts)
+        _jury(loaded, j.id, readiness.verdicts, ready)
         for j in session.juries
         if (jury is None or j.id == jury)
     )
@@ -206,7 +213,7 @@ def build_posters(loaded: Loaded, jury: str | None = None) -> Poster:
     return Poster(loaded.session.centre or loaded.inventory.centre, loaded.session.date, wifi)
 
 
-def _room(loaded: Loaded, room_id: str) -> RoomRecap:
+def _room(loaded: Loaded, room_id: str, verdicts: tuple[Verdict, ...] = ()) -> RoomRecap:
     inventory = loaded.inventory
     room = inventory.rooms[room_id]
     order = {name: i for i, name in enumerate(REGISTRY)}  # rows grouped by family, in registry order
@@ -215,7 +222,7 @@ def _room(loaded: Loaded, room_id: str) -> RoomRecap:
     for device in devices:
         fam = REGISTRY[device.family]
         if fam.recap_section != "wifi":
-            sections.setdefault(fam.recap_section, []).append(_row(loaded, device))
+            sections.setdefault(fam.recap_section, []).append(_row(loaded, device, verdicts))
     wifi = tuple(
         Wifi(room.label, ap.wifi_ssid, ap.wifi_security, secret_of(ap, "wifi_key"), _row(loaded, ap))
         for ap in devices
@@ -237,7 +244,19 @@ def _brand_model(device: Device) -> str | None:
     return text or None
 
 
-def _row(loaded: Loaded, device: Device) -> DeviceRow:
+def _login_verified(verdicts: tuple[Verdict, ...], device: str) -> str | None:
+    """« mot de passe vérifié à 07:42 » from the device's admin_login verdict (a real login)."""
+    login = next((v for v in verdicts if v.device == device and v.check == "admin_login"), None)
+    if login is None:
+        return None
+    if login.status is Status.OK:
+        return render("check.admin_login.recap_verified", {"at": login.params.get("at", "?")})
+    if login.key == "check.admin_login.refused":
+        return render("check.admin_login.recap_refused", {"at": login.params.get("at", "?")})
+    return render("check.admin_login.recap_unverified")
+
+
+def _row(loaded: Loaded, device: Device, verdicts: tuple[Verdict, ...] = ()) -> DeviceRow:
     fam = REGISTRY[device.family]
 
     def display_of(name: str) -> str:
@@ -245,18 +264,20 @@ def _row(loaded: Loaded, device: Device) -> DeviceRow:
         return host[0].display() if host else name
 
     part = fam.recap_row(device, RowContext(display_of, family_label(device.family)))
+    verified = _login_verified(verdicts, device.name)
     accounts = tuple(
         Account(render(f"label.account.{a.kind}"), getattr(device, a.login) if a.login else None,
-                secret_of(device, a.secret), a.kind)
+                secret_of(device, a.secret), a.kind, verified if a.kind == "admin_session" else None)
         for a in fam.accounts
         if a.on_recap_row and a.applies_to(device)
         and (a.in_plan or getattr(device, a.secret, None) is not None or (a.login and getattr(device, a.login)))
     )
+    details = (*part.details, verified) if verified and any(a.kind == "admin_session" for a in accounts) else part.details
     return DeviceRow(device.name, device.display(), part.kind, device.address, _brand_model(device), part.access,
-                     part.details, accounts)
+                     details, accounts)
 
 
-def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...]) -> JuryRecap:
+def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...], ready: Any = None) -> JuryRecap:
     session, inventory = loaded.session, loaded.inventory
     jury = session.jury(jury_id)
     planned: dict[tuple[str, str], list[str]] = {}  # (candidate, title id) -> hosts
@@ -272,7 +293,8 @@ def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...]) -> JuryRe
         rows = []
         for request in (r for r in session.requests if r.candidate == cand.id):
             hosts = tuple(planned.get((cand.id, request.title_id), ()))
-            status = _software_status(verdicts, hosts, request.title_id)
+            status = (worst([ready.software_status(h, request.title_id) for h in hosts]) if ready and hosts
+                      else _software_status(verdicts, hosts, request.title_id))
             label = render("recap.own_laptop") if cand.own_laptop and not hosts else status_label(status)
             rows.append(SoftwareRow(loaded.catalog[request.title_id].name, family_label(request.kind),
                                     hosts, status, label))

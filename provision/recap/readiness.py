@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from checks.model import Status, Verdict, worst
 from provision.messages import render
@@ -133,11 +134,30 @@ def assess(
 
 
 def _in_scope(verdict: Verdict, devices: dict[str, str], rooms: set[str] | None) -> bool:
-    if rooms is None:
+    if rooms is None or verdict.device.startswith("centre:"):  # centre-wide checks are in every scope
         return True
     if verdict.room is not None:
         return verdict.room in rooms
     return verdict.device in devices
+
+
+def from_readiness(ready: Any, scope: Any, *, finished_at: dt.datetime | None, max_age_h: float) -> Assessment:
+    """The recap's gate and device table from the one readiness result (provision/readiness.py):
+    ``scope`` is its centre or one jury's scope, centre-wide checks (internet) included."""
+    blockers = tuple(
+        Blocker(b.key, b.message("fr"), b.device, b.device_label, b.check_label, b.status)
+        for b in scope.blockers
+    )
+    if finished_at is None:  # no sweep at all: that one line, not « pas encore vérifié » for each device
+        blockers = tuple(b for b in blockers if b.key == "recap.gate.no_sweep")
+    states = []
+    for name in scope.devices:
+        d = ready.devices[name]
+        notes = tuple(b.message("fr") for b in d.blockers)
+        notes += tuple(render(v.key, v.params, "fr") for v in d.verdicts
+                       if v.status is Status.WARN and v.blocking and not d.blockers)  # fmt: skip
+        states.append(DeviceState(name, d.label, d.status, d.measured, notes))
+    return Assessment(finished_at, max_age_h, blockers, tuple(states))
 
 
 def _local(moment: dt.datetime) -> str:

@@ -5,14 +5,16 @@
   embeds the subsets actually used, so the PDF prints the same anywhere.
 * The only URLs a page may load are ``data:`` URIs (the QR codes): :class:`OfflineFetcher`
   refuses anything else and stops the rendering, so a template can never reach the network.
-* Secrets are typeset by :func:`secret_html`: monospace, groups of 4 characters separated
-  by spacing (no character: the PDF text of a secret is exactly the secret), digits bold
-  and blue, symbols on a grey background, spaces shown as an outlined box.
+* Secrets are typeset by :func:`secret_html`: monospace, cut at their own hyphens (generated
+  passwords) or every 4 characters, groups set apart by an alternating tint (no character nor
+  gap is added: the PDF text of a secret is exactly the secret) and never broken inside, digits
+  bold and blue, symbols on a grey background, each space kept and drawn as an open box ␣.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -21,8 +23,6 @@ from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from provision.errors import PlateauError, Problem
 from provision.recap import qr
@@ -36,22 +36,45 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "octobre", "novembre", "décembre")
 
 
-class OfflineFetcher(URLFetcher):
+def OfflineFetcher():  # reads as the class it was; WeasyPrint is imported only here
     """Only ``data:`` URIs; any other URL (http, https, file, ftp) aborts the rendering."""
+    from weasyprint.urls import URLFetcher
 
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"data"}, fail_on_errors=True, allow_redirects=False)
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True, allow_redirects=False)
+
+
+#: the shape plateau's own generator gives (provision/secrets.py): Feciju-Donuje-Kafefe-542
+_HYPHENATED = re.compile(r"[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,})+")
+#: secrets longer than these are set smaller (classes ``long``, ``very-long``) to stay on one line
+LONG, VERY_LONG = 26, 40
+
+
+def secret_groups(value: str) -> list[str]:
+    """How a secret is cut for reading: at its own hyphens when it has the generated shape
+    (each hyphen ends its group), else every 4 characters. Joined, the groups are the value."""
+    if _HYPHENATED.fullmatch(value):
+        parts = value.split("-")
+        return [part + "-" for part in parts[:-1]] + [parts[-1]]
+    if value.isdigit() and len(value) in (6, 9):  # PINs: 482 915
+        return [value[start:start + 3] for start in range(0, len(value), 3)]
+    return [value[start:start + GROUP] for start in range(0, len(value), GROUP)]
 
 
 def secret_html(secret: Secret | None) -> Markup:
-    """A secret for the page: ``<span class="pw">`` of groups of 4, characters classed."""
+    """A secret for the page: ``<span class="pw">`` of groups that never break inside.
+
+    Nothing is added between or around characters: the PDF text layer holds the secret
+    verbatim (groups alternate a tinted background, a space is a real space kept by
+    ``white-space: pre`` with an open box ␣ drawn by CSS). Digits ``d``, symbols ``s``.
+    """
     if secret is None:
         return Markup('<span class="missing">non enregistré</span>')
     value = secret.value
+    size = " very-long" if len(value) > VERY_LONG else " long" if len(value) > LONG else ""
     groups = []
-    for start in range(0, len(value), GROUP):
+    for group in secret_groups(value):
         chars = []
-        for ch in value[start:start + GROUP]:
+        for ch in group:
             if ch.isdigit():
                 css = "d"
             elif ch == " ":
@@ -62,11 +85,19 @@ def secret_html(secret: Secret | None) -> Markup:
                 css = ""
             chars.append(f'<span class="{css}">{escape(ch)}</span>' if css else str(escape(ch)))
         groups.append('<span class="g">' + "".join(chars) + "</span>")
-    return Markup('<span class="pw">' + "".join(groups) + "</span>")
+    return Markup(f'<span class="pw{size}">' + "".join(groups) + "</span>")
+
+
+def ssid_html(ssid: str, css: str = "ssid") -> Markup:
+    """A network name in the secrets' monospace, on one line, each space drawn as ␣."""
+    long = " long" if len(ssid) > 18 else ""
+    chars = "".join('<span class="sp"> </span>' if ch == " " else str(escape(ch)) for ch in ssid)
+    return Markup(f'<span class="{css}{long}">{chars}</span>')
 
 
 def _date_fr(value: dt.date) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def _datetime_fr(value: dt.datetime) -> str:
@@ -88,7 +119,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(secret=secret_html, date_fr=_date_fr, datetime_fr=_datetime_fr,
+    env.filters.update(secret=secret_html, ssid=ssid_html, date_fr=_date_fr, datetime_fr=_datetime_fr,
                        accessibility=_accessibility)
     env.globals.update(wifi_qr=lambda w: qr.svg_data_uri(qr.wifi_payload(w.ssid, w.key and w.key.value, w.security)),
                        status_label=status_label)
@@ -126,6 +157,8 @@ class RenderedPdf:
 
 
 def html_to_pdf(html: str) -> RenderedPdf:
+    from weasyprint import HTML  # ~1.5 s of imports: only when a PDF is really made
+
     check_fonts()
     document = HTML(string=html, base_url=str(TEMPLATES), url_fetcher=OfflineFetcher()).render()
     return RenderedPdf(document.write_pdf(), len(document.pages))

@@ -1,7 +1,7 @@
 """The dashboard in headless Chromium (Debian's ``chromium`` driven by Playwright; never a download).
 
 One real server on 127.0.0.1 in a thread, the demo lab running: the board is red with the flat
-tablet's fix, a sweep turns devices from "non vérifié" to their state live, the tablet is
+tablet's fix, a sweep turns devices from « inconnu » to their state live, the tablet is
 re-checked with the keyboard only and turns "prêt" without a reload, an attestation is recorded
 with the keyboard only, the print view hides every control, and axe-core finds no serious or
 critical violation. Screenshots go to $PLATEAU_SCREENSHOTS (or the test's tmp folder).
@@ -65,7 +65,7 @@ def test_live_board_keyboard_recheck_and_attestation(demo: Path, lab, live_serve
     page.goto(server.url + "/")
     tablet = page.locator("#dev-demo-tablette")
     room = page.locator("#sum-salle-salle_demo")
-    sync_api.expect(tablet.locator(".device-head .badge")).to_have_text("– non vérifié")
+    sync_api.expect(tablet.locator(".device-head .badge")).to_have_text("– inconnu")  # the one name of that state (label.status.unknown)
     sync_api.expect(room).to_contain_text("NON PRÊT")
     page.evaluate("window.sansRechargement = 42")
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from provision import yamlmap
-from provision.errors import InventoryError
+from provision.context import load_all
+from provision.errors import InventoryError, PlateauError
 from provision.inventory import load_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +144,7 @@ def test_the_example_and_the_demo_have_no_warning() -> None:
 def test_every_model_field_is_in_the_inventory_reference() -> None:
     from devices.models import known_fields
     from provision.families import REGISTRY
-    from provision.inventory.loader import CENTRE_PREFIX, CENTRE_VARS, ROOM_VARS
+    from provision.inventory.rules import CENTRE_PREFIX, CENTRE_VARS, ROOM_VARS
 
     reference = (ROOT / "docs" / "inventaire-reference.md").read_text("utf-8")
     documented = set(re.findall(r"`([a-z_0-9]+)`", reference))
@@ -163,3 +164,23 @@ def test_every_model_field_is_in_the_inventory_reference() -> None:
             if getattr(info.annotation, "__origin__", None) is not None and str(info.annotation).startswith("typing.Literal"):
                 for choice in choices:
                     assert f"`{choice}`" in reference, f"{name}.{field}: {choice}"
+
+
+@pytest.mark.parametrize("value", ["5 min", -1, 1000, True])
+def test_dashboard_recheck_interval_is_checked(example: Path, value: object) -> None:
+    """A mistyped interval is an error naming the field, never a silent default."""
+    all_vars = example / "group_vars" / "all.yml"
+    all_vars.write_text(all_vars.read_text(encoding="utf-8") + f"dashboard_recheck_min: {value!r}\n".replace("'", '"'),
+                        encoding="utf-8")
+    with pytest.raises(PlateauError) as info:
+        load_all(example)
+    problem = next(p for p in info.value.problems if p.field == "dashboard_recheck_min")
+    assert problem.key == "field.out_of_range" and problem.file and "all.yml" in problem.file
+
+
+def test_dashboard_recheck_interval_is_read(example: Path) -> None:
+    from provision.dashboard.app import recheck_interval_s
+
+    all_vars = example / "group_vars" / "all.yml"
+    all_vars.write_text(all_vars.read_text(encoding="utf-8") + "dashboard_recheck_min: 2\n", encoding="utf-8")
+    assert recheck_interval_s(load_all(example)) == 120

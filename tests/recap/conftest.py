@@ -25,6 +25,28 @@ def _need(tool: str, package: str) -> str:
     return path
 
 
+def attested_ok(loaded, now):
+    """OK attestation verdicts of every on-site item and manual device: what a real clean sweep holds."""
+    from checks.model import Status, Verdict
+    from provision.families import manual_check
+
+    out = [Verdict(device=f"salle:{a['room']}", check=f"attestation:{a['id']}", status=Status.OK,
+                   key="check.attestation.ok", params={"label": a["label"], "by": "Mme Martin", "at": "03/12 07:00"},
+                   room=a["room"], probe="manual", measured_at=now) for a in loaded.plan.attestations]
+    for device in loaded.inventory.devices:
+        manual = manual_check(device)
+        if manual is not None:
+            out.append(Verdict(device=device.name, check=f"attestation:{manual.item}", status=Status.OK,
+                               key="check.attestation.ok", params={"label": "x", "by": "Mme Martin", "at": "07:00"},
+                               room=device.room, probe="manual", measured_at=now))
+    return out
+
+
+@pytest.fixture(scope="session")
+def attested():
+    return attested_ok
+
+
 @pytest.fixture(scope="session")
 def loaded():
     from provision.context import load_all
@@ -56,13 +78,12 @@ def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = True) -> str:
 
 
 def grouped(secret: str) -> re.Pattern[str]:
-    """The secret as the recap typesets it: groups of 4, pdftotext may see a space between groups.
+    """The secret exactly as stored, as the PDF text layer must give it back (copy-paste).
 
-    Only the group boundaries (every 4 characters) may hold extracted whitespace; every
-    character of the secret, a real space included, must be there as stored.
+    The recap sets groups apart by a tinted background, never by spacing, so no whitespace
+    may appear inside; only what surrounds the secret (start of line, a space) is free.
     """
-    chunks = [re.escape(secret[i:i + 4]) for i in range(0, len(secret), 4)]
-    return re.compile(r"(?<!\S)" + r"[ \u2009]?".join(chunks) + r"(?!\S)")
+    return re.compile(r"(?<!\S)" + re.escape(secret) + r"(?!\S)")
 
 
 def decode_qr(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:

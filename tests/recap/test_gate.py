@@ -90,8 +90,8 @@ def test_recap_refuses_without_a_sweep(centre, recap_cli, monkeypatch, vault_sec
     assert "Traceback" not in out + err
 
 
-def test_force_writes_a_not_ready_recap_0600_with_blockers_on_page_one(centre, recap_cli, monkeypatch, pdf,
-                                                                        vault_secrets) -> None:
+def test_force_writes_a_not_ready_recap_0600_marked_on_page_one(centre, recap_cli, monkeypatch, pdf,
+                                                                  vault_secrets) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     failing = Verdict(device="a-tab-android-01", check="battery", status=Status.FAIL, key="check.battery.low",
                       params={"level_pct": 12}, room="salle_a", measured_at=now)
@@ -103,17 +103,21 @@ def test_force_writes_a_not_ready_recap_0600_with_blockers_on_page_one(centre, r
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert "recap-jury-a-2026-12-03.pdf" in out and "0600" in out
     assert "Tablette Samsung salle A" in err  # the blocker, named by its label
-    page_one = pdf.text(path.read_bytes()).split("\f")[0]
-    assert "NON PRÊT" in page_one and "Tablette Samsung salle A" in page_one
+    pages = pdf.text(path.read_bytes()).split("\f")
+    # page 1: the « NON PRÊT » banner with the jury's access first (Wi-Fi, logins); the blockers follow
+    assert "NON PRÊT" in pages[0] and "Wi-Fi de la salle" in pages[0] and "Tablettes" in pages[0]
+    flat = " ".join("\n".join(pages).split())
+    assert "Tablette Samsung salle A —" in flat[flat.index("malgré"):]  # in the blocker list, after the access
     for secret in vault_secrets(centre):  # the terminal never shows a secret
         assert secret not in out + err
 
 
-def test_a_clean_recent_sweep_gives_a_ready_recap(centre, recap_cli, monkeypatch, pdf, loaded, tmp_path) -> None:
+def test_a_clean_recent_sweep_gives_a_ready_recap(centre, recap_cli, monkeypatch, pdf, loaded, tmp_path,
+                                                   attested) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     verdicts = [Verdict(device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room,
                         measured_at=now) for d in loaded.inventory.devices]
-    _sweep(monkeypatch, Readiness.of(verdicts, now - dt.timedelta(hours=2)))
+    _sweep(monkeypatch, Readiness.of([*verdicts, *attested(loaded, now)], now - dt.timedelta(hours=2)))
     target = tmp_path / "out" / "recap.pdf"
     target.parent.mkdir()
     target.write_bytes(b"old")

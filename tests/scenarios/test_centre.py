@@ -1,0 +1,377 @@
+"""One exam centre, one run, every view: the same status and fix for every device, 0 false green.
+
+43 devices over 3 rooms and 3 juries, served by the lab simulators over real sockets, with at
+least one injected fault in every family beside healthy devices (``CENTRE`` below).
+One ``plateau check --format json`` sweeps it; then the dashboard's /api/etat, its frozen view
+(/gel, after « Figer ») and the jury's recap PDF (``plateau recap --force``, through pdftotext)
+must each say, device by device, the status the check said, and never « prêt » for a device
+with a fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+# about 11 s on two cores (43 simulators, one sweep, a dashboard, a PDF): not marked slow
+STATUS_WORDS = {"ok": "prêt", "warn": "à surveiller", "fail": "à corriger", "unknown": "inconnu"}
+TIMEOUT_S = 3.0
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "inventories" / "demo"
+ROOMS = ("a", "b", "c")
+TABLETS_PER_ROOM = 7
+AP_PASSWORD = "Demo-Routeur-29-Ssh"  # the demo vault's (devices/lab/demo.py)
+WIFI_KEY = "Demo;Wifi:2026"
+IPAD_UDID = "00008030-0000DEMO0000001E"
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    family: str
+    room: str
+    label: str
+    fault: str | None = None  # None: healthy
+
+
+def _centre() -> list[Spec]:
+    faults = {
+        # family -> {room: fault}; every family has at least one fault, most rooms healthy ones
+        "tablet": {("a", 1): "battery_low", ("a", 2): "dead", ("b", 1): "wrong_wifi", ("b", 2): "app_missing",
+                   ("c", 1): "garbage", ("c", 2): "no_account"},
+        "printer": {"a": "paper_empty"},
+        "scanner": {"b": "jam"},
+        "printer_3d": {"a": "filament_out", "c": "error"},
+        "access_point": {"b": "radio_off"},
+        "projector": {"c": "dead"},
+        "robot": {"a": "dead"},
+        "beebot": {"a": "unattested", "b": "unattested"},
+        "windows": {"a": "absent", "b": "absent", "c": "absent"},
+    }
+    out: list[Spec] = []
+    for room in ROOMS:
+        up = room.upper()
+        for i in range(1, TABLETS_PER_ROOM + 1):
+            out.append(Spec(f"tab-{room}-{i}", "android", room, f"Tablette {up}{i}", faults["tablet"].get((room, i))))
+        out += [
+            Spec(f"mfp-{room}", "printer", room, f"Imprimante {up}",
+                 faults["printer"].get(room) or faults["scanner"].get(room)),
+            Spec(f"i3d-{room}", "printer_3d", room, f"Imprimante 3D {up}", faults["printer_3d"].get(room)),
+            Spec(f"ap-{room}", "access_point", room, f"Borne Wi-Fi {up}", faults["access_point"].get(room)),
+            Spec(f"proj-{room}", "projector", room, f"Projecteur {up}", faults["projector"].get(room)),
+            Spec(f"thy-{room}", "robot", room, f"Thymio {up}", faults["robot"].get(room)),
+            Spec(f"bee-{room}", "robot", room, f"Bee-Bot {up}", faults["beebot"].get(room)),
+            Spec(f"pc-{room}", "windows", room, f"PC Windows {up}", faults["windows"].get(room)),
+        ]
+    out.append(Spec("ipad-a", "ipad", "a", "iPad A", "battery_low"))
+    return out
+
+
+CENTRE = _centre()
+
+
+def _address(prefix: str, spec: Spec) -> str:
+    base = ROOMS.index(spec.room) * 50
+    kind = spec.name.split("-")[0]
+    offsets = {"mfp": 30, "i3d": 31, "ap": 2, "proj": 32, "thy": 33, "pc": 34, "bee": 35, "ipad": 36}
+    if kind == "tab":
+        return f"{prefix}{base + 10 + int(spec.name.rsplit('-', 1)[1])}"
+    return f"{prefix}{base + offsets[kind]}"
+
+
+def write_inventory(root: Path, prefix: str) -> None:
+    """hosts.yml, group_vars, host_vars (the demo's vault files), session.yml of the centre."""
+    root.mkdir(parents=True)
+    shutil.copy(DEMO / ".vault_pass", root / ".vault_pass")
+    shutil.copytree(DEMO / "group_vars", root / "group_vars")
+    (root / "group_vars" / "salle_demo.yml").unlink()
+    internet = f"{prefix}240"
+    (root / "group_vars" / "all.yml").write_text(yaml.safe_dump({
+        "centre_name": "Centre de scénario (43 équipements simulés)",
+        "internet_targets": [f"http://{internet}:8088/"],
+    }, allow_unicode=True), "utf-8")
+    groups: dict[str, dict] = {}
+    rooms: dict[str, dict] = {}
+    for spec in CENTRE:
+        rooms.setdefault(f"salle_{spec.room}", {"hosts": {}})["hosts"][spec.name] = None
+        host: dict = {"label": spec.label}
+        vault = None
+        if spec.family == "android":
+            host.update(ansible_host=_address(prefix, spec), adb_port=5555, min_battery_pct=50,
+                        google_account=f"plateau.{spec.name}@gmail.com")
+            vault = "demo-tablette"
+        elif spec.family == "printer":
+            host.update(ansible_host=_address(prefix, spec), ipp_port=8631, snmp_port=8161, brand="HP",
+                        model="Color LaserJet Pro MFP M283fdw")
+            groups.setdefault("scanner", {})[spec.name] = {"escl_port": 8080}
+        elif spec.family == "printer_3d":
+            host.update(driver="moonraker", ansible_host=_address(prefix, spec), api_port=7125, min_filament_g=100)
+        elif spec.family == "access_point":
+            host.update(platform="openwrt", ansible_host=_address(prefix, spec), ssh_port=2222,
+                        wifi_ssid=f"Examen-Salle-{spec.room.upper()}")
+            vault = "demo-ap"
+        elif spec.family == "projector":
+            host.update(ansible_host=_address(prefix, spec), pjlink_port=4352, speakers=True)
+        elif spec.family == "robot" and spec.name.startswith("thy"):
+            host.update(kind="thymio", probe="tdm", ansible_host=_address(prefix, spec), tdm_port=8596)
+        elif spec.family == "robot":
+            host.update(kind="beebot", probe="manual")
+        elif spec.family == "windows":
+            host.update(ansible_host=_address(prefix, spec), projection=False)
+            vault = "demo-pc-win"
+        elif spec.family == "ipad":
+            host.update(udid=IPAD_UDID, apple_id="plateau.ipad-a@icloud.com")
+            vault = "demo-ipad"
+        groups.setdefault(spec.family, {})[spec.name] = host
+        if vault:
+            (root / "host_vars" / spec.name).mkdir(parents=True)
+            shutil.copy(DEMO / "host_vars" / vault / "vault.yml", root / "host_vars" / spec.name / "vault.yml")
+    for room in ROOMS:
+        (root / "group_vars" / f"salle_{room}.yml").write_text(
+            yaml.safe_dump({"room_label": f"Salle {room.upper()}"}, allow_unicode=True), "utf-8")
+    hosts = {"all": {"children": {"rooms": {"children": rooms}, **{f: {"hosts": h} for f, h in groups.items()}}}}
+    (root / "hosts.yml").write_text(yaml.safe_dump(hosts, allow_unicode=True, sort_keys=False), "utf-8")
+    session = {
+        "date": "2026-12-03", "referentiel": "mn-2025",
+        "juries": [{"id": f"jury-{r}", "label": f"Jury {r.upper()}", "room": f"salle_{r}"} for r in ROOMS],
+        "candidates": [{"id": f"{r.upper()}01", "jury": f"jury-{r}", "order": 1, "time": "09:00",
+                        "software": {"android": ["ScratchJr"]}} for r in ROOMS],
+    }
+    (root / "session.yml").write_text(yaml.safe_dump(session, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def start_lab(centre_root: Path, prefix: str, stack) -> dict[str, str]:
+    """Every simulator, in the state CENTRE asks; returns extra environment for the CLI (PATH)."""
+    from devices.lab.access_point import AccessPointSimulator, ApState
+    from devices.lab.android import SimulatedTablet
+    from devices.lab.android_shell import TabletState
+    from devices.lab.demo import WebSite
+    from devices.lab.ipad import FakeIpadTools
+    from devices.lab.printer import IppPrinterSim
+    from devices.lab.printer_3d import MoonrakerSim
+    from devices.lab.projector import ProjectorSimulator, ProjectorState
+    from devices.lab.scanner import EsclScannerSim
+    from devices.lab.thymio_tdm import TdmSimulator
+
+    def run(sim):
+        stack.callback(sim.stop)
+        return sim.start()
+
+    run(WebSite(f"{prefix}240", 8088))
+    for spec in CENTRE:
+        host = _address(prefix, spec) if spec.family not in ("ipad",) and spec.fault != "absent" else None
+        fault, ssid = spec.fault, f"Examen-Salle-{spec.room.upper()}"
+        if spec.family == "android":
+            state = TabletState(level=20 if fault == "battery_low" else 90, status=3 if fault == "battery_low" else 2,
+                                usb_powered=fault != "battery_low", ac_powered=False,
+                                wifi_ssid="Livebox-1234" if fault == "wrong_wifi" else ssid)  # fmt: skip
+            state.accounts = [] if fault == "no_account" else [(f"plateau.{spec.name}@gmail.com", "com.google")]
+            if fault != "app_missing":
+                state.packages |= {"org.scratchjr.android"}
+            if fault in ("dead", "garbage"):
+                state.mode = fault
+            tablet = SimulatedTablet(state, port=5555)
+            tablet.host = host
+            run(tablet)
+        elif spec.family == "printer":
+            printer = IppPrinterSim(port=8631, mode=fault if fault in ("paper_empty", "dead") else "healthy")
+            printer.host = host
+            run(printer)
+            scanner = EsclScannerSim(port=8080, mode="jam" if fault == "jam" else "healthy")
+            scanner.host = host
+            run(scanner)
+        elif spec.family == "printer_3d":
+            run(MoonrakerSim(mode=fault or "healthy", port=7125, host=host))
+        elif spec.family == "access_point":
+            run(AccessPointSimulator(ApState(platform="openwrt", username="root", password=AP_PASSWORD, ssid=ssid,
+                                             encryption="psk2", key=WIFI_KEY, radio_disabled=fault == "radio_off"),
+                                     port=2222, host=host))  # fmt: skip
+        elif spec.family == "projector":
+            sim = ProjectorSimulator(ProjectorState(power="on"), port=4352, host=host)
+            run(sim)
+            if fault:
+                sim.set_mode(fault)
+        elif spec.family == "robot" and spec.name.startswith("thy") and fault != "dead":
+            run(TdmSimulator(vbat_raw=(820, 820), port=8596, host=host))
+        # Bee-Bots are attested by a person; Windows PCs are absent (nothing listens there)
+    ipad = FakeIpadTools(centre_root / ".plateau" / "lab-bin", udid=IPAD_UDID, battery_pct=15, charging=False)
+    ipad.install()
+    return {"PATH": f"{ipad.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def plateau_cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "plateau"
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- one run, every view
+
+
+@dataclass
+class Views:
+    root: Path
+    check: dict  # plateau check --format json
+    api: dict  # /api/etat
+    frozen_snapshot: dict  # the freeze as stored
+    frozen_html: str  # /gel
+    recap_text: str  # pdftotext -layout of plateau recap --force
+    elapsed_s: float
+
+
+@pytest.fixture(scope="module")
+def views(tmp_path_factory) -> Views:
+    import time
+
+    from devices.lab.demo import random_prefix
+    from provision.context import load_all
+    from provision.dashboard import create_app
+    from provision.families import manual_check
+    from provision.state import open_store
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils)")
+    started = time.monotonic()
+    root = tmp_path_factory.mktemp("centre") / "centre"
+    prefix = random_prefix()
+    write_inventory(root, prefix)
+    with contextlib.ExitStack() as stack:
+        env = {**os.environ, **start_lab(root, prefix, stack), "PLATEAU_LOOPBACK_ONLY": "1", "COLUMNS": "200"}
+        env.pop("PLATEAU_VAULT_PASSWORD_FILE", None)
+        loaded = load_all(root)
+        store = open_store(root)
+        for spec in CENTRE:  # a person attested the healthy Bee-Bots
+            device = next(d for d in loaded.inventory.devices if d.name == spec.name)
+            if spec.name.startswith("bee-") and spec.fault is None:
+                store.add_attestation(device.room, manual_check(device).item, "Mme Martin",
+                                      validity=dt.timedelta(hours=6), device=device.name, note="")
+        store.close()
+        done = plateau_cli("check", "-i", root, "--format", "json", "--timeout", TIMEOUT_S, env=env)
+        assert done.returncode == 1, done.stderr  # not ready: faults were injected
+        check = json.loads(done.stdout)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from starlette.testclient import TestClient
+        store = open_store(root)
+        with TestClient(create_app(loaded, store, recheck_s=0), base_url="http://127.0.0.1") as http:
+            api = http.get("/api/etat").json()
+            assert http.post("/figer", data={"nom": "Mme Martin"}, follow_redirects=False).status_code == 303
+            frozen_html = html.unescape(http.get("/gel").text)
+        snapshot = store.latest_freeze()["snapshot"]
+    recap = plateau_cli("recap", "-i", root, "--force", env=env)
+    assert recap.returncode == 0, recap.stderr
+    pdf = root / ".plateau" / "recap-centre-2026-12-03.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    return Views(root, check, api, snapshot, frozen_html, text, time.monotonic() - started)
+
+
+#: faults of a multifunction host that belong to one of its two families
+PART_FAULTS = {"jam": "scanner", "paper_empty": "printer"}
+
+
+def _fault_of(name: str, family: str) -> str | None:
+    fault = next(s for s in CENTRE if s.name == name).fault
+    return fault if fault is None or PART_FAULTS.get(fault, family) == family else None
+
+
+def _check_status(views: Views) -> dict[str, dict]:
+    return {d["name"]: d for d in views.check["readiness"]["devices"]}
+
+
+def _api_status(views: Views) -> dict[str, dict]:
+    return {d["name"]: d for d in views.api["devices"]}
+
+
+def _frozen_status(views: Views) -> dict[str, str]:
+    out = {}
+    for room in views.frozen_snapshot["rooms"]:
+        for device in room["devices"]:
+            out[device["name"]] = "unknown" if device["status"] == "unchecked" else device["status"]
+    return out
+
+
+def _recap_status(views: Views, name: str) -> str | None:
+    """The status word on the recap's readiness-table line of this device (its host name is there)."""
+    section = views.recap_text[views.recap_text.index("État du plateau au dernier contrôle"):]
+    for line in section.splitlines():
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", line):
+            rest = line.split(name, 1)[1]
+            found = [(rest.find(word), status) for status, word in STATUS_WORDS.items() if word in rest]
+            return min(found)[1] if found else None
+    return None
+
+
+def test_the_centre_is_big_and_every_family_has_a_fault(views: Views) -> None:
+    from provision.context import load_all
+
+    loaded = load_all(views.root)
+    assert len(loaded.inventory.hosts) >= 40 and len(loaded.inventory.rooms) == 3
+    assert len(loaded.session.juries) == 3
+    families = {d.family for d in loaded.inventory.devices}
+    faulty = {d.family for d in loaded.inventory.devices if _fault_of(d.name, d.family)}
+    assert families == faulty, families - faulty  # at least one fault per family...
+    healthy = {d.family for d in loaded.inventory.devices if not _fault_of(d.name, d.family)}
+    assert families - {"windows", "ipad"} <= healthy  # ...beside healthy ones
+    assert views.elapsed_s < 60, views.elapsed_s
+
+
+@pytest.mark.parametrize("name", [s.name for s in CENTRE])
+def test_every_view_tells_the_same_status(views: Views, name: str) -> None:
+    spec = next(s for s in CENTRE if s.name == name)
+    check = _check_status(views)[name]
+    api = _api_status(views)[name]
+    assert api["status"] == check["status"], (api, check)
+    assert _frozen_status(views)[name] == check["status"]
+    assert _recap_status(views, name) == check["status"], name
+    if spec.fault is None:
+        assert check["status"] in ("ok", "warn"), check  # no wrong red on a healthy device
+        assert not check["blockers"], check
+    elif check["status"] == "warn":  # a fault the grading only warns about: never « prêt », the fix shown
+        warned = [v for v in views.check["verdicts"] if v["device"] == name and v["status"] == "warn"]
+        assert warned and all(":" in v["message"] for v in warned), warned
+        api_messages = {v["message"] for v in views.api["verdicts"] if v["device"] == name}
+        assert {v["message"] for v in warned} <= api_messages
+    else:
+        assert check["status"] != "ok", check  # no false green, in any view
+        assert check["blockers"], check
+        # the fix: the same message in the check, the dashboard, the frozen view (each naming the device)
+        api_lines = {b["line"] for b in api["blockers"]}
+        for blocker in check["blockers"]:
+            assert ":" in blocker["message"] and "{" not in blocker["message"], blocker
+            assert blocker["line"] in api_lines
+            assert blocker["line"].startswith(spec.label + " — ")
+            assert blocker["line"] in views.frozen_html, blocker["line"]
+
+
+def test_no_false_green_anywhere(views: Views) -> None:
+    faulty = {s.name for s in CENTRE if s.fault}
+    greens = {
+        "check": {n for n, d in _check_status(views).items() if d["status"] == "ok"},
+        "api": {n for n, d in _api_status(views).items() if d["status"] == "ok"},
+        "frozen": {n for n, s in _frozen_status(views).items() if s == "ok"},
+        "recap": {n for n in faulty if _recap_status(views, n) == "ok"},
+    }
+    assert {view: sorted(names & faulty) for view, names in greens.items()} == {v: [] for v in greens}
+    assert not views.check["ready"] and not views.api["ready"] and not views.frozen_snapshot["ready"]
+    assert "NON PRÊT" in views.recap_text and "Aucun point bloquant" not in views.recap_text
+
+
+def test_usb_free_network_devices_are_told_about_the_network_and_centre_checks_everywhere(views: Views) -> None:
+    internet = [v for v in views.check["readiness"]["centre_checks"] if v["check"] == "internet"]
+    assert internet and internet[0]["status"] == "ok"
+    assert any(v["check"] == "internet" for v in views.frozen_snapshot["centre_verdicts"])
+    assert 'id="gel-centre"' in views.frozen_html
