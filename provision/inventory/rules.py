@@ -4,11 +4,13 @@ addresses (the loader, :mod:`provision.inventory.loader`, calls these)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from rapidfuzz import fuzz, process
 
 from devices.models import Device, known_fields
@@ -73,9 +75,29 @@ def _all_device_fields() -> dict[str, list[str]]:
     return owners
 
 
+#: the playbooks' roles, whose defaults a centre may override (playbooks/roles/<role>/defaults/main.yml)
+ROLES_DIR = Path(__file__).resolve().parents[2] / "playbooks" / "roles"
+
+
+@functools.cache
+def role_variables() -> frozenset[str]:
+    """Every variable a role of plateau's playbooks declares in its defaults: the settings a centre
+    may change (``baseline_apt_update_cache: false``...)."""
+    names: set[str] = set()
+    for defaults in sorted(ROLES_DIR.glob("*/defaults/main.y*ml")):
+        try:
+            data = yaml.safe_load(defaults.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):  # the playbooks ship with plateau: a broken one is caught by its tests
+            continue
+        if isinstance(data, dict):
+            names.update(str(name) for name in data)
+    return frozenset(names)
+
+
 def _free(var: str) -> bool:
-    """Ansible's own variables and the centre's own (prefixed) ones are not plateau's to check."""
-    return var.startswith("ansible_") or var.startswith(CENTRE_PREFIX)
+    """Ansible's own variables, the playbooks' role settings and the centre's own (prefixed)
+    ones are not plateau's to check."""
+    return var.startswith("ansible_") or var.startswith(CENTRE_PREFIX) or var in role_variables()
 
 
 def _unknown_variables(

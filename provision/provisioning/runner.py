@@ -12,10 +12,19 @@ Events read (``event`` / ``event_data.host`` / ``event_data.task`` / ``event_dat
 (``ignore_errors``), ``runner_on_unreachable``, ``runner_on_skipped`` and ``playbook_on_stats``
 whose per-host counters (ok, changed, failures, dark, skipped, rescued, ignored) are final.
 
+Failures: a loop's ``runner_on_failed`` says only "One or more items failed"; its
+``res.results`` hold every item, so each failed item becomes its own :class:`TaskFailure` with
+the title and the candidates who asked for it (``item.title``, ``item.requested_by`` from the
+plan) and the package manager's own words (``msg``, or ``stderr`` / ``module_stderr`` when
+``msg`` is Ansible's generic "non-zero return code"). Known causes (a sudo password nobody gave,
+a wrong one) get a French reason saying what to do (:func:`classify`).
+
 Secrets: the vault password reaches ansible-playbook as a *file path* on its command line;
 the runner's ``starting`` status carries the whole environment, so status data is never kept
-or logged (only the status word); failed results keep their ``msg`` only, which ``no_log``
-tasks replace by Ansible's "censored" notice.
+or logged (only the status word); failed results keep their message only, redacted
+(:func:`redact`: credentials in URLs, ``password=...``, and every secret value the caller
+passes); a ``no_log`` task's result is Ansible's "censored" notice, replaced by a safe reason.
+The events tests read were recorded from a real run (tests/provisioning/data/loop_failure/).
 """
 
 from __future__ import annotations
@@ -23,15 +32,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
+
+from provision.messages import render
 
 MESSAGE_MAX = 400
 #: settings for speed on repeated runs (pipelining, one SSH master connection per host)
@@ -68,6 +80,11 @@ class TaskFailure:
     message: str
     item: str | None = None
     unreachable: bool = False
+    #: the catalog title of a failed loop item and who asked for it ("candidat:C07", ...)
+    title: str | None = None
+    requested_by: list[str] = field(default_factory=list)
+    #: message key of a known cause (provision.reason_*), when one was recognised
+    reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -84,6 +101,8 @@ class HostResult:
     tasks_done: int = 0
     current_task: str | None = None
     failures: list[TaskFailure] = field(default_factory=list)
+    #: what did not block the host but was not done (a rescued step, dconf absent...): <role>_warning facts
+    warnings: list[TaskFailure] = field(default_factory=list)
     final: bool = False  # counters come from playbook_on_stats
     #: the run was cut (Ctrl-C, timeout, runner error): whatever the host did is not a result
     interrupted: bool = False
@@ -114,11 +133,14 @@ class HostResult:
             "skipped": self.skipped,
             "rescued": self.rescued,
             "ignored": self.ignored,
-            "failures": [
-                {"task": f.task, "message": f.message, "item": f.item, "unreachable": f.unreachable}
-                for f in self.failures
-            ],
+            "failures": [_failure_detail(f) for f in self.failures],
+            "warnings": [_failure_detail(f) for f in self.warnings],
         }
+
+
+def _failure_detail(f: TaskFailure) -> dict[str, Any]:
+    return {"task": f.task, "message": f.message, "item": f.item, "unreachable": f.unreachable,
+            "title": f.title, "requested_by": f.requested_by, "reason": f.reason}
 
 
 @dataclass(slots=True)
@@ -174,22 +196,94 @@ class RunSpec:
                 **self.envvars}
 
 
-def _message(res: Mapping[str, Any]) -> str:
-    text = res.get("msg") or res.get("censored") or res.get("stderr") or res.get("reason") or ""
-    if not text and res.get("results"):  # a loop: the first failed item says why
-        for item in res["results"]:
-            if isinstance(item, Mapping) and item.get("failed"):
-                return _message(item)
-    text = str(text).strip()
+#: Ansible's own words that say nothing about the cause: the tool's stderr says more
+GENERIC_MESSAGES = ("non-zero return code", "MODULE FAILURE", "One or more items failed")
+#: (pattern of Ansible's / sudo's / su's text, reason key): what went wrong, said safely
+REASONS = (
+    (re.compile(r"incorrect (sudo|su|become) password|sorry, try again|incorrect password attempt"
+                r"|su: authentication failure|su: échec d'authentification", re.I), "provision.reason_become_wrong"),
+    (re.compile(r"missing (sudo|su|become) password|a password is required|a terminal is required"
+                r"|waiting for (privilege escalation|become) (prompt|success)|no tty present", re.I),
+     "provision.reason_become_missing"),
+)
+_CENSORED = "the output has been hidden"
+_URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I)
+_ASSIGNED = re.compile(r"\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;)]+)",
+                       re.I)
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """*text* without credentials: ``scheme://user:pass@`` -> ``scheme://***@``, ``password=x`` ->
+    ``password=***``, and each of *secrets* (values the caller knows, e.g. the vault's) -> ``***``."""
+    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _URL_CREDENTIALS.sub(r"\1***@", text)
+    return _ASSIGNED.sub(r"\1\2***", text)
+
+
+def classify(text: str) -> str | None:
+    """The reason key of a known cause in Ansible's or the tool's message, if any."""
+    return next((key for pattern, key in REASONS if pattern.search(text)), None)
+
+
+def _raw_message(res: Mapping[str, Any]) -> str:
+    """The tool's own words: ``msg``, unless generic, then the last lines of its stderr/stdout."""
+    msg = str(res.get("msg") or res.get("reason") or "").strip()
+    detail = ""
+    for key in ("stderr", "module_stderr", "stdout", "module_stdout"):
+        value = str(res.get(key) or "").strip()
+        if value:
+            detail = "\n".join(value.splitlines()[-3:])
+            break
+    if not msg or any(msg.startswith(g) for g in GENERIC_MESSAGES):
+        return f"{detail} ({msg})" if detail and msg else (detail or msg)
+    return msg
+
+
+def _shorten(text: str) -> str:
+    text = text.strip()
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
+def _message(res: Mapping[str, Any], task: str = "", secrets: Sequence[str] = ()) -> tuple[str, str | None]:
+    """(message shown, reason key) of one failed result: a censored one gets a safe reason."""
+    if res.get("censored") or str(res.get("msg") or "").startswith(_CENSORED):
+        return render("provision.reason_hidden", {"task": task}), "provision.reason_hidden"
+    text = redact(_raw_message(res), secrets)
+    key = classify(text)
+    if key is not None:
+        return _shorten(render(key, {"detail": text.splitlines()[-1] if text else ""})), key
+    return _shorten(text), None
+
+
+def failures_of(task: str, res: Mapping[str, Any], secrets: Sequence[str] = (), *,
+                unreachable: bool = False) -> list[TaskFailure]:  # fmt: skip
+    """One failure per failed loop item (title, candidates, the tool's words), else one."""
+    items = [r for r in res.get("results") or () if isinstance(r, Mapping) and r.get("failed")]
+    if not items:
+        message, reason = _message(res, task, secrets)
+        return [TaskFailure(task, message, _item(res), unreachable, reason=reason)]
+    found = []
+    for item in items:
+        message, reason = _message(item, task, secrets)
+        raw_item = item.get("item")
+        plan_item: Mapping[str, Any] = raw_item if isinstance(raw_item, Mapping) else {}
+        title = plan_item.get("title")
+        requested = plan_item.get("requested_by") or []
+        found.append(TaskFailure(task, message, _item(item), unreachable, title=None if title is None else str(title),
+                                 requested_by=[str(r) for r in requested] if isinstance(requested, list) else [],
+                                 reason=reason))
+    return found
 
 
 class EventTracker:
     """Fold ansible-runner event dicts into per-host results. Pure: feed it recorded events."""
 
-    def __init__(self, listener: ProgressListener | None = None) -> None:
+    def __init__(self, listener: ProgressListener | None = None, secrets: Sequence[str] = ()) -> None:
         self.hosts: dict[str, HostResult] = {}
         self.listener = listener
+        #: values never to show (the caller's vault secrets), on top of the pattern redaction
+        self.secrets = tuple(secrets)
         self._lock = threading.Lock()
 
     def host(self, name: str) -> HostResult:
@@ -218,15 +312,21 @@ class EventTracker:
                 result.ok += 1
                 if res.get("changed"):
                     result.changed += 1
+                facts = res.get("ansible_facts")
+                for fact_name, fact in (facts.items() if isinstance(facts, Mapping) else ()):
+                    if str(fact_name).endswith("_warning") and isinstance(fact, Mapping) and "key" in fact:
+                        self._warning(result, task, fact)
             elif kind == "runner_on_failed":
                 if data.get("ignore_errors"):
                     result.ignored += 1
                 else:
                     result.failed += 1
-                    result.failures.append(TaskFailure(task, _message(res), _item(res)))
+                    result.failures.extend(failures_of(task, res, self.secrets))
             elif kind == "runner_on_unreachable":
                 result.unreachable += 1
-                result.failures.append(TaskFailure(task, _message(res), None, unreachable=True))
+                failure = failures_of(task, res, self.secrets, unreachable=True)[0]
+                failure.item = None
+                result.failures.append(failure)
             elif kind == "runner_on_skipped":
                 result.skipped += 1
             else:
@@ -234,6 +334,24 @@ class EventTracker:
                 return
         if self.listener:
             self.listener.host_updated(result)
+
+    def _warning(self, result: HostResult, task: str, fact: Mapping[str, Any]) -> None:
+        """A role's ``<role>_warning`` fact: ``{key, params, rescued}`` (message key
+        ``provision.warning_<key>``). A rescued one turns
+        the failure it rescued (the last) into a warning: the host goes on, and says what was not done."""
+        params = {str(k): redact(str(v), self.secrets) for k, v in (fact.get("params") or {}).items()}
+        key = f"provision.warning_{fact.get('key', 'generic')}"
+        params.setdefault("task", task)
+        if fact.get("rescued") and result.failures and result.failed > 0:
+            last = result.failures[-1].task  # a loop task left one failure per failed item
+            while result.failures and result.failures[-1].task == last:
+                cause = result.failures.pop()
+                result.warnings.append(TaskFailure(cause.task, render(key, {**params, "detail": cause.message}),
+                                                   cause.item, reason=key))
+            result.failed -= 1
+            return
+        params.setdefault("detail", "")
+        result.warnings.append(TaskFailure(task, render(key, params), None, reason=key))
 
     def _stats(self, data: Mapping[str, Any]) -> None:
         names = set()
@@ -274,6 +392,7 @@ def run_playbook(
     listener: ProgressListener | None = None,
     cancel: threading.Event | None = None,
     on_status: Callable[[str], None] | None = None,
+    secrets: Sequence[str] = (),
 ) -> RunResult:
     """Run ``spec.playbook``; return when it ends or ``cancel`` is set (then status CANCELED).
 
@@ -284,7 +403,7 @@ def run_playbook(
     import ansible_runner  # the only import of ansible_runner in plateau
 
     cancel = cancel or threading.Event()
-    tracker = EventTracker(listener)
+    tracker = EventTracker(listener, secrets)  # secrets: values redacted from failure messages
     for name, applied in planned_hosts(spec).items():  # every host the run targets has a result
         tracker.hosts[name] = HostResult(name, titles=applied["titles"], plan_hash=applied["plan_hash"])
     spec.private_data_dir.mkdir(parents=True, exist_ok=True)

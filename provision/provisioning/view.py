@@ -17,11 +17,12 @@ from pathlib import Path
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provision.messages import render
-from provision.provisioning.runner import HostResult, HostStatus, RunResult, RunStatus
+from provision.provisioning.runner import HostResult, HostStatus, RunResult, RunStatus, TaskFailure
 
 STYLE = {
     HostStatus.PENDING: "dim",
@@ -123,6 +124,27 @@ def retry_command(inventory: Path, failed: Sequence[str], *, check: bool = False
     return shlex.join(args)
 
 
+#: failures listed per host in the summary (the rest are counted, and kept in the store)
+FAILURES_SHOWN = 5
+
+
+def describe_failure(failure: TaskFailure) -> str:
+    """« Logiciel fantôme — demandé par candidat:C07 : No package matching ... » for a loop item,
+    « task [item] : message » otherwise."""
+    if failure.title:
+        who = ", ".join(failure.requested_by) or "—"
+        return render("provision.failure_item", {"title": failure.title, "who": who, "message": failure.message,
+                                                 "task": failure.task})
+    return f"{failure.task}{f' [{failure.item}]' if failure.item else ''} : {failure.message}"
+
+
+def failure_lines(failures: Sequence[TaskFailure]) -> str:
+    lines = [describe_failure(f) for f in failures[:FAILURES_SHOWN]]
+    if len(failures) > FAILURES_SHOWN:
+        lines.append(render("provision.failures_more", {"count": len(failures) - FAILURES_SHOWN}))
+    return "\n".join(lines)
+
+
 def print_summary(console: Console, result: RunResult, inventory: Path, hosts: Sequence[str], *,
                   check: bool = False, forks: int | None = None) -> None:
     table = Table(title=render("provision.summary_title"), expand=False)
@@ -136,10 +158,12 @@ def print_summary(console: Console, result: RunResult, inventory: Path, hosts: S
     for name in sorted(rows):
         row = rows[name]
         status = row.status
-        reason = ""
-        if row.failures:
-            first = row.failures[0]
-            reason = f"{first.task}{f' [{first.item}]' if first.item else ''} : {first.message}"
+        reason = failure_lines(row.failures)
+        if row.warnings:
+            warned = "\n".join(f"[yellow]⚠[/] {escape(w.message)}" for w in row.warnings)
+            reason = f"{escape(reason)}\n{warned}" if reason else warned
+        else:
+            reason = escape(reason)
         table.add_row(name, f"[{STYLE[status]}]{status_label(status)}[/]", str(row.ok), str(row.changed),
                       str(row.failed + row.unreachable), reason)
     console.print(table)

@@ -184,3 +184,19 @@ def test_dashboard_recheck_interval_is_read(example: Path) -> None:
     all_vars = example / "group_vars" / "all.yml"
     all_vars.write_text(all_vars.read_text(encoding="utf-8") + "dashboard_recheck_min: 2\n", encoding="utf-8")
     assert recheck_interval_s(load_all(example)) == 120
+
+
+def test_the_playbooks_role_settings_may_be_set_in_the_inventory(example: Path) -> None:
+    """A role default (playbooks/roles/*/defaults) is a setting the centre may change, not a typo;
+    a typo of one is still an error."""
+    from provision.inventory.rules import role_variables
+
+    assert "baseline_apt_update_cache" in role_variables()
+    linux = example / "group_vars" / "linux" / "main.yml"
+    original = linux.read_text(encoding="utf-8")
+    linux.write_text(original + "baseline_apt_update_cache: false\n", encoding="utf-8")
+    load_all(example)
+    linux.write_text(original + "baseline_apt_update_cahce: false\n", encoding="utf-8")
+    with pytest.raises(PlateauError) as info:
+        load_all(example)
+    assert any(p.field == "baseline_apt_update_cahce" for p in info.value.problems)
