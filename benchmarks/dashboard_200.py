@@ -29,8 +29,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
 
-    from inventory_load import make_inventory
     import warnings
+
+    from inventory_load import make_inventory
 
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from starlette.testclient import TestClient
@@ -46,7 +47,9 @@ def main() -> None:
         rooms = sorted({f"salle_{i // 25:02d}" for i in range(args.devices)})
         (root / "session.yml").write_text(
             "date: 2026-12-03\nreferentiel: mn-2025\njuries:\n"
-            + "".join(f"  - {{id: jury-{r}, room: {r}}}\n" for r in rooms), "utf-8")
+            + "".join(f"  - {{id: jury-{r}, room: {r}}}\n" for r in rooms),
+            "utf-8",
+        )
         loaded = load_all(root)
         store = open_store(root)
         now = utcnow()
@@ -69,8 +72,10 @@ def main() -> None:
             assert response.status_code == 200
         times.sort()
     print(f"devices: {args.devices}, page size: {len(first.content) // 1024} KiB, requests: {args.repeat}")
-    print(f"GET / median {statistics.median(times) * 1000:.1f} ms, p95 {times[int(len(times) * 0.95) - 1] * 1000:.1f} ms,"
-          f" min {times[0] * 1000:.1f} ms (target: median < 100 ms)")
+    print(
+        f"GET / median {statistics.median(times) * 1000:.1f} ms, p95 {times[int(len(times) * 0.95) - 1] * 1000:.1f} ms,"
+        f" min {times[0] * 1000:.1f} ms (target: median < 100 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,10 @@ def main() -> None:
         assert len(inventory.devices) == args.devices, len(inventory.devices)
     print(f"devices: {args.devices} (vault files: {args.devices // 5})")
     print(f"import of plateau + Ansible: {import_s:.2f} s (once per process)")
-    print(f"load_inventory: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s"
-          f" over {args.repeat} runs")
+    print(
+        f"load_inventory: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s"
+        f" over {args.repeat} runs"
+    )
     print(f"per device: {statistics.median(times) / args.devices * 1000:.2f} ms")
 
 

@@ -61,17 +61,22 @@ def build_repo(repo: Path) -> None:
     (work / "DEBIAN").mkdir(parents=True)
     (work / f"usr/share/{PACKAGE}").mkdir(parents=True)
     (work / f"usr/share/{PACKAGE}/README").write_text("paquet du banc d'essai de plateau\n")
-    (work / "DEBIAN/control").write_text(f"Package: {PACKAGE}\nVersion: 1.0\nArchitecture: all\n"
-                                         "Maintainer: plateau <bench@plateau.invalid>\nDescription: plateau benchmark\n")
+    (work / "DEBIAN/control").write_text(
+        f"Package: {PACKAGE}\nVersion: 1.0\nArchitecture: all\n"
+        "Maintainer: plateau <bench@plateau.invalid>\nDescription: plateau benchmark\n"
+    )
     repo.mkdir()
     deb = repo / f"{PACKAGE}_1.0_all.deb"
     sh("dpkg-deb", "--root-owner-group", "--build", str(work), str(deb))
     data = deb.read_bytes()
     control = (work / "DEBIAN/control").read_text().strip()
-    (repo / "Packages").write_text(f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
-                                   f"SHA256: {hashlib.sha256(data).hexdigest()}\n")
+    (repo / "Packages").write_text(
+        f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
+    )
     raw = (repo / "Packages").read_bytes()
-    (repo / "Release").write_text(f"Suite: plateau-bench\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n")
+    (repo / "Release").write_text(
+        f"Suite: plateau-bench\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n"
+    )
 
 
 class Machine:
@@ -89,8 +94,17 @@ class Machine:
         os.chmod(self.shared, 0o755)  # apt reads file: repositories as _apt
         build_repo(self.shared / "repo")
         self.source.write_text(f"deb [trusted=yes] file:{self.shared / 'repo'} ./\n")
-        sh("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={self.source}", "-o", "Dir::Etc::sourceparts=-",
-           "-o", "APT::Get::List-Cleanup=0")
+        sh(
+            "apt-get",
+            "update",
+            "-qq",
+            "-o",
+            f"Dir::Etc::sourcelist={self.source}",
+            "-o",
+            "Dir::Etc::sourceparts=-",
+            "-o",
+            "APT::Get::List-Cleanup=0",
+        )
         keys = self.work / "keys"
         keys.mkdir()
         sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / "host"))
@@ -105,10 +119,14 @@ class Machine:
                 f"Port {port}\nListenAddress {address}\nHostKey {keys / 'host'}\nPidFile {self.work / f'sshd_{n}.pid'}\n"
                 f"AuthorizedKeysFile {keys / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
                 "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-                "MaxSessions 50\nMaxStartups 50\n")
-            log = open(self.work / f"sshd_{n}.log", "wb")
-            self.sshds.append(subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)],
-                                               stdout=subprocess.DEVNULL, stderr=log))
+                "MaxSessions 50\nMaxStartups 50\n"
+            )
+            log = open(self.work / f"sshd_{n}.log", "wb")  # noqa: SIM115
+            self.sshds.append(
+                subprocess.Popen(
+                    ["/usr/sbin/sshd", "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=log
+                )
+            )
             log.close()
             self.ports.append((address, port))
         deadline = time.monotonic() + 10
@@ -119,7 +137,7 @@ class Machine:
                     break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"sshd on {address}:{port} did not start")
+                        raise RuntimeError(f"sshd on {address}:{port} did not start") from None
                     time.sleep(0.1)
 
     def clean(self) -> None:
@@ -140,13 +158,17 @@ class Machine:
 
 
 def write_inventory(root: Path, ports: list[tuple[str, int]], key: Path) -> None:
-    hosts = "\n".join(f"        bench-{n:02d}:\n          ansible_host: {a}\n          ansible_port: {p}\n"
-                      f"          admin_user: {USER_PREFIX}{n}"
-                      for n, (a, p) in enumerate(ports, start=1))
+    hosts = "\n".join(
+        f"        bench-{n:02d}:\n          ansible_host: {a}\n          ansible_port: {p}\n"
+        f"          admin_user: {USER_PREFIX}{n}"
+        for n, (a, p) in enumerate(ports, start=1)
+    )
     names = "\n".join(f"            bench-{n:02d}:" for n in range(1, len(ports) + 1))
     root.mkdir()
-    (root / "hosts.yml").write_text(f"all:\n  children:\n    rooms:\n      children:\n        salle_bench:\n"
-                                    f"          hosts:\n{names}\n    linux:\n      hosts:\n{hosts}\n")
+    (root / "hosts.yml").write_text(
+        f"all:\n  children:\n    rooms:\n      children:\n        salle_bench:\n"
+        f"          hosts:\n{names}\n    linux:\n      hosts:\n{hosts}\n"
+    )
     (root / "group_vars").mkdir()
     # no ansible_ssh_args here: both sides get plateau's (pipelining, ControlPersist) from the environment
     (root / "group_vars" / "linux.yml").write_text(f"""
@@ -169,8 +191,10 @@ titles:
       linux: {{apt: {PACKAGE}}}
     lacks: {{windows: banc, macos: banc, android: banc, ios: banc}}
 """)
-    (root / "session.yml").write_text("date: 2026-12-03\nreferentiel: mn-2025\njuries:\n  - id: jury-bench\n"
-                                      "    label: Banc\n    room: salle_bench\ncandidates: []\n")
+    (root / "session.yml").write_text(
+        "date: 2026-12-03\nreferentiel: mn-2025\njuries:\n  - id: jury-bench\n"
+        "    label: Banc\n    room: salle_bench\ncandidates: []\n"
+    )
 
 
 def clean_env() -> dict[str, str]:
@@ -179,8 +203,14 @@ def clean_env() -> dict[str, str]:
 
 def plateau(root: Path, *args: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run([str(BIN / "plateau"), "provision", "-i", str(root), *args], capture_output=True,
-                          text=True, env=clean_env(), timeout=900, check=False)
+    done = subprocess.run(
+        [str(BIN / "plateau"), "provision", "-i", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=900,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"plateau provision {' '.join(args)} exited {done.returncode}:\n{done.stdout[-3000:]}")
@@ -191,11 +221,28 @@ def bare(root: Path, limit: str, forks: int) -> tuple[float, dict]:
     """ansible-playbook with the same inventory, variables and settings as plateau's run."""
     from provision.provisioning.runner import ANSIBLE_ENV
 
-    env = clean_env() | ANSIBLE_ENV | {"ANSIBLE_ROLES_PATH": str(ROOT / "playbooks" / "roles"),
-                                       "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
-    args = [str(BIN / "ansible-playbook"), "-i", str(root / "hosts.yml"), str(ROOT / "playbooks" / "site.yml"),
-            "-e", f"@{root / '.plateau' / 'runner' / 'plan-vars.json'}", "--vault-password-file",
-            str(root / ".vault_pass"), "--limit", limit, "--forks", str(forks)]
+    env = (
+        clean_env()
+        | ANSIBLE_ENV
+        | {
+            "ANSIBLE_ROLES_PATH": str(ROOT / "playbooks" / "roles"),
+            "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+    )
+    args = [
+        str(BIN / "ansible-playbook"),
+        "-i",
+        str(root / "hosts.yml"),
+        str(ROOT / "playbooks" / "site.yml"),
+        "-e",
+        f"@{root / '.plateau' / 'runner' / 'plan-vars.json'}",
+        "--vault-password-file",
+        str(root / ".vault_pass"),
+        "--limit",
+        limit,
+        "--forks",
+        str(forks),
+    ]
     started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False)
     elapsed = time.perf_counter() - started
@@ -220,42 +267,56 @@ def measure(root: Path, repeat: int, sizes: tuple[int, ...] = SIZES) -> list[dic
             elapsed, info = bare(root, limit, size)
             assert info["hosts"] == size, info
             bare_s.append(elapsed)
-        row = {"targets": size, "plateau_s": statistics.median(plateau_s), "bare_s": statistics.median(bare_s),
-               "plateau_all": plateau_s, "bare_all": bare_s}
+        row = {
+            "targets": size,
+            "plateau_s": statistics.median(plateau_s),
+            "bare_s": statistics.median(bare_s),
+            "plateau_all": plateau_s,
+            "bare_all": bare_s,
+        }
         row["ratio"] = row["plateau_s"] / row["bare_s"]
         row["best_ratio"] = min(plateau_s) / min(bare_s)  # noise only ever adds time
         rows.append(row)
-        print(f"{size} target(s), forks {size}: plateau {row['plateau_s']:.2f} s, ansible-playbook "
-              f"{row['bare_s']:.2f} s, ratio {row['ratio']:.3f}, best-of ratio {row['best_ratio']:.3f}  (runs: {', '.join(f'{x:.2f}' for x in plateau_s)} / "
-              f"{', '.join(f'{x:.2f}' for x in bare_s)})", flush=True)
+        print(
+            f"{size} target(s), forks {size}: plateau {row['plateau_s']:.2f} s, ansible-playbook "
+            f"{row['bare_s']:.2f} s, ratio {row['ratio']:.3f}, best-of ratio {row['best_ratio']:.3f}  (runs: {', '.join(f'{x:.2f}' for x in plateau_s)} / "
+            f"{', '.join(f'{x:.2f}' for x in bare_s)})",
+            flush=True,
+        )
     return rows
 
 
 def write_doc(rows: list[dict], repeat: int, setup_s: float) -> None:
     one = rows[0]
     lines = [
-        SECTION, "",
+        SECTION,
+        "",
         "Target (issue 3): a no-change re-run over N Linux targets costs within 10 % of bare",
         "`ansible-playbook` on the same targets, inventory and variables (both with SSH pipelining and",
         "ControlPersist, measured alternately in the same run); and how time grows from 1 to 8 targets.",
         "Each target is its own `sshd` on 127.0.2.N (all on this machine); one untimed warm-up, then",
         f"medians of {repeat} alternated runs;",
         "`plateau provision` is timed as a whole command (Python start, inventory and plan, task count,",
-        "ansible-runner, state store).", "",
+        "ansible-runner, state store).",
+        "",
         "| targets (forks) | `plateau provision` | `ansible-playbook` | ratio (medians) | ratio (best runs) | plateau vs 1 target |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
-        lines.append(f"| {row['targets']} | {row['plateau_s']:.2f} s | {row['bare_s']:.2f} s | "
-                     f"{row['ratio']:.2f} | {row['best_ratio']:.2f} | ×{row['plateau_s'] / one['plateau_s']:.2f} |")
+        lines.append(
+            f"| {row['targets']} | {row['plateau_s']:.2f} s | {row['bare_s']:.2f} s | "
+            f"{row['ratio']:.2f} | {row['best_ratio']:.2f} | ×{row['plateau_s'] / one['plateau_s']:.2f} |"
+        )
     last = rows[-1]
     fixed_s = statistics.median(r["plateau_s"] - r["bare_s"] for r in rows)
     met = [str(r["targets"]) for r in rows if r["ratio"] <= 1.10]
     missed = [str(r["targets"]) for r in rows if r["ratio"] > 1.10]
     verdict = f"Within 10 % (medians): {', '.join(met) or 'none'} target(s)"
     if missed:
-        verdict += (f"; not at {', '.join(missed)}, where plateau's fixed cost (median {fixed_s:.1f} s over all "
-                    "sizes) is more than a tenth of so short a run.")
+        verdict += (
+            f"; not at {', '.join(missed)}, where plateau's fixed cost (median {fixed_s:.1f} s over all "
+            "sizes) is more than a tenth of so short a run."
+        )
     else:
         verdict += f" (plateau's fixed cost: median {fixed_s:.1f} s)."
     lines += [
@@ -284,7 +345,7 @@ def write_doc(rows: list[dict], repeat: int, setup_s: float) -> None:
     if SECTION in text:  # replace our own section, keep everything else
         head, _, rest = text.partition(SECTION)
         nxt = rest.find("\n## ")
-        text = head + "\n".join(lines) + (rest[nxt + 1:] if nxt >= 0 else "")
+        text = head + "\n".join(lines) + (rest[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
     DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

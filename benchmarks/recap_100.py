@@ -37,8 +37,17 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PLATEAU_LOOPBACK_ONLY", "1")
 
 ROOMS = 4
-ROOM_LAYOUT = [("access_point", 1), ("printer", 1), ("scanner", 1), ("projector", 1), ("printer_3d", 1),
-               ("windows", 7), ("linux", 4), ("android", 6), ("ipad", 3)]  # 25 per room
+ROOM_LAYOUT = [
+    ("access_point", 1),
+    ("printer", 1),
+    ("scanner", 1),
+    ("projector", 1),
+    ("printer_3d", 1),
+    ("windows", 7),
+    ("linux", 4),
+    ("android", 6),
+    ("ipad", 3),
+]  # 25 per room
 VAULT_PASSWORD = "bench-recap"
 
 
@@ -47,28 +56,52 @@ def _host(family: str, room: int, k: int, n: int) -> tuple[str, dict, dict]:
     name = f"s{room}-{family.replace('_', '')}-{k:02d}"
     address = f"127.0.4.{room * 25 + n + 1}"
     if family == "access_point":
-        return name, {"ansible_host": address, "platform": "openwrt", "wifi_ssid": f"EXAMEN-S{room};Salle,{room}"}, {
-            "ssh_password": f"Routeur-{room}-Ssh-Pass", "wifi_key": f"Cle:Wifi;Salle\\{room}-2026"}
+        return (
+            name,
+            {"ansible_host": address, "platform": "openwrt", "wifi_ssid": f"EXAMEN-S{room};Salle,{room}"},
+            {"ssh_password": f"Routeur-{room}-Ssh-Pass", "wifi_key": f"Cle:Wifi;Salle\\{room}-2026"},
+        )
     if family == "printer":
         return name, {"ansible_host": address, "ipp_port": 631, "brand": "Kyocera", "model": "ECOSYS M2540dn"}, {}
     if family == "scanner":
         return name, {"ansible_host": address, "brand": "HP", "model": "Color LaserJet Pro MFP M283fdw"}, {}
     if family == "projector":
-        return name, {"ansible_host": address, "brand": "Epson", "model": "EB-W51"}, {
-            "pjlink_password": f"Pjlink{room}x"}
+        return (
+            name,
+            {"ansible_host": address, "brand": "Epson", "model": "EB-W51"},
+            {"pjlink_password": f"Pjlink{room}x"},
+        )
     if family == "printer_3d":
-        return name, {"ansible_host": address, "driver": "octoprint", "api_port": 5000, "brand": "Creality",
-                      "model": "Ender 3 V2"}, {"api_key": f"{room:02d}A1B2C3D4E5F60718293A4B5C6D7E8F9"}
+        return (
+            name,
+            {
+                "ansible_host": address,
+                "driver": "octoprint",
+                "api_port": 5000,
+                "brand": "Creality",
+                "model": "Ender 3 V2",
+            },
+            {"api_key": f"{room:02d}A1B2C3D4E5F60718293A4B5C6D7E8F9"},
+        )
     if family in ("windows", "linux"):
-        fields = {"ansible_host": address, "admin_user": "jury" if k == 0 else "examen",
-                  "role": "jury" if k == 0 and family == "linux" else "candidate"}
+        fields = {
+            "ansible_host": address,
+            "admin_user": "jury" if k == 0 else "examen",
+            "role": "jury" if k == 0 and family == "linux" else "candidate",
+        }
         return name, fields, {"admin_password": f"Adm1n-{room}{k:02d}-{family[:3]}-Q7wZ"}
     if family == "android":
-        return name, {"ansible_host": address, "google_account": f"tablette.s{room}.{k:02d}@gmail.com"}, {
-            "google_password": f"G00gle-{room}{k:02d}-Pw", "unlock_code": f"{room}{k:02d}{room}{k:02d}"}
+        return (
+            name,
+            {"ansible_host": address, "google_account": f"tablette.s{room}.{k:02d}@gmail.com"},
+            {"google_password": f"G00gle-{room}{k:02d}-Pw", "unlock_code": f"{room}{k:02d}{room}{k:02d}"},
+        )
     if family == "ipad":
-        return name, {"udid": f"00008030-{room:04d}{k:04d}BENCH0001E", "apple_id": f"ipad.s{room}.{k:02d}@icloud.com"}, {
-            "apple_id_password": f"App1e-{room}{k:02d}-Id", "unlock_code": f"{k:02d}{room}{room}{k:02d}"}
+        return (
+            name,
+            {"udid": f"00008030-{room:04d}{k:04d}BENCH0001E", "apple_id": f"ipad.s{room}.{k:02d}@icloud.com"},
+            {"apple_id_password": f"App1e-{room}{k:02d}-Id", "unlock_code": f"{k:02d}{room}{room}{k:02d}"},
+        )
     raise ValueError(family)
 
 
@@ -103,27 +136,35 @@ def make_centre(folder: Path) -> int:
     candidates = []
     for room in range(ROOMS):
         for order in range(1, 7):
-            candidates.append({
-                "id": f"C{room + 1}{order:02d}", "jury": f"jury-{room + 1}", "order": order,
-                "time": f"{8 + order:02d}:00",
-                "software": {"windows": ["LibreOffice", "Firefox", "GIMP"] if order % 2 else ["Thonny", "Audacity"],
-                             "android": ["ScratchJr"]},
-                **({"accessibility": ["loupe"]} if order == 3 else {}),
-            })
-    session = {"date": "2026-12-03", "referentiel": "mn-2025",
-               "juries": [{"id": f"jury-{r + 1}", "label": f"Jury {r + 1}", "room": f"salle_{r + 1}"}
-                          for r in range(ROOMS)],
-               "candidates": candidates}
+            candidates.append(
+                {
+                    "id": f"C{room + 1}{order:02d}",
+                    "jury": f"jury-{room + 1}",
+                    "order": order,
+                    "time": f"{8 + order:02d}:00",
+                    "software": {
+                        "windows": ["LibreOffice", "Firefox", "GIMP"] if order % 2 else ["Thonny", "Audacity"],
+                        "android": ["ScratchJr"],
+                    },
+                    **({"accessibility": ["loupe"]} if order == 3 else {}),
+                }
+            )
+    session = {
+        "date": "2026-12-03",
+        "referentiel": "mn-2025",
+        "juries": [{"id": f"jury-{r + 1}", "label": f"Jury {r + 1}", "room": f"salle_{r + 1}"} for r in range(ROOMS)],
+        "candidates": candidates,
+    }
     (folder / "session.yml").write_text(yaml.safe_dump(session, sort_keys=False, allow_unicode=True), "utf-8")
     return count
 
 
 def store_a_sweep(folder: Path) -> tuple[float, dict]:
     """A real sweep of the centre into its state store (every device refused: UNKNOWN)."""
-    from provision.paths import state_dir
-    from provision.sweep import sweep_async
     from provision.context import load_all
+    from provision.paths import state_dir
     from provision.state import open_store
+    from provision.sweep import sweep_async
 
     loaded = load_all(folder)
     state_dir(folder)
@@ -160,8 +201,10 @@ def main() -> None:
         devices = make_centre(folder)
         make_s = time.perf_counter() - t0
         sweep_s, counts = store_a_sweep(folder)
-        print(f"centre: {devices} devices in {ROOMS} rooms, {devices} vault files, {ROOMS * 6} candidates"
-              f" (written and encrypted in {make_s:.1f} s)")
+        print(
+            f"centre: {devices} devices in {ROOMS} rooms, {devices} vault files, {ROOMS * 6} candidates"
+            f" (written and encrypted in {make_s:.1f} s)"
+        )
         print(f"stored sweep: {sweep_s:.2f} s, verdicts {counts}")
         print(f"imports (plateau, Ansible, WeasyPrint): {import_s:.2f} s, once per process")
 
@@ -174,8 +217,9 @@ def main() -> None:
         ]
         out = Path(tmp) / "recap.pdf"
         for label, jury, readiness_of, forced in scenarios:
-            phases: dict[str, list[float]] = {k: [] for k in ("load_all", "load_readiness", "build_recap",
-                                                              "recap_pdf", "write 0600", "total")}
+            phases: dict[str, list[float]] = {
+                k: [] for k in ("load_all", "load_readiness", "build_recap", "recap_pdf", "write 0600", "total")
+            }
             for _ in range(args.repeat + 1):  # the first run warms fonts and caches; reported apart
                 marks = [time.perf_counter()]
                 loaded = load_all(folder)
@@ -191,26 +235,43 @@ def main() -> None:
                 out.unlink(missing_ok=True)
                 write_private(out, pdf.data)
                 marks.append(time.perf_counter())
-                for (name, values), a, b in zip(phases.items(), marks, marks[1:]):
+                for (_name, values), a, b in zip(phases.items(), marks, marks[1:], strict=False):
                     values.append(b - a)
                 phases["total"].append(marks[-1] - marks[0])
             first = {name: values.pop(0) for name, values in phases.items()}
-            print(f"\n-- {label}: {pdf.pages} pages, {len(pdf.data) / 1024:.0f} KiB,"
-                  f" {len(recap.readiness.blockers)} blockers listed, mode {oct(out.stat().st_mode & 0o777)}")
-            print(f"first run in the process: {first['total']:.2f} s (recap_pdf {first['recap_pdf']:.2f} s);"
-                  f" then median of {args.repeat}:")
+            print(
+                f"\n-- {label}: {pdf.pages} pages, {len(pdf.data) / 1024:.0f} KiB,"
+                f" {len(recap.readiness.blockers)} blockers listed, mode {oct(out.stat().st_mode & 0o777)}"
+            )
+            print(
+                f"first run in the process: {first['total']:.2f} s (recap_pdf {first['recap_pdf']:.2f} s);"
+                f" then median of {args.repeat}:"
+            )
             for name, values in phases.items():
                 print(f"  {name:15} {statistics.median(values):.3f} s  (min {min(values):.3f}, max {max(values):.3f})")
 
         cli = []
         for _ in range(3):
             t0 = time.perf_counter()
-            subprocess.run([str(Path(sys.executable).with_name("plateau")), "recap", "-i", str(folder), "--force",
-                            "-o", str(Path(tmp) / "cli.pdf")], check=True, capture_output=True,
-                           env={**os.environ, "PLATEAU_LOOPBACK_ONLY": "1"})
+            subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("plateau")),
+                    "recap",
+                    "-i",
+                    str(folder),
+                    "--force",
+                    "-o",
+                    str(Path(tmp) / "cli.pdf"),
+                ],
+                check=True,
+                capture_output=True,
+                env={**os.environ, "PLATEAU_LOOPBACK_ONLY": "1"},
+            )
             cli.append(time.perf_counter() - t0)
-        print(f"\n`plateau recap --force` (centre, as stored) end to end (new process, imports included): median {statistics.median(cli):.2f} s,"
-              f" min {min(cli):.2f}, max {max(cli):.2f} over 3 (target < 3 s)")
+        print(
+            f"\n`plateau recap --force` (centre, as stored) end to end (new process, imports included): median {statistics.median(cli):.2f} s,"
+            f" min {min(cli):.2f}, max {max(cli):.2f} over 3 (target < 3 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -60,10 +60,18 @@ def main() -> None:
         cases = [
             ("plateau validate", ENTRY, ["validate", "-i", str(centre)], 0),
             ("plateau recap --jury jury-a, refused (now)", ENTRY, ["recap", "-i", str(centre), "--jury", "jury-a"], 1),
-            ("same refusal, WeasyPrint imported first (before)", BEFORE,
-             ["recap", "-i", str(centre), "--jury", "jury-a"], 1),
-            ("plateau recap --jury jury-a --force (PDF made)", ENTRY,
-             ["recap", "-i", str(centre), "--jury", "jury-a", "--force", "-o", str(out)], 0),
+            (
+                "same refusal, WeasyPrint imported first (before)",
+                BEFORE,
+                ["recap", "-i", str(centre), "--jury", "jury-a"],
+                1,
+            ),
+            (
+                "plateau recap --jury jury-a --force (PDF made)",
+                ENTRY,
+                ["recap", "-i", str(centre), "--jury", "jury-a", "--force", "-o", str(out)],
+                0,
+            ),
         ]
         _run(ENTRY, ["validate", "-i", str(centre)], 0)  # warm the OS file cache once
         results: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in cases}
@@ -78,7 +86,9 @@ def main() -> None:
         cpu = statistics.median(c for _, c in runs)
         print(f"{name:52} {wall:10.2f}s {min(walls):5.2f}s {max(walls):5.2f}s {cpu:9.2f}s {wall / base:10.2f}")
     refusal = statistics.median(w for w, _ in results["plateau recap --jury jury-a, refused (now)"])
-    print(f"\ntarget: refusal ≤ 1.2 × validate → {refusal / base:.2f} × ({'met' if refusal <= 1.2 * base else 'NOT met'})")
+    print(
+        f"\ntarget: refusal ≤ 1.2 × validate → {refusal / base:.2f} × ({'met' if refusal <= 1.2 * base else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -55,16 +55,20 @@ async def _old_collect_async(port: int) -> dict[str, Any]:
         auth = hlapi.CommunityData(COMMUNITY, mpModel=1)
         context = hlapi.ContextData()
         error, status, _, var_binds = await hlapi.get_cmd(
-            engine, auth, target, context,
+            engine,
+            auth,
+            target,
+            context,
             *(hlapi.ObjectType(hlapi.ObjectIdentity(oid)) for oid in SNMP_SCALARS),
-            lookupMib=False)
+            lookupMib=False,
+        )
         assert not error and not status, (error, status)
         keep(var_binds)
         for subtree in SNMP_SUBTREES:
             start = hlapi.ObjectType(hlapi.ObjectIdentity(subtree))
             async for error, status, _, var_binds in hlapi.bulk_walk_cmd(
-                    engine, auth, target, context, 0, 25, start,
-                    lexicographicMode=False, lookupMib=False):
+                engine, auth, target, context, 0, 25, start, lexicographicMode=False, lookupMib=False
+            ):
                 assert not error and not status, (error, status)
                 if not all(str(oid).startswith(subtree + ".") for oid, _ in var_binds):
                     break
@@ -114,8 +118,9 @@ print(time.perf_counter() - w0, time.process_time() - c0, "pysmi" in sys.modules
 
 def _fresh_process(fn: str, port: int) -> tuple[float, float, bool]:
     code = _FRESH.format(root=str(ROOT), script=__file__, fn=fn, port=port)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
     return float(out[0]), float(out[1]), out[2] == "True"
 
 
@@ -127,8 +132,7 @@ def _ms(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=50, help="timed reads, current transport")
-    parser.add_argument("--old-reads", type=int, default=10,
-                        help="timed reads, previous transport (0 = skip it)")
+    parser.add_argument("--old-reads", type=int, default=10, help="timed reads, previous transport (0 = skip it)")
     args = parser.parse_args()
 
     from devices.lab.snmp import SnmpSim
@@ -141,18 +145,24 @@ def main() -> None:
         walls, cpus = _time(_new_read, sim.port, args.reads)
         assert "pysmi" not in sys.modules, "the current transport loaded pysmi"
         print(f"now    ({args.reads} reads): wall {_ms(walls)}; CPU {_ms(cpus)}")
-        print(f"now    first read in a fresh process: wall {first[0]:.2f} s, CPU {first[1]:.2f} s"
-              f" (imports included), pysmi loaded: {first[2]}")
+        print(
+            f"now    first read in a fresh process: wall {first[0]:.2f} s, CPU {first[1]:.2f} s"
+            f" (imports included), pysmi loaded: {first[2]}"
+        )
         if args.old_reads:
             old_first = _fresh_process("_old_read", sim.port)
             _old_read(sim.port)
             old_walls, old_cpus = _time(_old_read, sim.port, args.old_reads)
             print(f"before ({args.old_reads} reads): wall {_ms(old_walls)}; CPU {_ms(old_cpus)}")
-            print(f"before first read in a fresh process: wall {old_first[0]:.2f} s, "
-                  f"CPU {old_first[1]:.2f} s, pysmi loaded: {old_first[2]}")
-            print(f"ratio of medians before/now: wall "
-                  f"{statistics.median(old_walls) / statistics.median(walls):.0f}x, CPU "
-                  f"{statistics.median(old_cpus) / statistics.median(cpus):.0f}x")
+            print(
+                f"before first read in a fresh process: wall {old_first[0]:.2f} s, "
+                f"CPU {old_first[1]:.2f} s, pysmi loaded: {old_first[2]}"
+            )
+            print(
+                f"ratio of medians before/now: wall "
+                f"{statistics.median(old_walls) / statistics.median(walls):.0f}x, CPU "
+                f"{statistics.median(old_cpus) / statistics.median(cpus):.0f}x"
+            )
 
 
 if __name__ == "__main__":

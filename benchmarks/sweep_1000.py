@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sweep_dead_devices import LabProcesses, Sim, load, summarize, sweep_once, write_inventory  # noqa: E402
+from sweep_dead_devices import LabProcesses, Sim, load, summarize, sweep_once, write_inventory
 
 #: share of each family in the synthetic centre (sums to 1,000 per 1,000)
 MIX = {"projector": 250, "printer": 200, "scanner": 150, "printer_3d": 100, "android": 150, "linux": 150}
@@ -60,8 +60,9 @@ def main() -> None:
     parser.add_argument("--dead", type=int, default=0, help="how many of them never answer (silent after accept)")
     parser.add_argument("--timeout", type=float, default=5.0, help="per-probe timeout, s")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, nargs="+", default=[64],
-                        help="thread-pool sizes to compare (the sweep's default is 64)")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[64], help="thread-pool sizes to compare (the sweep's default is 64)"
+    )
     parser.add_argument("--lab-processes", type=int, default=2)
     parser.add_argument("--tracemalloc", action="store_true", help="also one traced sweep for the Python heap peak")
     args = parser.parse_args()
@@ -69,8 +70,10 @@ def main() -> None:
     sims = centre_sims(args.devices, args.dead)
     families = {f: sum(s.family == f for s in sims) for f in MIX}
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    print(f"devices: {len(sims)} {families}, dead (silent): {args.dead}; machine: {os.cpu_count()} cores;"
-          f" RLIMIT_NOFILE {soft}/{hard}")
+    print(
+        f"devices: {len(sims)} {families}, dead (silent): {args.dead}; machine: {os.cpu_count()} cores;"
+        f" RLIMIT_NOFILE {soft}/{hard}"
+    )
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, LabProcesses(sims, processes=args.lab_processes) as lab:
         print(f"simulators started in {time.perf_counter() - t0:.1f} s ({args.lab_processes} processes)")
@@ -94,17 +97,25 @@ def main() -> None:
         names = {s.name for s in sims}
 
         def answering_unknown(result) -> list[str]:
-            return sorted({v.device for v in result.verdicts
-                           if v.status.value == "unknown" and v.device in names and v.device not in dead})
+            return sorted(
+                {
+                    v.device
+                    for v in result.verdicts
+                    if v.status.value == "unknown" and v.device in names and v.device not in dead
+                }
+            )
 
         # A fresh inventory: the ADB key pair of the plateau does not exist yet and is created
         # by the first Android probes, all at once.
         seconds, result = sweep_once(loaded, args.timeout, max_workers=args.workers[0])
         cold = answering_unknown(result)
-        print(f"\n-- first sweep of a fresh inventory (ADB key created during it): {seconds:.2f} s;"
-              f" answering devices reported UNKNOWN: {len(cold)}")
-        errors = sorted({str(v.facts.get("error", ""))[:90] for v in result.verdicts
-                         if v.device in cold and v.facts.get("error")})
+        print(
+            f"\n-- first sweep of a fresh inventory (ADB key created during it): {seconds:.2f} s;"
+            f" answering devices reported UNKNOWN: {len(cold)}"
+        )
+        errors = sorted(
+            {str(v.facts.get("error", ""))[:90] for v in result.verdicts if v.device in cold and v.facts.get("error")}
+        )
         for error in errors[:3]:
             print(f"   {error}")
         for workers in args.workers:
@@ -116,16 +127,22 @@ def main() -> None:
                 times.append(seconds)
             false_unknown = answering_unknown(result)
             print(f"\n-- pool of {workers} threads, per-probe timeout {args.timeout:g} s")
-            print(f"sweep: median {statistics.median(times):.2f} s, min {min(times):.2f}, max {max(times):.2f}"
-                  f" over {args.repeat} (target <= 30 s); sweep-process CPU median {statistics.median(cpu):.1f} s")
+            print(
+                f"sweep: median {statistics.median(times):.2f} s, min {min(times):.2f}, max {max(times):.2f}"
+                f" over {args.repeat} (target <= 30 s); sweep-process CPU median {statistics.median(cpu):.1f} s"
+            )
             print(f"verdicts of the last sweep: {summarize(result)}")
-            print(f"answering devices reported UNKNOWN: {len(false_unknown)}"
-                  + (f" e.g. {false_unknown[:3]}" if false_unknown else ""))
+            print(
+                f"answering devices reported UNKNOWN: {len(false_unknown)}"
+                + (f" e.g. {false_unknown[:3]}" if false_unknown else "")
+            )
         stop.set()
         watcher.join()
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        print(f"\nsweep process peak RSS: {usage.ru_maxrss / 1024:.0f} MiB (after inventory load, before sweeps:"
-              f" {rss_before / 1024:.0f} MiB)")
+        print(
+            f"\nsweep process peak RSS: {usage.ru_maxrss / 1024:.0f} MiB (after inventory load, before sweeps:"
+            f" {rss_before / 1024:.0f} MiB)"
+        )
         print(f"sweep process open file descriptors: peak {max(peak_fds)} (limit {soft})")
         if args.tracemalloc:
             import tracemalloc
@@ -134,8 +151,10 @@ def main() -> None:
             seconds, _ = sweep_once(loaded, args.timeout, max_workers=args.workers[0])
             current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            print(f"tracemalloc: Python heap peak during one sweep {peak / 2**20:.1f} MiB (sweep took {seconds:.1f} s"
-                  " traced)")
+            print(
+                f"tracemalloc: Python heap peak during one sweep {peak / 2**20:.1f} MiB (sweep took {seconds:.1f} s"
+                " traced)"
+            )
     for i, child in enumerate(lab.usage):
         print(f"lab process {i}: peak RSS {child['maxrss_kb'] / 1024:.0f} MiB, CPU {child['cpu_s']:.1f} s")
 

@@ -96,7 +96,7 @@ class _BannerServer:
         server.server_activate()
         self._server = server
 
-    def start(self) -> "_BannerServer":
+    def start(self) -> _BannerServer:
         import threading
 
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -163,7 +163,7 @@ def _lab_main(sims: list[Sim], conn, poll_s: float) -> None:  # runs in the chil
     try:
         for sim in sims:
             keep.append(_start_sim(sim))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
+    except Exception as exc:  # reported to the parent  # noqa: BLE001
         conn.send(f"error: {sim.name} {sim.host}:{sim.port}: {type(exc).__name__}: {exc}")
         return
     conn.send("ready")
@@ -180,15 +180,15 @@ class LabProcesses:
         self.children: list[tuple[multiprocessing.Process, object]] = []
         self.usage: list[dict] = []
 
-    def __enter__(self) -> "LabProcesses":
+    def __enter__(self) -> LabProcesses:
         ctx = multiprocessing.get_context("fork")  # before the sweep starts any thread
-        chunks = [self.sims[i::self.processes] for i in range(self.processes)]
+        chunks = [self.sims[i :: self.processes] for i in range(self.processes)]
         for chunk in chunks:
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_lab_main, args=(chunk, child, self.poll_s), daemon=True)
             proc.start()
             self.children.append((proc, parent))
-        for proc, parent in self.children:
+        for _proc, parent in self.children:
             if not parent.poll(120):
                 raise RuntimeError("lab process did not start in 120 s")
             message = parent.recv()
@@ -244,8 +244,11 @@ def write_inventory(folder: Path, sims: list[Sim]) -> None:
     (folder / "hosts.yml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
     (folder / "group_vars").mkdir(exist_ok=True)
     (folder / "group_vars" / "all.yml").write_text("centre_name: Benchmark sweep\ninternet_targets: []\n", "utf-8")
-    session = {"date": "2026-12-03", "referentiel": "mn-2025",
-               "juries": [{"id": f"jury-{r}", "room": r} for r in rooms]}
+    session = {
+        "date": "2026-12-03",
+        "referentiel": "mn-2025",
+        "juries": [{"id": f"jury-{r}", "room": r} for r in rooms],
+    }
     (folder / "session.yml").write_text(yaml.safe_dump(session, sort_keys=False), "utf-8")
 
 
@@ -284,7 +287,7 @@ def sequential_once(loaded, timeout_s: float) -> tuple[float, list[float], int]:
         start = time.perf_counter()
         try:
             spec.fn(device, ctx)
-        except Exception:  # noqa: BLE001 - a dead device raises; that is what we time
+        except Exception:  # a dead device raises; that is what we time  # noqa: BLE001
             failures += 1
         durations.append(time.perf_counter() - start)
     return time.perf_counter() - t0, durations, failures
@@ -311,8 +314,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=60)
     parser.add_argument("--dead", type=int, default=12)
-    parser.add_argument("--timeout", type=float, nargs="+", default=[2.0],
-                        help="per-probe timeout(s) in seconds; several values give several runs")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        nargs="+",
+        default=[2.0],
+        help="per-probe timeout(s) in seconds; several values give several runs",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="concurrent sweeps per timeout")
     parser.add_argument("--no-sequential", action="store_true")
     args = parser.parse_args()
@@ -325,9 +333,11 @@ def main() -> None:
         t0 = time.perf_counter()
         loaded = load(folder)
         load_s = time.perf_counter() - t0
-        print(f"devices: {len(sims)} ({modes['ok']} answering, {modes['silent']} silent after accept,"
-              f" {modes['blackhole']} never accepted) on 127.0.3.1-{len(sims)}, ports PJLink {PORTS['projector']},"
-              f" IPP {PORTS['printer']}")
+        print(
+            f"devices: {len(sims)} ({modes['ok']} answering, {modes['silent']} silent after accept,"
+            f" {modes['blackhole']} never accepted) on 127.0.3.1-{len(sims)}, ports PJLink {PORTS['projector']},"
+            f" IPP {PORTS['printer']}"
+        )
         print(f"inventory load: {load_s:.2f} s; machine: {os.cpu_count()} cores")
         sweep_once(loaded, 1.0)  # warm-up: imports of every driver, ADB key, thread start-up
         for timeout_s in args.timeout:
@@ -338,20 +348,25 @@ def main() -> None:
             names = {s.name for s in sims}
             unknown = {v.device for v in result.verdicts if v.status.value == "unknown" and v.device in names}
             print(f"\n-- per-probe timeout {timeout_s:g} s (the sweep's own bound is 2.5 x = {2.5 * timeout_s:g} s)")
-            print(f"concurrent sweep: median {statistics.median(times):.2f} s, min {min(times):.2f},"
-                  f" max {max(times):.2f} over {args.repeat} -> {statistics.median(times) / timeout_s:.2f} x timeout"
-                  f" (target <= 1.5 x)")
-            print(f"verdicts of the last sweep: {summarize(result)}; devices unknown: {len(unknown)}"
-                  f" (dead: {args.dead}; room attestations and the centre's internet check not measured here)")
+            print(
+                f"concurrent sweep: median {statistics.median(times):.2f} s, min {min(times):.2f},"
+                f" max {max(times):.2f} over {args.repeat} -> {statistics.median(times) / timeout_s:.2f} x timeout"
+                f" (target <= 1.5 x)"
+            )
+            print(
+                f"verdicts of the last sweep: {summarize(result)}; devices unknown: {len(unknown)}"
+                f" (dead: {args.dead}; room attestations and the centre's internet check not measured here)"
+            )
             if not args.no_sequential:
                 seq_s, durations, failures = sequential_once(loaded, timeout_s)
                 answering = sorted(d for d in durations if d < timeout_s * 0.5)
                 dead_d = sorted(d for d in durations if d >= timeout_s * 0.5)
-                print(f"sequential (same probe functions, one after another): {seq_s:.2f} s,"
-                      f" {failures} probes failed")
+                print(f"sequential (same probe functions, one after another): {seq_s:.2f} s, {failures} probes failed")
                 if answering:
-                    print(f"  answering probe: median {statistics.median(answering) * 1000:.1f} ms,"
-                          f" max {max(answering) * 1000:.1f} ms")
+                    print(
+                        f"  answering probe: median {statistics.median(answering) * 1000:.1f} ms,"
+                        f" max {max(answering) * 1000:.1f} ms"
+                    )
                 if dead_d:
                     print(f"  dead probe: median {statistics.median(dead_d):.2f} s, max {max(dead_d):.2f} s")
                 print(f"ratio sequential / concurrent: {seq_s / statistics.median(times):.1f}")

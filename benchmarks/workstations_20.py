@@ -52,7 +52,9 @@ def write_centre(root: Path, endpoints: list[tuple[str, int]], site: str) -> lis
     import yaml
     from ansible.parsing.vault import VaultLib, VaultSecret
 
-    hosts = {f"pc-{i:02d}": {"ansible_host": address, "ansible_port": port} for i, (address, port) in enumerate(endpoints)}
+    hosts = {
+        f"pc-{i:02d}": {"ansible_host": address, "ansible_port": port} for i, (address, port) in enumerate(endpoints)
+    }
     (root / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {
         "rooms": {"children": {"salle_a": {"hosts": dict.fromkeys(hosts)}}},
         "linux": {"hosts": hosts}}}}))  # fmt: skip
@@ -65,12 +67,21 @@ def write_centre(root: Path, endpoints: list[tuple[str, int]], site: str) -> lis
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
         "ansible_python_interpreter": "/usr/bin/python3"}))  # fmt: skip
     vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
-    (root / "group_vars" / "linux" / "vault.yml").write_bytes(vault.encrypt(yaml.safe_dump({"admin_password": PASSWORD})))
+    (root / "group_vars" / "linux" / "vault.yml").write_bytes(
+        vault.encrypt(yaml.safe_dump({"admin_password": PASSWORD}))
+    )
     (root / ".vault_pass").write_text(VAULT_PASSWORD + "\n")
     (root / ".vault_pass").chmod(0o600)
-    (root / "session.yml").write_text(yaml.safe_dump({
-        "date": "2026-12-03", "referentiel": "mn-2025", "juries": [{"id": "jury-a", "room": "salle_a"}],
-        "candidates": [{"id": "C01", "jury": "jury-a", "order": 1, "software": {"linux": ["GIMP"]}}]}))
+    (root / "session.yml").write_text(
+        yaml.safe_dump(
+            {
+                "date": "2026-12-03",
+                "referentiel": "mn-2025",
+                "juries": [{"id": "jury-a", "room": "salle_a"}],
+                "candidates": [{"id": "C01", "jury": "jury-a", "order": 1, "software": {"linux": ["GIMP"]}}],
+            }
+        )
+    )
     return list(hosts)
 
 
@@ -137,19 +148,27 @@ def main() -> None:
         for n in sizes:
             times = [sweep_once(root, hosts[:n])[0] for _ in range(args.repeat)]
             medians[n] = statistics.median(times)
-            print(f"plateau live check, {n:2d} workstation(s): median {medians[n]:.2f} s "
-                  f"(min {min(times):.2f}, max {max(times):.2f}, {args.repeat} runs)")
+            print(
+                f"plateau live check, {n:2d} workstation(s): median {medians[n]:.2f} s "
+                f"(min {min(times):.2f}, max {max(times):.2f}, {args.repeat} runs)"
+            )
         pings = [ansible_ping(root) for _ in range(max(3, args.repeat // 2))]
         ping_median = statistics.median(t for t, _ in pings)
-        print(f"ansible all -m ping -f 20, {args.hosts} targets: median {ping_median:.2f} s "
-              f"({[ok for _, ok in pings]} SUCCESS per run)")
+        print(
+            f"ansible all -m ping -f 20, {args.hosts} targets: median {ping_median:.2f} s "
+            f"({[ok for _, ok in pings]} SUCCESS per run)"
+        )
         xs, ys = list(medians), list(medians.values())
         mean_x, mean_y = statistics.mean(xs), statistics.mean(ys)
-        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+            (x - mean_x) ** 2 for x in xs
+        )
         full = medians[args.hosts]
         print(f"cost per extra workstation: {slope * 1000:.0f} ms (least squares over {sizes})")
-        print(f"speed-up over ansible ping: {ping_median / full:.1f}x; target <= 3 s: {'met' if full <= 3 else 'MISSED'},"
-              f" >= 4x: {'met' if ping_median / full >= 4 else 'MISSED'}")
+        print(
+            f"speed-up over ansible ping: {ping_median / full:.1f}x; target <= 3 s: {'met' if full <= 3 else 'MISSED'},"
+            f" >= 4x: {'met' if ping_median / full >= 4 else 'MISSED'}"
+        )
     finally:
         lab.stop()
         lab.cleanup()

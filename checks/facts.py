@@ -13,11 +13,7 @@ REDACT = frozenset({"password", "key", "wifi_key", "api_key", "secret", "token",
 
 def jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: jsonable(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in REDACT
-        }
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in REDACT}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (dt.datetime, dt.date)):

@@ -27,8 +27,20 @@ class _Common(TypedDict, total=False):
 def _v(device: str, check: str, status: Status, key: str, *, measured_at: dt.datetime, probe: str,
        room: str | None, value: Any = None, unit: str | None = None, facts: dict[str, Any] | None = None,
        blocking: bool = True, **params: Any) -> Verdict:  # fmt: skip
-    return Verdict(device=device, check=check, status=status, key=key, params=params, value=value, unit=unit,
-                   measured_at=measured_at, probe=probe, facts=facts or {}, room=room, blocking=blocking)
+    return Verdict(
+        device=device,
+        check=check,
+        status=status,
+        key=key,
+        params=params,
+        value=value,
+        unit=unit,
+        measured_at=measured_at,
+        probe=probe,
+        facts=facts or {},
+        room=room,
+        blocking=blocking,
+    )
 
 
 def battery(device: str, *, level_pct: float | None, charging: bool | None, min_pct: int,
@@ -45,16 +57,48 @@ def battery(device: str, *, level_pct: float | None, charging: bool | None, min_
     if level_pct is None:
         return _v(device, "battery", Status.UNKNOWN, "check.battery.unknown", value=None, **common)
     if level_pct >= min_pct:
-        return _v(device, "battery", Status.OK, "check.battery.ok", value=level_pct, level_pct=level_pct,
-                  min_pct=min_pct, **common)
+        return _v(
+            device,
+            "battery",
+            Status.OK,
+            "check.battery.ok",
+            value=level_pct,
+            level_pct=level_pct,
+            min_pct=min_pct,
+            **common,
+        )
     if charging:
-        return _v(device, "battery", Status.WARN, "check.battery.charging", value=level_pct,
-                  level_pct=level_pct, min_pct=min_pct, **common)
+        return _v(
+            device,
+            "battery",
+            Status.WARN,
+            "check.battery.charging",
+            value=level_pct,
+            level_pct=level_pct,
+            min_pct=min_pct,
+            **common,
+        )
     if status == "not_charging" or plugged:
-        return _v(device, "battery", Status.FAIL, "check.battery.plugged_not_charging", value=level_pct,
-                  level_pct=level_pct, min_pct=min_pct, **common)
-    return _v(device, "battery", Status.FAIL, "check.battery.low", value=level_pct, level_pct=level_pct,
-              min_pct=min_pct, **common)
+        return _v(
+            device,
+            "battery",
+            Status.FAIL,
+            "check.battery.plugged_not_charging",
+            value=level_pct,
+            level_pct=level_pct,
+            min_pct=min_pct,
+            **common,
+        )
+    return _v(
+        device,
+        "battery",
+        Status.FAIL,
+        "check.battery.low",
+        value=level_pct,
+        level_pct=level_pct,
+        min_pct=min_pct,
+        **common,
+    )
 
 
 # --------------------------------------------------------------------------- nested messages
@@ -126,10 +170,17 @@ PRINTER_REASONS: dict[str, tuple[str, str]] = {
     "interpreter-resource-unavailable": ("interpreter_resource_unavailable", "screen"),
 }
 #: reasons that say a consumable is out (with error severity the consumables line is FAIL) or running low
-_SUPPLY_OUT = frozenset({"toner-empty", "marker-supply-empty", "marker-supply-missing", "developer-empty",
-                         "opc-life-over", "marker-waste-full"})
-_SUPPLY_LOW = frozenset({"toner-low", "marker-supply-low", "developer-low", "opc-near-eol",
-                         "marker-waste-almost-full"})
+_SUPPLY_OUT = frozenset(
+    {
+        "toner-empty",
+        "marker-supply-empty",
+        "marker-supply-missing",
+        "developer-empty",
+        "opc-life-over",
+        "marker-waste-full",
+    }
+)
+_SUPPLY_LOW = frozenset({"toner-low", "marker-supply-low", "developer-low", "opc-near-eol", "marker-waste-almost-full"})
 
 
 def printer_reason(keyword: str) -> tuple[str, str]:
@@ -172,23 +223,46 @@ def printer_state(device: str, *, state: str | None, reasons: Iterable[str], mea
         shown = errors or keywords
         labels = [_reason_label(r) for r in shown] or [_msg("check.printer.reason.state_stopped")]
         actions = [_reason_action(r) for r in shown] or [_msg("check.printer.action.screen")]
-        return _v(device, "printer_state", Status.FAIL, "check.printer.stopped", value=state,
-                  reasons=_joined(labels), actions=_joined(actions), **common)
+        return _v(
+            device,
+            "printer_state",
+            Status.FAIL,
+            "check.printer.stopped",
+            value=state,
+            reasons=_joined(labels),
+            actions=_joined(actions),
+            **common,
+        )
     if state is None:
         return _v(device, "printer_state", Status.UNKNOWN, "check.printer.state_unknown", **common)
     if keywords:
-        return _v(device, "printer_state", Status.WARN, "check.printer.warning", value=state,
-                  reasons=_joined([_reason_label(r) for r in keywords]),
-                  actions=_joined([_reason_action(r) for r in keywords]), **common)
+        return _v(
+            device,
+            "printer_state",
+            Status.WARN,
+            "check.printer.warning",
+            value=state,
+            reasons=_joined([_reason_label(r) for r in keywords]),
+            actions=_joined([_reason_action(r) for r in keywords]),
+            **common,
+        )
     if state not in ("idle", "processing"):  # a value outside RFC 8011's three: not a state we know
         return _v(device, "printer_state", Status.UNKNOWN, "check.printer.state_unknown", value=state, **common)
-    return _v(device, "printer_state", Status.OK, "check.printer.ok", value=state,
-              state=_msg(f"check.printer.state_name.{state}"), **common)
+    return _v(
+        device,
+        "printer_state",
+        Status.OK,
+        "check.printer.ok",
+        value=state,
+        state=_msg(f"check.printer.state_name.{state}"),
+        **common,
+    )
 
 
 #: prtMarkerSuppliesType / marker-types of receptacles (their level is the space left, not a refill)
-_WASTE_KINDS = frozenset({"waste-toner", "wastetoner", "waste-ink", "wasteink", "waste-wax", "waste-water",
-                          "waste-paper"})
+_WASTE_KINDS = frozenset(
+    {"waste-toner", "wastetoner", "waste-ink", "wasteink", "waste-wax", "waste-water", "waste-paper"}
+)
 
 
 def _supply_level(supply: Mapping[str, Any]) -> tuple[str, int | None, dict[str, Any] | None]:
@@ -240,32 +314,76 @@ def supplies(device: str, *, supplies: list[dict[str, Any]], min_pct: int, measu
     lowest = min((pct for _, pct in known), default=None)
     empty = [name for name, pct in known if pct <= 0]
     if empty:
-        return _v(device, "consumables", Status.FAIL, "check.supplies.empty", value=lowest, supplies_list=empty,
-                  **common)
+        return _v(
+            device, "consumables", Status.FAIL, "check.supplies.empty", value=lowest, supplies_list=empty, **common
+        )
     if out:
-        return _v(device, "consumables", Status.FAIL, "check.supplies.empty_reported", value=lowest,
-                  reasons=_joined([_reason_label(r) for r in out]), **common)
+        return _v(
+            device,
+            "consumables",
+            Status.FAIL,
+            "check.supplies.empty_reported",
+            value=lowest,
+            reasons=_joined([_reason_label(r) for r in out]),
+            **common,
+        )
     if not consumable:
         return _v(device, "consumables", Status.UNKNOWN, "check.supplies.unknown", **common)
     low = [f"{name} {pct} %" for name, pct in known if pct < min_pct]
     if low:
-        return _v(device, "consumables", Status.WARN, "check.supplies.low", value=lowest, supplies_list=low,
-                  min_pct=min_pct, **common)
+        return _v(
+            device,
+            "consumables",
+            Status.WARN,
+            "check.supplies.low",
+            value=lowest,
+            supplies_list=low,
+            min_pct=min_pct,
+            **common,
+        )
     if low_said:
-        return _v(device, "consumables", Status.WARN, "check.supplies.low_reported", value=lowest,
-                  reasons=_joined([_reason_label(r) for r in low_said]), **common)
-    unknown = [_msg("check.supplies.item_unknown", name=name, why=why) for name, how, _, why in levels
-               if how == "unknown"]
+        return _v(
+            device,
+            "consumables",
+            Status.WARN,
+            "check.supplies.low_reported",
+            value=lowest,
+            reasons=_joined([_reason_label(r) for r in low_said]),
+            **common,
+        )
+    unknown = [
+        _msg("check.supplies.item_unknown", name=name, why=why) for name, how, _, why in levels if how == "unknown"
+    ]
     some = [name for name, how, _, _ in levels if how == "some"]
     if unknown and not known and not some:
-        return _v(device, "consumables", Status.UNKNOWN, "check.supplies.all_unknown",
-                  supplies_list=_joined(unknown), **common)
+        return _v(
+            device,
+            "consumables",
+            Status.UNKNOWN,
+            "check.supplies.all_unknown",
+            supplies_list=_joined(unknown),
+            **common,
+        )
     if unknown:
-        return _v(device, "consumables", Status.WARN, "check.supplies.partly_unknown", value=lowest,
-                  supplies_list=_joined(unknown), **common)
+        return _v(
+            device,
+            "consumables",
+            Status.WARN,
+            "check.supplies.partly_unknown",
+            value=lowest,
+            supplies_list=_joined(unknown),
+            **common,
+        )
     if some:
-        return _v(device, "consumables", Status.WARN, "check.supplies.some_remaining", value=lowest,
-                  supplies_list=some, **common)
+        return _v(
+            device,
+            "consumables",
+            Status.WARN,
+            "check.supplies.some_remaining",
+            value=lowest,
+            supplies_list=some,
+            **common,
+        )
     return _v(device, "consumables", Status.OK, "check.supplies.ok", value=lowest, lowest_pct=lowest, **common)
 
 
@@ -297,19 +415,43 @@ def scanner_state(device: str, *, state: str | None, adf_state: str | None, meas
     common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     adf = {name.lower(): name for name in (*ADF_FAULT_LABELS, *ADF_FINE)}.get((adf_state or "").strip().lower())
     if adf in ADF_FAULT_LABELS:
-        return _v(device, "scanner_state", Status.FAIL, "check.scanner.adf_fault", value=adf_state,
-                  problem=_msg(f"check.scanner.adf.{ADF_FAULT_LABELS[adf]}"), **common)
+        return _v(
+            device,
+            "scanner_state",
+            Status.FAIL,
+            "check.scanner.adf_fault",
+            value=adf_state,
+            problem=_msg(f"check.scanner.adf.{ADF_FAULT_LABELS[adf]}"),
+            **common,
+        )
     if state is None:
         return _v(device, "scanner_state", Status.UNKNOWN, "check.scanner.state_unknown", **common)
     state = str(state).strip().lower()
     if state in _SCANNER_BUSY:
-        return _v(device, "scanner_state", Status.WARN, "check.scanner.busy", value=state,
-                  state=_msg(f"check.scanner.state_name.{state}"), **common)
+        return _v(
+            device,
+            "scanner_state",
+            Status.WARN,
+            "check.scanner.busy",
+            value=state,
+            state=_msg(f"check.scanner.state_name.{state}"),
+            **common,
+        )
     if state != "idle":
         return _v(device, "scanner_state", Status.FAIL, "check.scanner.stopped", value=state, **common)
-    if adf_state is not None and adf_state.strip() and adf is None:  # a feeder state outside the schema: say it, do not guess
-        return _v(device, "scanner_state", Status.WARN, "check.scanner.adf_unknown", value=adf_state,
-                  adf_state=adf_state, adf_words=_words(adf_state), **common)
+    if (
+        adf_state is not None and adf_state.strip() and adf is None
+    ):  # a feeder state outside the schema: say it, do not guess
+        return _v(
+            device,
+            "scanner_state",
+            Status.WARN,
+            "check.scanner.adf_unknown",
+            value=adf_state,
+            adf_state=adf_state,
+            adf_words=_words(adf_state),
+            **common,
+        )
     return _v(device, "scanner_state", Status.OK, "check.scanner.ok", value=state, **common)
 
 
@@ -330,15 +472,37 @@ def filament(device: str, *, sensor: str | None, remaining_g: float | None, min_
     need = max(min_g, needed_g or 0)
     if remaining_g is not None:
         if remaining_g < need:
-            return _v(device, "filament", Status.FAIL, "check.filament.short", value=remaining_g,
-                      remaining_g=round(remaining_g), need_g=round(need), **common)
-        return _v(device, "filament", Status.OK, "check.filament.ok", value=remaining_g,
-                  remaining_g=round(remaining_g), need_g=round(need), **common)
+            return _v(
+                device,
+                "filament",
+                Status.FAIL,
+                "check.filament.short",
+                value=remaining_g,
+                remaining_g=round(remaining_g),
+                need_g=round(need),
+                **common,
+            )
+        return _v(
+            device,
+            "filament",
+            Status.OK,
+            "check.filament.ok",
+            value=remaining_g,
+            remaining_g=round(remaining_g),
+            need_g=round(need),
+            **common,
+        )
     if sensor == "present":
-        return _v(device, "filament", Status.WARN, "check.filament.present_weight_unknown", value=None,
-                  need_g=round(need), **common)
-    return _v(device, "filament", Status.UNKNOWN, "check.filament.unknown", value=None, need_g=round(need),
-              **common)
+        return _v(
+            device,
+            "filament",
+            Status.WARN,
+            "check.filament.present_weight_unknown",
+            value=None,
+            need_g=round(need),
+            **common,
+        )
+    return _v(device, "filament", Status.UNKNOWN, "check.filament.unknown", value=None, need_g=round(need), **common)
 
 
 def printer_3d_state(device: str, *, connected: bool | None, state: str | None, errors: Iterable[str],
@@ -348,14 +512,27 @@ def printer_3d_state(device: str, *, connected: bool | None, state: str | None, 
     if connected is False or state == "offline":
         return _v(device, "printer_3d_state", Status.FAIL, "check.printer_3d.disconnected", value=state, **common)
     if state == "error" or errors:
-        return _v(device, "printer_3d_state", Status.FAIL, "check.printer_3d.error", value=state,
-                  errors=errors or _msg("check.printer_3d.no_detail"), **common)
+        return _v(
+            device,
+            "printer_3d_state",
+            Status.FAIL,
+            "check.printer_3d.error",
+            value=state,
+            errors=errors or _msg("check.printer_3d.no_detail"),
+            **common,
+        )
     if state in ("printing", "paused"):
-        return _v(device, "printer_3d_state", Status.WARN, "check.printer_3d.busy", value=state,
-                  state=_msg(f"check.printer_3d.state_name.{state}"), **common)
+        return _v(
+            device,
+            "printer_3d_state",
+            Status.WARN,
+            "check.printer_3d.busy",
+            value=state,
+            state=_msg(f"check.printer_3d.state_name.{state}"),
+            **common,
+        )
     if state != "idle":  # None, "unknown", or a state this rule does not know
-        return _v(device, "printer_3d_state", Status.UNKNOWN, "check.printer_3d.state_unknown", value=state,
-                  **common)
+        return _v(device, "printer_3d_state", Status.UNKNOWN, "check.printer_3d.state_unknown", value=state, **common)
     return _v(device, "printer_3d_state", Status.OK, "check.printer_3d.ok", value=state, **common)
 
 

@@ -69,8 +69,13 @@ def match_linux(ids: Mapping[str, Any], *, packages: Sequence[DebPackage], flatp
             findings.append(Presence("broken", f"apt {apt}", {"state": state}))
         foreign = [p for p in mine if p.installed and p not in good_arch]
         if foreign:
-            findings.append(Presence("foreign_arch", f"apt {apt}:{foreign[0].arch}",
-                                     {"found_arch": foreign[0].arch, "arch": native_arch or "?"}))
+            findings.append(
+                Presence(
+                    "foreign_arch",
+                    f"apt {apt}:{foreign[0].arch}",
+                    {"found_arch": foreign[0].arch, "arch": native_arch or "?"},
+                )
+            )
     app = ids.get("flatpak")
     if app:
         mine_fp = [f for f in flatpaks if f.app_id == app]
@@ -82,8 +87,11 @@ def match_linux(ids: Mapping[str, Any], *, packages: Sequence[DebPackage], flatp
             findings.append(Presence("user_only", f"flatpak {app}", {"user": user or "?"}))
         other = [f for f in mine_fp if f not in right_arch]
         if other:
-            findings.append(Presence("foreign_arch", f"flatpak {app}/{other[0].arch}",
-                                     {"found_arch": other[0].arch, "arch": arch or "?"}))
+            findings.append(
+                Presence(
+                    "foreign_arch", f"flatpak {app}/{other[0].arch}", {"found_arch": other[0].arch, "arch": arch or "?"}
+                )
+            )
     if not apt and not app:
         return Presence("unmatchable")
     for state in ("broken", "foreign_arch", "user_only"):
@@ -201,8 +209,18 @@ def capabilities(device: str, rule: CapabilityRule, found: Sequence[PlannedTitle
     common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     short = [(c, need) for c, need in rule.needs.items() if len(counts.get(c, [])) < need]
     if not short:
-        return [_v(device, "capabilities", Status.OK, "check.capabilities.ok", value=len(unique), label=rule.label,
-                   count=sum(rule.needs.values()), **common)]
+        return [
+            _v(
+                device,
+                "capabilities",
+                Status.OK,
+                "check.capabilities.ok",
+                value=len(unique),
+                label=rule.label,
+                count=sum(rule.needs.values()),
+                **common,
+            )
+        ]
     return [_v(device, "capabilities", Status.FAIL, "check.capabilities.short", value=len(counts.get(c, [])),
                label=rule.label, capability=c, have=len(counts.get(c, [])), need=need,
                found=sorted(counts.get(c, [])) or "aucun", **common)
@@ -221,11 +239,27 @@ def admin_login(device: str, *, login: str, outcome: Literal["ok", "refused", "u
     """The jury's admin session, tried for real with the vault's password."""
     common = _Common(measured_at=at, probe=probe, room=room, facts={"login": login, "outcome": outcome})
     if outcome == "ok":
-        return _v(device, "admin_login", Status.OK, "check.admin_login.ok", value=local_time(at), login=login,
-                  at=local_time(at), **common)
+        return _v(
+            device,
+            "admin_login",
+            Status.OK,
+            "check.admin_login.ok",
+            value=local_time(at),
+            login=login,
+            at=local_time(at),
+            **common,
+        )
     if outcome == "refused":
-        return _v(device, "admin_login", Status.FAIL, "check.admin_login.refused", login=login, at=local_time(at),
-                  fix=fix, **common)
+        return _v(
+            device,
+            "admin_login",
+            Status.FAIL,
+            "check.admin_login.refused",
+            login=login,
+            at=local_time(at),
+            fix=fix,
+            **common,
+        )
     if outcome == "no_secret":
         return _v(device, "admin_login", Status.FAIL, "check.admin_login.no_secret", login=login, **common)
     if outcome == "unavailable":
@@ -240,11 +274,26 @@ def internet_from(device: str, reached: Sequence[Reached] | None, *, targets: Se
                   measured_at: dt.datetime, probe: str, room: str | None) -> Verdict:  # fmt: skip
     """The exam's web sites reached *from the workstation* (its own link, proxy and DNS)."""
     if not targets:
-        return _v(device, "internet", Status.UNKNOWN, "check.internet.no_targets", measured_at=measured_at,
-                  probe=probe, room=room, blocking=False)
+        return _v(
+            device,
+            "internet",
+            Status.UNKNOWN,
+            "check.internet.no_targets",
+            measured_at=measured_at,
+            probe=probe,
+            room=room,
+            blocking=False,
+        )
     if reached is None:
-        return _v(device, "internet", Status.UNKNOWN, "check.internet.host_unmeasured", measured_at=measured_at,
-                  probe=probe, room=room)
+        return _v(
+            device,
+            "internet",
+            Status.UNKNOWN,
+            "check.internet.host_unmeasured",
+            measured_at=measured_at,
+            probe=probe,
+            room=room,
+        )
     failures = {r.url: r.reason or "?" for r in reached if not r.ok}
     facts = {"targets": list(targets), "failures": failures, "tool": sorted({r.tool for r in reached})}
     common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
@@ -256,16 +305,30 @@ def internet_from(device: str, reached: Sequence[Reached] | None, *, targets: Se
     if not failures:
         return _v(device, "internet", Status.OK, "check.internet.host_ok", value=ok_count, count=ok_count, **common)
     if ok_count:
-        return _v(device, "internet", Status.WARN, "check.internet.host_partial", value=ok_count,
-                  failed=sorted(failures), **common)
+        return _v(
+            device,
+            "internet",
+            Status.WARN,
+            "check.internet.host_partial",
+            value=ok_count,
+            failed=sorted(failures),
+            **common,
+        )
     return _v(device, "internet", Status.FAIL, "check.internet.host_down", value=0, failed=sorted(failures), **common)
 
 
 def disk_space(device: str, disk: DiskSpace | None, *, measured_at: dt.datetime, probe: str,
                room: str | None) -> Verdict:  # fmt: skip
     if disk is None:
-        return _v(device, "disk_space", Status.UNKNOWN, "check.disk_space.unknown", measured_at=measured_at,
-                  probe=probe, room=room)
+        return _v(
+            device,
+            "disk_space",
+            Status.UNKNOWN,
+            "check.disk_space.unknown",
+            measured_at=measured_at,
+            probe=probe,
+            room=room,
+        )
     gib = round(disk.available_kb / 1024 / 1024, 1)
     facts = {"mount": disk.mount, "available_kb": disk.available_kb, "total_kb": disk.total_kb}
     common = _Common(measured_at=measured_at, probe=probe, room=room, unit="Gio", facts=facts)
@@ -274,8 +337,9 @@ def disk_space(device: str, disk: DiskSpace | None, *, measured_at: dt.datetime,
         status, key = Status.FAIL, "check.disk_space.full"
     elif gib < DISK_WARN_GIB:
         status, key = Status.WARN, "check.disk_space.low"
-    return _v(device, "disk_space", status, key, value=gib, free_gib=gib, mount=disk.mount, min_gib=DISK_WARN_GIB,
-              **common)
+    return _v(
+        device, "disk_space", status, key, value=gib, free_gib=gib, mount=disk.mount, min_gib=DISK_WARN_GIB, **common
+    )
 
 
 def usb_storage(device: str, policy: UsbPolicy | None, *, measured_at: dt.datetime, probe: str,
@@ -283,14 +347,22 @@ def usb_storage(device: str, policy: UsbPolicy | None, *, measured_at: dt.dateti
     """Not blocked by the system's configuration (the usb-storage module, udisks2's polkit
     rules). Reading the jury's key itself stays a manual test (attestation external_storage)."""
     if policy is None:
-        return _v(device, "usb_storage", Status.UNKNOWN, "check.usb_storage.unknown", measured_at=measured_at,
-                  probe=probe, room=room)
+        return _v(
+            device,
+            "usb_storage",
+            Status.UNKNOWN,
+            "check.usb_storage.unknown",
+            measured_at=measured_at,
+            probe=probe,
+            room=room,
+        )
     facts = {"module_blocked": list(policy.module_blocked), "mount_denied": list(policy.mount_denied)}
     common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     if policy.module_blocked:
         where = policy.module_blocked[0].split(":", 1)[0]
         return _v(device, "usb_storage", Status.FAIL, "check.usb_storage.module_blocked", file=where, **common)
     if policy.mount_denied:
-        return _v(device, "usb_storage", Status.FAIL, "check.usb_storage.mount_denied", file=policy.mount_denied[0],
-                  **common)
+        return _v(
+            device, "usb_storage", Status.FAIL, "check.usb_storage.mount_denied", file=policy.mount_denied[0], **common
+        )
     return _v(device, "usb_storage", Status.OK, "check.usb_storage.ok", **common)

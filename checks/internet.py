@@ -16,8 +16,9 @@ DEVICE = "centre:internet"
 def probe_internet(targets: list[str], timeout_s: float) -> Verdict:
     now = utcnow()
     if not targets:
-        return _v(DEVICE, "internet", Status.UNKNOWN, "check.internet.no_targets", measured_at=now, probe="https",
-                  room=None)
+        return _v(
+            DEVICE, "internet", Status.UNKNOWN, "check.internet.no_targets", measured_at=now, probe="https", room=None
+        )
     failures = {url: reason for url in targets if (reason := reach(url, timeout_s)) is not None}
     facts = {"targets": targets, "failures": failures}
     reached = len(targets) - len(failures)
@@ -25,7 +26,7 @@ def probe_internet(targets: list[str], timeout_s: float) -> Verdict:
     if not failures:
         return _v(DEVICE, "internet", Status.OK, "check.internet.ok", value=reached, count=reached, **common)
     if reached:
-        return _v(DEVICE, "internet", Status.WARN, "check.internet.partial", value=reached, failed=sorted(failures),
-                  **common)
-    return _v(DEVICE, "internet", Status.FAIL, "check.internet.down", value=reached, failed=sorted(failures),
-              **common)
+        return _v(
+            DEVICE, "internet", Status.WARN, "check.internet.partial", value=reached, failed=sorted(failures), **common
+        )
+    return _v(DEVICE, "internet", Status.FAIL, "check.internet.down", value=reached, failed=sorted(failures), **common)

@@ -120,7 +120,7 @@ async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
     def target() -> None:
         try:
             result = fn(*args)
-        except BaseException as exc:  # handed to the awaiting coroutine
+        except BaseException as exc:  # handed to the awaiting coroutine  # noqa: BLE001
             outcome: tuple[bool, Any] = (False, exc)
         else:
             outcome = (True, result)

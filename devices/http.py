@@ -106,8 +106,7 @@ class _Exchange:
     # -------------------------------------------------------------- connect and send
     def connect(self, host: str, port: int, tls: bool, verify_tls: bool) -> None:
         last: OSError | None = None
-        for family, kind, proto, _, address in socket.getaddrinfo(
-                host, port, type=socket.SOCK_STREAM):
+        for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
             sock = socket.socket(family, kind, proto)
             try:
                 self.arm(sock)
@@ -124,7 +123,8 @@ class _Exchange:
             raise last or OSError(f"no address for {host}")
         if tls:
             wrapped = _tls_context(verify_tls).wrap_socket(
-                self.sock, server_hostname=host, do_handshake_on_connect=False)
+                self.sock, server_hostname=host, do_handshake_on_connect=False
+            )
             self.sock = wrapped
             self.arm(wrapped)
             wrapped.do_handshake()  # CPython bounds the whole handshake by the timeout
@@ -157,7 +157,7 @@ class _Exchange:
             end = self.buffer.find(b"\n")
             if end >= 0:
                 line = bytes(self.buffer[:end])
-                del self.buffer[:end + 1]
+                del self.buffer[: end + 1]
                 return line[:-1] if line.endswith(b"\r") else line
             if len(self.buffer) > limit:
                 raise BadAnswer("line too long or missing line end")
@@ -188,7 +188,7 @@ class _Exchange:
         while True:
             # fail at once on a peer speaking something else (no wait for a line end)
             while True:
-                del self.buffer[:len(self.buffer) - len(self.buffer.lstrip(b"\r\n"))]
+                del self.buffer[: len(self.buffer) - len(self.buffer.lstrip(b"\r\n"))]
                 if len(self.buffer) >= 5 or b"\n" in self.buffer:
                     break
                 self._fill()
@@ -196,8 +196,7 @@ class _Exchange:
                 raise BadAnswer("not an HTTP answer")
             line = self.readline(MAX_HEADER_BYTES)
             parts = line.split(None, 2)
-            if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not (
-                    len(parts[1]) == 3 and parts[1].isdigit()):
+            if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not (len(parts[1]) == 3 and parts[1].isdigit()):
                 raise BadAnswer("not an HTTP answer")
             status = int(parts[1])
             reason = parts[2].decode("latin-1").strip() if len(parts) > 2 else ""
@@ -222,14 +221,18 @@ class _Exchange:
             name, colon, value = line.partition(b":")
             if not colon or not name.strip():  # lenient on spaces: embedded servers are sloppy
                 raise BadAnswer("malformed header line")
-            headers.append((name.strip().decode("latin-1").lower(),
-                            value.strip().decode("latin-1")))
+            headers.append((name.strip().decode("latin-1").lower(), value.strip().decode("latin-1")))
 
     def read_body(self, method: str, status: int, headers: list[tuple[str, str]]) -> bytes:
         if method == "HEAD" or status in _NO_BODY_STATUSES or 100 <= status < 200:
             return b""
-        codings = [c.strip().lower() for key, value in headers if key == "transfer-encoding"
-                   for c in value.split(",") if c.strip()]
+        codings = [
+            c.strip().lower()
+            for key, value in headers
+            if key == "transfer-encoding"
+            for c in value.split(",")
+            if c.strip()
+        ]
         if codings:
             if codings[-1] != "chunked":
                 return self.read_to_close()  # RFC 9112 6.3: framed by the connection close
@@ -274,10 +277,15 @@ def _host_header(host: str, port: int, tls: bool) -> str:
     return name if port == (443 if tls else 80) else f"{name}:{port}"
 
 
-def _request_bytes(method: str, host: str, port: int, path: str, body: bytes | None,
-                   headers: dict[str, str] | None, tls: bool) -> bytes:
-    fields = {"Host": _host_header(host, port, tls), "User-Agent": "plateau",
-              "Accept-Encoding": "identity", "Connection": "close"}
+def _request_bytes(
+    method: str, host: str, port: int, path: str, body: bytes | None, headers: dict[str, str] | None, tls: bool
+) -> bytes:
+    fields = {
+        "Host": _host_header(host, port, tls),
+        "User-Agent": "plateau",
+        "Accept-Encoding": "identity",
+        "Connection": "close",
+    }
     for name, value in (headers or {}).items():
         fields = {k: v for k, v in fields.items() if k.lower() != name.lower()}
         fields[name] = value
@@ -334,8 +342,7 @@ def request(
     except ssl.SSLError as exc:
         raise BadAnswer(f"{where}: TLS failed ({exc.reason or type(exc).__name__})") from exc
     except ConnectionError as exc:
-        raise Unreachable(f"{where}: connection refused or reset ({type(exc).__name__})"
-                          ) from exc
+        raise Unreachable(f"{where}: connection refused or reset ({type(exc).__name__})") from exc
     except OSError as exc:  # no route, name not resolved, host down
         raise Unreachable(f"{where}: {exc.strerror or type(exc).__name__}") from exc
     except (ValueError, UnicodeError) as exc:  # a host name getaddrinfo / IDNA refuses

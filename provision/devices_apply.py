@@ -59,15 +59,20 @@ def _secret(device: Device, name: str) -> str | None:
 
 
 def apply_access_point(device: AccessPoint, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
-
     result = ap_driver.apply_access_point(
         device.platform, device.address or "", password=_secret(device, "ssh_password") or "",
         ssid=device.wifi_ssid, key=_secret(device, "wifi_key"), security=device.wifi_security,
         port=device.ssh_port, username=device.ssh_user, timeout_s=timeout_s,
     )  # fmt: skip
     changed = list(result.changed)
-    return DeviceOutcome(device.name, device.family, "changed" if changed else "ok", changed,
-                         "devices.ap_applied", {"ssid": device.wifi_ssid})
+    return DeviceOutcome(
+        device.name,
+        device.family,
+        "changed" if changed else "ok",
+        changed,
+        "devices.ap_applied",
+        {"ssid": device.wifi_ssid},
+    )
 
 
 def apply_android(device: AndroidTablet, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
@@ -87,8 +92,9 @@ def _tablet_session(device: AndroidTablet, key_dir: Path, timeout_s: float) -> A
     return AdbCliSession(device.adb_serial or "", timeout_s=timeout_s)
 
 
-def _apply_android_on(session: Any, device: AndroidTablet, loaded: Loaded, plan: HostPlan,
-                      settings: set[str]) -> DeviceOutcome:
+def _apply_android_on(
+    session: Any, device: AndroidTablet, loaded: Loaded, plan: HostPlan, settings: set[str]
+) -> DeviceOutcome:
     """Missing APKs from the cache folder, then screen timeout and accessibility, on an open session."""
     installed = read_packages(session)
     cache = loaded.inventory.root / APK_CACHE
@@ -112,11 +118,18 @@ def _apply_android_on(session: Any, device: AndroidTablet, loaded: Loaded, plan:
     done = [f"{c.namespace}/{c.key}" for c in changes] + [f"apk {i.apk_name}" for i in installs if i.success]
     failed_installs = [i.apk_name for i in installs if not i.success]
     if failed_installs:
-        return DeviceOutcome(device.name, device.family, "failed", done, "devices.apk_failed",
-                             {"apks": failed_installs})
+        return DeviceOutcome(
+            device.name, device.family, "failed", done, "devices.apk_failed", {"apks": failed_installs}
+        )
     if from_store:
-        return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done,
-                             "devices.install_from_store", {"titles": sorted(from_store)})
+        return DeviceOutcome(
+            device.name,
+            device.family,
+            "changed" if done else "ok",
+            done,
+            "devices.install_from_store",
+            {"titles": sorted(from_store)},
+        )
     return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done, "devices.tablet_applied", {})
 
 
@@ -151,13 +164,20 @@ def apply_ipad(device: Ipad, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
                           upload=upload, timeout_s=timeout_s)  # fmt: skip
     done = [f"app {b}" for b in report.installed]
     if report.failed:
-        return DeviceOutcome(device.name, device.family, "failed", done, "ipad.install_failed",
-                             {"apps": [f"{f.title} ({f.reason})" for f in report.failed]})
+        return DeviceOutcome(
+            device.name,
+            device.family,
+            "failed",
+            done,
+            "ipad.install_failed",
+            {"apps": [f"{f.title} ({f.reason})" for f in report.failed]},
+        )
     if store_note:
         return DeviceOutcome(device.name, device.family, "changed" if done else "ok", done, *store_note)
     if done:
-        return DeviceOutcome(device.name, device.family, "changed", done, "ipad.apps_installed",
-                             {"apps": list(report.installed)})
+        return DeviceOutcome(
+            device.name, device.family, "changed", done, "ipad.apps_installed", {"apps": list(report.installed)}
+        )
     return DeviceOutcome(device.name, device.family, "ok", [], "ipad.apps_ok", {})
 
 
@@ -170,11 +190,13 @@ def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 1
             outcome: DeviceOutcome = resolve(ref)(device, loaded, timeout_s)
             return outcome
         except Unreachable as exc:
-            return DeviceOutcome(device.name, device.family, "unreachable", key="devices.unreachable",
-                                 params={"reason": str(exc)[:200]})
+            return DeviceOutcome(
+                device.name, device.family, "unreachable", key="devices.unreachable", params={"reason": str(exc)[:200]}
+            )
         except (DeviceError, ValueError) as exc:  # ValueError: the AP refuses an SSID/key before connecting
-            return DeviceOutcome(device.name, device.family, "failed", key="devices.failed",
-                                 params={"reason": type(exc).__name__})
+            return DeviceOutcome(
+                device.name, device.family, "failed", key="devices.failed", params={"reason": type(exc).__name__}
+            )
 
     if not devices:
         return []

@@ -77,8 +77,13 @@ class Plan:
             "own_laptops": self.own_laptops,
             "attestations": self.attestations,
             "gaps": [
-                {"room": g.params.get("room"), "host": g.host, "key": g.key, "params": g.as_dict()["params"],
-                 "message": render(g.key, g.params)}
+                {
+                    "room": g.params.get("room"),
+                    "host": g.host,
+                    "key": g.key,
+                    "params": g.as_dict()["params"],
+                    "message": render(g.key, g.params),
+                }
                 for g in self.gaps
             ],
             "warnings": [w.as_dict() for w in (*self.inventory.warnings, *self.warnings)],
@@ -129,15 +134,23 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
             title = catalog.resolve(name)
         except UnknownSoftware as exc:
             problems.append(
-                Problem(key="inventory.unknown_software", host=device.name, field=field_name,
-                        params={"name": name, "suggestions": exc.problems[0].params["suggestions"]})
+                Problem(
+                    key="inventory.unknown_software",
+                    host=device.name,
+                    field=field_name,
+                    params={"name": name, "suggestions": exc.problems[0].params["suggestions"]},
+                )
             )
             return None
         platform = REGISTRY[device.family].platform or ""
         if not title.available_on(platform):
             problems.append(
-                Problem(key="inventory.not_on_platform", host=device.name, field=field_name,
-                        params={"name": title.name, "kind": device.family, "reason": title.lacks.get(platform, "")})
+                Problem(
+                    key="inventory.not_on_platform",
+                    host=device.name,
+                    field=field_name,
+                    params={"name": title.name, "kind": device.family, "reason": title.lacks.get(platform, "")},
+                )
             )
             return None
         return title
@@ -191,8 +204,13 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
         raise InventoryError(problems)
 
     warnings = [
-        Problem(key="secrets.missing", host=p.device.name, field=a["secret_var"], params={"kind": a["kind"]},
-                severity=Severity.WARNING)
+        Problem(
+            key="secrets.missing",
+            host=p.device.name,
+            field=a["secret_var"],
+            params={"kind": a["kind"]},
+            severity=Severity.WARNING,
+        )
         for p in plans
         for a in p.accounts
         if not a["secret_present"] and a["kind"] != "wifi_key"
@@ -237,12 +255,20 @@ def _referentiel_gaps(
             for device in candidates:
                 unmet = rule.unmet(device)
                 if unmet:
-                    gaps.append(Problem(key="referentiel.device_unmet", host=device.name,
-                                        params={"room": room, "label": rule.label, "conditions": unmet}))
+                    gaps.append(
+                        Problem(
+                            key="referentiel.device_unmet",
+                            host=device.name,
+                            params={"room": room, "label": rule.label, "conditions": unmet},
+                        )
+                    )
             if len(fitting) < rule.min_count:
-                gaps.append(Problem(key="referentiel.device_missing",
-                                    params={"room": room, "label": rule.label, "have": len(fitting),
-                                            "need": rule.min_count}))
+                gaps.append(
+                    Problem(
+                        key="referentiel.device_missing",
+                        params={"room": room, "label": rule.label, "have": len(fitting), "need": rule.min_count},
+                    )
+                )
             if rule.software is None:
                 continue
             for device in fitting:
@@ -253,10 +279,19 @@ def _referentiel_gaps(
                         counts[capability] += 1
                 for capability, need in rule.software.capabilities.items():
                     if counts[capability] < need:
-                        gaps.append(Problem(key="referentiel.capability_short", host=device.name,
-                                            params={"room": room, "capability": capability,
-                                                    "have": counts[capability], "need": need,
-                                                    "label": rule.label}))
+                        gaps.append(
+                            Problem(
+                                key="referentiel.capability_short",
+                                host=device.name,
+                                params={
+                                    "room": room,
+                                    "capability": capability,
+                                    "have": counts[capability],
+                                    "need": need,
+                                    "label": rule.label,
+                                },
+                            )
+                        )
         for attestation in referentiel.attestations:
             if attestation.needed_in(devices):
                 attestations.append({"room": room, "id": attestation.id, "label": attestation.label})

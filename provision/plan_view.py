@@ -47,7 +47,7 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
                 f"{s['name']} [dim]({', '.join(_reason(r) for r in s['requested_by'])})[/]" for s in host["software"]
             )
             accounts = [
-                _account(a['kind'])
+                _account(a["kind"])
                 + (f" {a['login']}" if a["login"] and a["kind"] != "wifi_key" else "")
                 + ("" if a["secret_present"] else f" [yellow]({render('plan_view.secret_missing')})[/]")
                 for a in host["accounts"]
@@ -58,7 +58,8 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
             ]
             table.add_row(
                 f"{host['name']}\n[dim]{family_label(host['family'])}"
-                + (f" · {host['role']}" if host["role"] else "") + "[/]",
+                + (f" · {host['role']}" if host["role"] else "")
+                + "[/]",
                 software or "[dim]—[/]",
                 "\n".join(accounts + settings) or "[dim]—[/]",
             )
@@ -70,7 +71,10 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
         console.print(render("plan_view.own_laptops"), highlight=False)
         for own in plan["own_laptops"]:
             wants = "; ".join(f"{k} : {', '.join(v)}" for k, v in own["software"].items())
-            console.print(f"  {own['candidate']} ({own['jury']}) — {wants or render('plan_view.nothing_declared')}", highlight=False)
+            console.print(
+                f"  {own['candidate']} ({own['jury']}) — {wants or render('plan_view.nothing_declared')}",
+                highlight=False,
+            )
     if plan["gaps"]:
         console.print(f"[bold red]{render('plan_view.gaps', {'count': len(plan['gaps'])})}[/]", highlight=False)
         for gap in plan["gaps"]:
@@ -80,8 +84,15 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
         console.print(f"[bold green]✓ {render('plan_view.no_gap')}[/]")
     s = plan["summary"]
     console.print(
-        render("plan_view.summary", {"hosts": s["hosts"], "installs": s["software_installs"],
-                                     "accounts": s["accounts"], "missing": s["accounts_missing_secret"],
-                                     "candidates": s["candidates"]}),
+        render(
+            "plan_view.summary",
+            {
+                "hosts": s["hosts"],
+                "installs": s["software_installs"],
+                "accounts": s["accounts"],
+                "missing": s["accounts_missing_secret"],
+                "candidates": s["candidates"],
+            },
+        ),
         highlight=False,
     )

@@ -48,8 +48,15 @@ def summary_counts(verdicts: list[Verdict]) -> dict[str, int]:
     return counts
 
 
-def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str], *, title: str,
-                readiness: Readiness | None = None, room: str | None = None) -> None:
+def print_table(
+    console: Console,
+    verdicts: list[Verdict],
+    rooms: dict[str, str],
+    *,
+    title: str,
+    readiness: Readiness | None = None,
+    room: str | None = None,
+) -> None:
     by_room: dict[str, list[Verdict]] = defaultdict(list)
     for verdict in verdicts:
         by_room[verdict.room or ""].append(verdict)
@@ -81,11 +88,13 @@ def print_table(console: Console, verdicts: list[Verdict], rooms: dict[str, str]
         console.print(table)
     scope = readiness.scope(room=room) if readiness is not None else None
     if scope is not None and scope.blockers:
-        console.print(f"[bold]{render('readiness.blockers_title', {'count': len(scope.blockers)})}[/]",
-                      highlight=False)
+        console.print(f"[bold]{render('readiness.blockers_title', {'count': len(scope.blockers)})}[/]", highlight=False)
         for blocker in scope.blockers:
-            console.print(f"[{STATUS_STYLE[blocker.status]}]{STATUS_MARK[blocker.status]}[/] {blocker.line()}",
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"[{STATUS_STYLE[blocker.status]}]{STATUS_MARK[blocker.status]}[/] {blocker.line()}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def summary_line(verdicts: list[Verdict], ready: bool) -> str:
@@ -140,9 +149,15 @@ def write_junit(path: Path, verdicts: list[Verdict], *, elapsed_s: float) -> Non
     for verdict in verdicts:
         by_room[verdict.room or "centre"].append(verdict)
     for room, items in sorted(by_room.items()):
-        suite = ET.SubElement(suites, "testsuite", name=room, tests=str(len(items)),
-                              failures=str(sum(v.status is Status.FAIL for v in items)),
-                              errors=str(sum(v.status is Status.UNKNOWN for v in items)), time=f"{elapsed_s:.3f}")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=room,
+            tests=str(len(items)),
+            failures=str(sum(v.status is Status.FAIL for v in items)),
+            errors=str(sum(v.status is Status.UNKNOWN for v in items)),
+            time=f"{elapsed_s:.3f}",
+        )
         for verdict in items:
             case = ET.SubElement(suite, "testcase", classname=f"{room}.{verdict.device}", name=verdict.check)
             message = render(verdict.key, verdict.params)

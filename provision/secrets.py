@@ -126,8 +126,12 @@ def create_password_file(path: Path) -> None:
 def git_ignores(path: Path) -> bool | None:
     """True/False if git ignores ``path``; None outside a git work tree (or without git)."""
     try:
-        proc = subprocess.run(["git", "-C", str(path.parent), "check-ignore", "-q", str(path)],
-                              capture_output=True, timeout=10, check=False)
+        proc = subprocess.run(
+            ["git", "-C", str(path.parent), "check-ignore", "-q", str(path)],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return {0: True, 1: False}.get(proc.returncode)
@@ -137,11 +141,20 @@ def _check_password_file(path: Path, report: SecretsReport) -> None:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         os.chmod(path, 0o600)
-        report.warnings.append(Problem(key="secrets.mode_fixed", file=shown(path), severity=Severity.WARNING,
-                                       params={"path": shown(path), "mode": f"{mode:o}"}))
+        report.warnings.append(
+            Problem(
+                key="secrets.mode_fixed",
+                file=shown(path),
+                severity=Severity.WARNING,
+                params={"path": shown(path), "mode": f"{mode:o}"},
+            )
+        )
     if git_ignores(path) is False:
-        report.warnings.append(Problem(key="secrets.not_gitignored", file=shown(path), severity=Severity.WARNING,
-                                       params={"path": shown(path)}))
+        report.warnings.append(
+            Problem(
+                key="secrets.not_gitignored", file=shown(path), severity=Severity.WARNING, params={"path": shown(path)}
+            )
+        )
 
 
 def expected_secrets(root: Path, password: bytes | None, source: str | None) -> dict[str, dict[str, bool]]:
@@ -152,7 +165,9 @@ def expected_secrets(root: Path, password: bytes | None, source: str | None) -> 
     """
     hosts_file = root / HOSTS_FILE
     if not hosts_file.is_file():
-        raise InventoryError(Problem(key="inventory.no_hosts_file", file=shown(hosts_file), params={"path": shown(root)}))
+        raise InventoryError(
+            Problem(key="inventory.no_hosts_file", file=shown(hosts_file), params={"path": shown(root)})
+        )
     problems = [p for p in prescan.prescan(root, hosts_file, password, source) if p.is_error]
     if problems:
         kind = VaultError if all(p.key.startswith("vault.") for p in problems) else InventoryError
@@ -160,7 +175,9 @@ def expected_secrets(root: Path, password: bytes | None, source: str | None) -> 
     try:
         raw = ansible_source.load(hosts_file, password)
     except ansible_source.AnsibleLoadError as exc:
-        raise InventoryError(Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})) from exc
+        raise InventoryError(
+            Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})
+        ) from exc
     expected: dict[str, dict[str, bool]] = {}
     for host in raw.hosts:
         for family in (g for g in host.groups if g in REGISTRY):
@@ -187,8 +204,11 @@ def init_secrets(root: Path, vault_password_file: Path | None = None, *, rotate:
         try:
             password: bytes | None = password_file.read_bytes().strip()
         except OSError as exc:
-            raise VaultError(Problem(key="vault.password_file_unreadable", file=shown(password_file),
-                                     params={"reason": exc.strerror})) from exc
+            raise VaultError(
+                Problem(
+                    key="vault.password_file_unreadable", file=shown(password_file), params={"reason": exc.strerror}
+                )
+            ) from exc
         expected = expected_secrets(root, password, source)
     report = SecretsReport(password_file, created)
     _check_password_file(password_file, report)

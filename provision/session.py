@@ -118,8 +118,7 @@ def parse_session_file(path: Path) -> tuple[SessionFile, Any, dict, str]:
     if any(p.is_error for p in found):
         raise SessionError(found)
     if not isinstance(data, dict):
-        raise SessionError(Problem(key="session.not_mapping", file=label, line=1,
-                                   params={"found": _kind_of(data)}))
+        raise SessionError(Problem(key="session.not_mapping", file=label, line=1, params={"found": _kind_of(data)}))
     try:
         parsed = SessionFile.model_validate(data)
     except ValidationError as exc:
@@ -127,9 +126,15 @@ def parse_session_file(path: Path) -> tuple[SessionFile, Any, dict, str]:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
             key, params = describe(error, secret=False, bounds=_bounds_at(loc))
-            problems.append(Problem(key="session.invalid", file=label, line=line_of(lines, loc),
-                                    field=".".join(str(p) for p in loc),
-                                    params={"who": _who(data, loc), "reason": {"key": key, "params": params}}))
+            problems.append(
+                Problem(
+                    key="session.invalid",
+                    file=label,
+                    line=line_of(lines, loc),
+                    field=".".join(str(p) for p in loc),
+                    params={"who": _who(data, loc), "reason": {"key": key, "params": params}},
+                )
+            )
         raise SessionError(problems) from exc
     return parsed, data, lines, label
 
@@ -149,8 +154,16 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
         jury_ids.add(jury.id)
         if jury.room not in inventory.rooms:
             problems.append(
-                at("juries", i, "room", key="session.unknown_room", field="room", jury=jury.id, room=jury.room,
-                   rooms=sorted(inventory.rooms))
+                at(
+                    "juries",
+                    i,
+                    "room",
+                    key="session.unknown_room",
+                    field="room",
+                    jury=jury.id,
+                    room=jury.room,
+                    rooms=sorted(inventory.rooms),
+                )
             )
 
     requests: list[Request] = []
@@ -162,19 +175,51 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
             problems.append(at("candidates", i, "id", key="session.duplicate_candidate", field="id", candidate=cand.id))
         seen_ids.add(cand.id)
         if cand.jury not in jury_ids:
-            problems.append(at("candidates", i, "jury", key="session.unknown_jury", field="jury", candidate=cand.id,
-                               jury=cand.jury, juries=sorted(jury_ids)))
+            problems.append(
+                at(
+                    "candidates",
+                    i,
+                    "jury",
+                    key="session.unknown_jury",
+                    field="jury",
+                    candidate=cand.id,
+                    jury=cand.jury,
+                    juries=sorted(jury_ids),
+                )
+            )
         else:
             other = orders.setdefault((cand.jury, cand.order), cand.id)
             if other != cand.id:
-                problems.append(at("candidates", i, "order", key="session.duplicate_order", field="order",
-                                   candidate=cand.id, other=other, order=cand.order, jury=cand.jury))
+                problems.append(
+                    at(
+                        "candidates",
+                        i,
+                        "order",
+                        key="session.duplicate_order",
+                        field="order",
+                        candidate=cand.id,
+                        other=other,
+                        order=cand.order,
+                        jury=cand.jury,
+                    )
+                )
         settings = []
         for j, need in enumerate(cand.accessibility):
             canonical = _ACCESSIBILITY_NAMES.get(fold(need))
             if canonical is None:
-                problems.append(at("candidates", i, "accessibility", j, key="session.unknown_accessibility",
-                                   field="accessibility", candidate=cand.id, value=need, known=sorted(ACCESSIBILITY)))
+                problems.append(
+                    at(
+                        "candidates",
+                        i,
+                        "accessibility",
+                        j,
+                        key="session.unknown_accessibility",
+                        field="accessibility",
+                        candidate=cand.id,
+                        value=need,
+                        known=sorted(ACCESSIBILITY),
+                    )
+                )
             elif canonical not in settings:
                 settings.append(canonical)
         accessibility[cand.id] = settings
@@ -182,21 +227,48 @@ def load_session(inventory: Inventory, catalog: Catalog, path: Path | None = Non
         for kind, names in cand.software.items():
             platform = REGISTRY[kind].platform or ""
             if room in inventory.rooms and not cand.own_laptop and not _room_has(inventory, room, kind):
-                problems.append(at("candidates", i, "software", kind, key="session.no_device_in_room",
-                                   field=f"software.{kind}", candidate=cand.id, kind=kind, room=room))
+                problems.append(
+                    at(
+                        "candidates",
+                        i,
+                        "software",
+                        kind,
+                        key="session.no_device_in_room",
+                        field=f"software.{kind}",
+                        candidate=cand.id,
+                        kind=kind,
+                        room=room,
+                    )
+                )
             for j, name in enumerate(names):
                 where = ("candidates", i, "software", kind, j)
                 try:
                     title = catalog.resolve(name)
                 except UnknownSoftware as exc:
                     params = exc.problems[0].params
-                    problems.append(at(*where, key="session.unknown_software", field=f"software.{kind}",
-                                       candidate=cand.id, name=name, suggestions=params["suggestions"]))
+                    problems.append(
+                        at(
+                            *where,
+                            key="session.unknown_software",
+                            field=f"software.{kind}",
+                            candidate=cand.id,
+                            name=name,
+                            suggestions=params["suggestions"],
+                        )
+                    )
                     continue
                 if not title.available_on(platform):
-                    problems.append(at(*where, key="session.not_on_platform", field=f"software.{kind}",
-                                       candidate=cand.id, name=title.name, kind=kind,
-                                       reason=title.lacks.get(platform, "")))
+                    problems.append(
+                        at(
+                            *where,
+                            key="session.not_on_platform",
+                            field=f"software.{kind}",
+                            candidate=cand.id,
+                            name=title.name,
+                            kind=kind,
+                            reason=title.lacks.get(platform, ""),
+                        )
+                    )
                     continue
                 requests.append(Request(candidate=cand.id, kind=kind, title_id=title.id, asked_as=name))
     if problems:
@@ -226,7 +298,9 @@ def _bounds_at(loc: tuple[Any, ...]) -> tuple[Any, Any]:
         info = getattr(model, "model_fields", {}).get(part)
         if info is None:
             return None, None
-        inner = [a for a in getattr(info.annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        inner = [
+            a for a in getattr(info.annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if not inner:
             return None, None
         model = inner[0]

@@ -106,8 +106,13 @@ class StateSchemaError(PlateauError):
     def __init__(self, path: Path, found: int) -> None:
         self.path = path
         self.found = found
-        super().__init__(Problem(key="state.newer_schema", file=shown(path),
-                                 params={"file": shown(path), "found": found, "supported": SCHEMA_VERSION}))
+        super().__init__(
+            Problem(
+                key="state.newer_schema",
+                file=shown(path),
+                params={"file": shown(path), "found": found, "supported": SCHEMA_VERSION},
+            )
+        )
 
 
 class StateStoreError(PlateauError):
@@ -132,8 +137,9 @@ def store_problem(exc: BaseException, path: Path) -> Problem:
     else:
         key = "state.unavailable"
     reason = getattr(exc, "strerror", None) or text or type(exc).__name__
-    return Problem(key=key, file=shown(path), params={"file": shown(path), "reason": reason,
-                                                      "folder": shown(path.parent)})
+    return Problem(
+        key=key, file=shown(path), params={"file": shown(path), "reason": reason, "folder": shown(path.parent)}
+    )
 
 
 def _nearly_full(folder: Path) -> bool:
@@ -275,9 +281,7 @@ class Store:
 
     # --- sweeps and verdicts ------------------------------------------------------------
     def start_sweep(self, scope: str = "") -> int:
-        cur = self._connect().execute(
-            "INSERT INTO sweeps(started_at, scope) VALUES (?, ?)", (_ts(utcnow()), scope)
-        )
+        cur = self._connect().execute("INSERT INTO sweeps(started_at, scope) VALUES (?, ?)", (_ts(utcnow()), scope))
         return _rowid(cur)
 
     def add_verdicts(self, sweep_id: int | None, verdicts: Iterable[Verdict]) -> None:
@@ -307,9 +311,11 @@ class Store:
 
     def latest_sweep(self) -> Sweep | None:
         """The last finished sweep of the whole centre, with its verdicts."""
-        row = self._connect().execute(
-            "SELECT * FROM sweeps WHERE finished_at IS NOT NULL AND scope='' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        row = (
+            self._connect()
+            .execute("SELECT * FROM sweeps WHERE finished_at IS NOT NULL AND scope='' ORDER BY id DESC LIMIT 1")
+            .fetchone()
+        )
         if row is None:
             return None
         verdicts = [
@@ -359,8 +365,16 @@ class Store:
             params = (room,)
         rows = self._connect().execute(query + " ORDER BY a.room, a.item", params)
         return [
-            Attestation(r["id"], r["room"], r["item"], r["device"], r["by_name"], _when(r["at"]),
-                        _when(r["expires_at"]), r["note"])
+            Attestation(
+                r["id"],
+                r["room"],
+                r["item"],
+                r["device"],
+                r["by_name"],
+                _when(r["at"]),
+                _when(r["expires_at"]),
+                r["note"],
+            )
             for r in rows
         ]
 
@@ -383,15 +397,12 @@ class Store:
         )
 
     def finish_run(self, run_id: int, status: str) -> None:
-        self._connect().execute(
-            "UPDATE runs SET finished_at=?, status=? WHERE id=?", (_ts(utcnow()), status, run_id)
-        )
+        self._connect().execute("UPDATE runs SET finished_at=?, status=? WHERE id=?", (_ts(utcnow()), status, run_id))
 
     def runs(self, limit: int = 20) -> list[Run]:
         rows = self._connect().execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [
-            Run(r["id"], r["kind"], json.loads(r["args"]), _when(r["started_at"]), _dt(r["finished_at"]),
-                r["status"])
+            Run(r["id"], r["kind"], json.loads(r["args"]), _when(r["started_at"]), _dt(r["finished_at"]), r["status"])
             for r in rows
         ]
 
@@ -410,8 +421,12 @@ class Store:
             args = json.loads(row["args"])
             if args.get("check"):
                 continue  # a --check run proves nothing was installed
-            return {**dict(row), "detail": json.loads(row["detail"]), "args": args,
-                    "finished_at": _dt(row["finished_at"])}
+            return {
+                **dict(row),
+                "detail": json.loads(row["detail"]),
+                "args": args,
+                "finished_at": _dt(row["finished_at"]),
+            }
         return None
 
     # --- freeze at handover -------------------------------------------------------------
@@ -518,8 +533,9 @@ def open_store(inventory_root: Path) -> Store:
 #: SoftStore methods that return a list (an empty one when the store is unusable)
 _LIST_METHODS = frozenset({"latest_verdicts", "history", "attestations", "runs", "run_hosts"})
 #: writes the program makes by itself: skipped once the store failed (the results are still shown)
-_AUTOMATIC_WRITES = frozenset({"start_sweep", "add_verdicts", "finish_sweep", "start_run", "record_host_result",
-                               "finish_run"})
+_AUTOMATIC_WRITES = frozenset(
+    {"start_sweep", "add_verdicts", "finish_sweep", "start_run", "record_host_result", "finish_run"}
+)
 
 
 class SoftStore:

@@ -33,8 +33,16 @@ from provision.messages import render
 from provision.paths import adb_key_dir, shown, state_dir
 
 __all__ = [
-    "LOOPBACK_ONLY_ENV", "ROOM_ATTESTATION_VALIDITY_H", "SweepResult", "attestation_verdicts", "build_context",
-    "expected_software", "refuse_outside_loopback", "run_sweep", "select", "sweep_async",
+    "LOOPBACK_ONLY_ENV",
+    "ROOM_ATTESTATION_VALIDITY_H",
+    "SweepResult",
+    "attestation_verdicts",
+    "build_context",
+    "expected_software",
+    "refuse_outside_loopback",
+    "run_sweep",
+    "select",
+    "sweep_async",
 ]
 
 log = logging.getLogger("plateau.sweep")
@@ -78,8 +86,13 @@ def planned_titles(loaded: Loaded) -> dict[str, tuple[PlannedTitle, ...]]:
 
 
 def _planned(title: Any, platform: str, requested_by: tuple[str, ...] = ()) -> PlannedTitle:
-    return PlannedTitle(title_id=title.id, name=title.name, ids=title.ids_for(platform) or {},
-                        requested_by=requested_by, provides=tuple(title.provides))
+    return PlannedTitle(
+        title_id=title.id,
+        name=title.name,
+        ids=title.ids_for(platform) or {},
+        requested_by=requested_by,
+        provides=tuple(title.provides),
+    )
 
 
 def capability_titles(loaded: Loaded) -> dict[str, tuple[PlannedTitle, ...]]:
@@ -207,11 +220,15 @@ async def _internet(loaded: Loaded, timeout_s: float, emit: Callable[[list[Verdi
     targets = [str(t) for t in loaded.inventory.centre_vars.get("internet_targets") or []]
     try:
         refuse_urls_outside_loopback(targets)
-        batch = [await asyncio.wait_for(in_daemon_thread(probe_internet, targets, timeout_s),
-                                        timeout_s * (len(targets) + 1))]
+        batch = [
+            await asyncio.wait_for(in_daemon_thread(probe_internet, targets, timeout_s), timeout_s * (len(targets) + 1))
+        ]
     except Exception as exc:  # noqa: BLE001
-        batch = [gm.probe_failed("centre:internet", "internet", exc, measured_at=utcnow(), probe="https",
-                                 room=None, timeout_s=timeout_s)]
+        batch = [
+            gm.probe_failed(
+                "centre:internet", "internet", exc, measured_at=utcnow(), probe="https", room=None, timeout_s=timeout_s
+            )
+        ]
     emit(batch)
 
 
@@ -221,7 +238,7 @@ def _prepare_adb_key(ctx: ProbeContext) -> None:
         from devices.android.transport import load_signer
 
         load_signer(ctx.key_dir)
-    except Exception:  # noqa: BLE001 - each tablet probe will report it as UNKNOWN with the reason
+    except Exception:  # each tablet probe will report it as UNKNOWN with the reason  # noqa: BLE001
         log.warning("could not prepare the ADB key in %s", ctx.key_dir)
 
 

@@ -93,11 +93,18 @@ def read_bytes(path: Path, file: str) -> tuple[bytes | None, list[Problem]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, [Problem(key="yaml.too_large", file=file,
-                                  params={"file": file, "size_kb": size // 1024, "max_kb": MAX_FILE_BYTES // 1024})]
+            return None, [
+                Problem(
+                    key="yaml.too_large",
+                    file=file,
+                    params={"file": file, "size_kb": size // 1024, "max_kb": MAX_FILE_BYTES // 1024},
+                )
+            ]
         return path.read_bytes(), []
     except OSError as exc:
-        return None, [Problem(key="file.unreadable", file=file, params={"file": file, "reason": exc.strerror or str(exc)})]
+        return None, [
+            Problem(key="file.unreadable", file=file, params={"file": file, "reason": exc.strerror or str(exc)})
+        ]
 
 
 def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
@@ -112,9 +119,20 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
             guess = "Windows-1252 / Latin-1"
         except UnicodeDecodeError:
             guess = "?"
-        return None, [Problem(key="yaml.not_utf8", file=file, line=line,
-                              params={"file": file, "line": line, "column": column,
-                                      "byte": f"0x{data[exc.start]:02X}", "encoding": guess})]
+        return None, [
+            Problem(
+                key="yaml.not_utf8",
+                file=file,
+                line=line,
+                params={
+                    "file": file,
+                    "line": line,
+                    "column": column,
+                    "byte": f"0x{data[exc.start]:02X}",
+                    "encoding": guess,
+                },
+            )
+        ]
     return text, control_characters(text, file)
 
 
@@ -126,9 +144,19 @@ def control_characters(text: str, file: str) -> list[Problem]:
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         code = ord(match.group())
-        problems.append(Problem(key="yaml.control_char", file=file, line=line,
-                                params={"line": line, "column": column, "char": f"U+{code:04X}",
-                                        "name": _CHAR_NAMES.get(code, "caractère de contrôle")}))
+        problems.append(
+            Problem(
+                key="yaml.control_char",
+                file=file,
+                line=line,
+                params={
+                    "line": line,
+                    "column": column,
+                    "char": f"U+{code:04X}",
+                    "name": _CHAR_NAMES.get(code, "caractère de contrôle"),
+                },
+            )
+        )
     if len(found) > MAX_LISTED:
         problems.append(Problem(key="yaml.control_chars_more", file=file, params={"count": len(found) - MAX_LISTED}))
     return problems
@@ -187,15 +215,23 @@ class TextTimesLoader(LimitedLoader):
 
 
 TextTimesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 for _tag, _pattern, _first in (
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
-     list("-+0123456789")),
-    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
-     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", list("-+0123456789.")),
+    (
+        "tag:yaml.org,2002:int",
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
+        list("-+0123456789"),
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+0123456789."),
+    ),
 ):
     TextTimesLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
 
@@ -239,8 +275,16 @@ def check_yaml(text: str, file: str, loader_cls: type[LimitedLoader] = LimitedLo
             data = loader.construct_document(node)
         except yaml.YAMLError as exc:
             return None, [*problems, syntax_problem(exc, file)], node
-        except (ValueError, TypeError, OverflowError) as exc:  # pragma: no cover - _walk_checks builds each scalar first
-            return None, [*problems, Problem(key="yaml.bad_value", file=file, params={"value": "?", "detail": str(exc)})], node
+        except (
+            ValueError,
+            TypeError,
+            OverflowError,
+        ) as exc:  # pragma: no cover - _walk_checks builds each scalar first
+            return (
+                None,
+                [*problems, Problem(key="yaml.bad_value", file=file, params={"value": "?", "detail": str(exc)})],
+                node,
+            )
         return data, problems, node
     finally:
         loader.dispose()
@@ -301,8 +345,11 @@ def _duplicate_keys(node: yaml.MappingNode, file: str) -> list[Problem]:
         if first is None:
             seen[key] = line
         else:
-            problems.append(Problem(key="yaml.duplicate_key", file=file, line=line,
-                                    params={"key": key_node.value, "first_line": first}))
+            problems.append(
+                Problem(
+                    key="yaml.duplicate_key", file=file, line=line, params={"key": key_node.value, "first_line": first}
+                )
+            )
     return problems
 
 
@@ -313,27 +360,47 @@ def _scalar_checks(loader: LimitedLoader, node: yaml.ScalarNode, file: str) -> l
             loader.construct_object(node)
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
             key = "yaml.bad_date" if node.tag.endswith("timestamp") else "yaml.bad_value"
-            return [Problem(key=key, file=file, line=line,
-                            params={"value": node.value, "column": column, "detail": _reason(exc)})]
+            return [
+                Problem(
+                    key=key,
+                    file=file,
+                    line=line,
+                    params={"value": node.value, "column": column, "detail": _reason(exc)},
+                )
+            ]
         finally:
             loader.constructed_objects.pop(node, None)
-    if node.style is None and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") \
-            and _SEXAGESIMAL.match(node.value):
+    if (
+        node.style is None
+        and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        and _SEXAGESIMAL.match(node.value)
+    ):
         value = loader.construct_object(node)
         loader.constructed_objects.pop(node, None)
-        return [Problem(key="yaml.sexagesimal", file=file, line=line, severity=Severity.WARNING,
-                        params={"value": node.value, "number": value, "column": column})]
+        return [
+            Problem(
+                key="yaml.sexagesimal",
+                file=file,
+                line=line,
+                severity=Severity.WARNING,
+                params={"value": node.value, "number": value, "column": column},
+            )
+        ]
     return []
 
 
 def _reason(exc: BaseException) -> str:
     text = str(getattr(exc, "problem", None) or exc)
-    return {"day is out of range for month": "ce jour n'existe pas dans ce mois",
-            "month must be in 1..12": "le mois doit être entre 1 et 12",
-            "year is out of range": "année impossible"}.get(text, text)
+    return {
+        "day is out of range for month": "ce jour n'existe pas dans ce mois",
+        "month must be in 1..12": "le mois doit être entre 1 et 12",
+        "year is out of range": "année impossible",
+    }.get(text, text)
 
 
-def load_checked(path: Path, file: str, loader_cls: type[LimitedLoader] = LimitedLoader) -> tuple[Any, dict[tuple[Any, ...], int], list[Problem]]:
+def load_checked(
+    path: Path, file: str, loader_cls: type[LimitedLoader] = LimitedLoader
+) -> tuple[Any, dict[tuple[Any, ...], int], list[Problem]]:
     """Read, decode and parse one YAML file: (data, {path: line}, problems)."""
     data, problems = read_bytes(path, file)
     if data is None:

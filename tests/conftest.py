@@ -17,7 +17,7 @@ EXAMPLE_VAULT_PASSWORD = (EXAMPLE / ".vault_pass").read_text().strip()
 
 
 # Tests never send a packet off this machine: the sweep refuses any non-loopback address.
-import os as _os
+import os as _os  # noqa: E402
 
 _os.environ["PLATEAU_LOOPBACK_ONLY"] = "1"
 
@@ -147,9 +147,13 @@ def variants():
     """variants(text) -> the same answer as other firmware or tool versions might print it."""
 
     def make(text: str) -> dict[str, str]:
-        return {"as_captured": text, "crlf": text.replace("\n", "\r\n"),
-                "trailing_spaces": "\n".join(line + "  " for line in text.split("\n")),
-                "lowercase": text.lower(), "no_final_newline": text.rstrip("\n")}
+        return {
+            "as_captured": text,
+            "crlf": text.replace("\n", "\r\n"),
+            "trailing_spaces": "\n".join(line + "  " for line in text.split("\n")),
+            "lowercase": text.lower(),
+            "no_final_newline": text.rstrip("\n"),
+        }
 
     return make
 
@@ -183,8 +187,9 @@ def local_sshd():
         )
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
         with open(folder / "sshd.log", "wb") as log:  # a file, not a pipe: sshd -e logs every connection
-            sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
-                                    stdout=subprocess.DEVNULL, stderr=log)
+            sshd = subprocess.Popen(
+                ["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")], stdout=subprocess.DEVNULL, stderr=log
+            )
         try:
             deadline = time.monotonic() + 60  # generous: sshd starts slowly on a loaded machine
             while True:

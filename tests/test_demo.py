@@ -15,9 +15,14 @@ def test_demo_runs_the_whole_chain(tmp_path: Path, plateau) -> None:
     result = plateau("demo", "-i", demo, "--no-dashboard")
     assert result.code == 0, result.err
     text = result.out
-    for step in ("1. Vérification de l'inventaire", "2. Plan de préparation", "3. Démarrage des équipements",
-                 "4. Préparation des appareils", "5. Vérification de tous les équipements",
-                 "6. Récapitulatif du jury"):
+    for step in (
+        "1. Vérification de l'inventaire",
+        "2. Plan de préparation",
+        "3. Démarrage des équipements",
+        "4. Préparation des appareils",
+        "5. Vérification de tous les équipements",
+        "6. Récapitulatif du jury",
+    ):
         assert step in text
     assert "NON PRÊT" in text and "brancher l'appareil" in text  # the deliberately flat tablet
     assert "Réseau « Plateau-Demo » appliqué" in text  # the access point was provisioned

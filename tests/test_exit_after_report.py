@@ -25,8 +25,10 @@ import yaml
 
 DEMO = Path(__file__).resolve().parent.parent / "inventories" / "demo"
 TIMEOUT_S = 1.0
-ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
-          b'{"current": {"state": "Operational"}}  ')
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+    b'{"current": {"state": "Operational"}}  '
+)
 
 
 class Peer:
@@ -107,39 +109,69 @@ def build_inventory(tmp_path: Path, peers: dict[str, Peer]) -> Path:
     all_vars["internet_targets"] = []
     (root / "group_vars" / "all.yml").write_text(yaml.safe_dump(all_vars, allow_unicode=True))
     p = peers
-    hosts = {"all": {"children": {
-        "rooms": {"children": {"salle_demo": {"hosts": {
-            "mfp": None, "imprimante-3d": None, "thymio": None}}}},
-        "printer": {"hosts": {"mfp": {
-            "ansible_host": p["printer"].host, "ipp_port": p["printer"].port,
-            "snmp_port": p["printer"].port}}},
-        "scanner": {"hosts": {"mfp": {"escl_port": p["scanner"].port}}},
-        "printer_3d": {"hosts": {"imprimante-3d": {
-            "driver": "octoprint", "ansible_host": p["octoprint"].host,
-            "api_port": p["octoprint"].port,
-            "spoolman_url": f"http://{p['spoolman'].host}:{p['spoolman'].port}"}}},
-        "robot": {"hosts": {"thymio": {
-            "kind": "thymio", "probe": "tdm", "ansible_host": p["tdm"].host,
-            "tdm_port": p["tdm"].port}}},
-    }}}
+    hosts = {
+        "all": {
+            "children": {
+                "rooms": {"children": {"salle_demo": {"hosts": {"mfp": None, "imprimante-3d": None, "thymio": None}}}},
+                "printer": {
+                    "hosts": {
+                        "mfp": {
+                            "ansible_host": p["printer"].host,
+                            "ipp_port": p["printer"].port,
+                            "snmp_port": p["printer"].port,
+                        }
+                    }
+                },
+                "scanner": {"hosts": {"mfp": {"escl_port": p["scanner"].port}}},
+                "printer_3d": {
+                    "hosts": {
+                        "imprimante-3d": {
+                            "driver": "octoprint",
+                            "ansible_host": p["octoprint"].host,
+                            "api_port": p["octoprint"].port,
+                            "spoolman_url": f"http://{p['spoolman'].host}:{p['spoolman'].port}",
+                        }
+                    }
+                },
+                "robot": {
+                    "hosts": {
+                        "thymio": {
+                            "kind": "thymio",
+                            "probe": "tdm",
+                            "ansible_host": p["tdm"].host,
+                            "tdm_port": p["tdm"].port,
+                        }
+                    }
+                },
+            }
+        }
+    }
     (root / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False))
-    (root / "session.yml").write_text(yaml.safe_dump({
-        "date": "2026-12-03", "referentiel": "mn-2025",
-        "juries": [{"id": "jury-demo", "label": "Jury", "room": "salle_demo"}],
-        "candidates": []}))
+    (root / "session.yml").write_text(
+        yaml.safe_dump(
+            {
+                "date": "2026-12-03",
+                "referentiel": "mn-2025",
+                "juries": [{"id": "jury-demo", "label": "Jury", "room": "salle_demo"}],
+                "candidates": [],
+            }
+        )
+    )
     return root
 
 
 def test_check_exits_within_1_s_of_its_report(tmp_path: Path, peers: dict[str, Peer]) -> None:
     root = build_inventory(tmp_path, peers)
     exe = Path(sys.executable).parent / "plateau"
-    env = {**os.environ, "PLATEAU_LOOPBACK_ONLY": "1", "PYTHONUNBUFFERED": "1",
-           "COLUMNS": "200"}
+    env = {**os.environ, "PLATEAU_LOOPBACK_ONLY": "1", "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     env.pop("PLATEAU_VAULT_PASSWORD_FILE", None)
     started = time.monotonic()
     process = subprocess.Popen(
         [str(exe), "check", "-i", str(root), "--timeout", str(TIMEOUT_S), "--format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     assert process.stdout is not None
     out, last_output = b"", None
     give_up = started + 90
@@ -162,8 +194,12 @@ def test_check_exits_within_1_s_of_its_report(tmp_path: Path, peers: dict[str, P
     assert last_output is not None
     report = json.loads(out)
     verdicts = {(v["device"], v["check"]): v for v in report["verdicts"]}
-    for probed in [("mfp", "printer_state"), ("mfp", "scanner_state"), ("thymio", "battery"),
-                   ("imprimante-3d", "printer_3d_state")]:
+    for probed in [
+        ("mfp", "printer_state"),
+        ("mfp", "scanner_state"),
+        ("thymio", "battery"),
+        ("imprimante-3d", "printer_3d_state"),
+    ]:
         assert verdicts[probed]["status"] == "unknown"
         # the driver gave up by itself (its own deadline), not abandoned by the sweep's bound
         assert verdicts[probed]["key"] != "check.probe.timeout", verdicts[probed]

@@ -38,7 +38,9 @@ def _has(key: str) -> bool:
 def test_the_registry_is_the_only_list_of_families() -> None:
     """No module but the registry spells out the family names as a table or a chain of ifs."""
     names = "|".join(FAMILIES)
-    pattern = re.compile(rf'(family["\]]*\s*[!=]=\s*"({names})")|(\.family in \()|(\{{\s*"({names})"\s*:[^}}]*"({names})"\s*:)')
+    pattern = re.compile(
+        rf'(family["\]]*\s*[!=]=\s*"({names})")|(\.family in \()|(\{{\s*"({names})"\s*:[^}}]*"({names})"\s*:)'
+    )
     offenders = []
     for package in ("provision", "checks", "devices"):
         for path in (ROOT / package).rglob("*.py"):
@@ -118,8 +120,12 @@ def test_plan_and_recap_name_each_family_the_same_way() -> None:
 
     loaded = load_all(ROOT / "inventories" / "example")
     recap = build_recap(loaded)
-    kinds = {row.name: row.kind for room in recap.rooms
-             for section in (room.computers, room.tablets, room.peripherals, room.others) for row in section}
+    kinds = {
+        row.name: row.kind
+        for room in recap.rooms
+        for section in (room.computers, room.tablets, room.peripherals, room.others)
+        for row in section
+    }
     kinds.update({w.access_point.name: w.access_point.kind for room in recap.rooms for w in room.wifi})
     for device in loaded.inventory.devices:
         if device.family in ("microcontroller", "robot", "projector"):

@@ -19,23 +19,45 @@ def probe_android(device: AndroidTablet, ctx: ProbeContext) -> list[Verdict]:
     now, room, probe = facts.measured_at, device.room, "adb"
     battery = facts.battery
     out = [
-        g.battery(device.name, level_pct=battery.level_pct if battery else None,
-                  charging=battery.charging if battery else None, min_pct=device.min_battery_pct,
-                  measured_at=now, probe=probe, room=room, facts=jsonable(battery) if battery else {},
-                  plugged=battery.powered if battery else None,
-                  status=battery.status.value if battery and battery.status else None,
-                  present=battery.present if battery else None),
-        gm.account(device.name, expected=device.google_account, found=facts.google_accounts or (),
-                   kind="google", measured_at=now, probe=probe, room=room),
-        gm.software(device.name, expected=ctx.expected_software.get(device.name, {}),
-                    installed=facts.packages or (), measured_at=now, probe=probe, room=room),
+        g.battery(
+            device.name,
+            level_pct=battery.level_pct if battery else None,
+            charging=battery.charging if battery else None,
+            min_pct=device.min_battery_pct,
+            measured_at=now,
+            probe=probe,
+            room=room,
+            facts=jsonable(battery) if battery else {},
+            plugged=battery.powered if battery else None,
+            status=battery.status.value if battery and battery.status else None,
+            present=battery.present if battery else None,
+        ),
+        gm.account(
+            device.name,
+            expected=device.google_account,
+            found=facts.google_accounts or (),
+            kind="google",
+            measured_at=now,
+            probe=probe,
+            room=room,
+        ),
+        gm.software(
+            device.name,
+            expected=ctx.expected_software.get(device.name, {}),
+            installed=facts.packages or (),
+            measured_at=now,
+            probe=probe,
+            room=room,
+        ),
     ]
     if facts.packages is None:  # `pm list packages` failed: do not claim anything is missing or present
-        out[2] = gm.probe_failed(device.name, "software", unreadable("pm list packages"), measured_at=now,
-                                 probe=probe, room=room)
+        out[2] = gm.probe_failed(
+            device.name, "software", unreadable("pm list packages"), measured_at=now, probe=probe, room=room
+        )
     if facts.google_accounts is None:
-        out[1] = gm.probe_failed(device.name, "account", unreadable("dumpsys account"), measured_at=now,
-                                 probe=probe, room=room)
+        out[1] = gm.probe_failed(
+            device.name, "account", unreadable("dumpsys account"), measured_at=now, probe=probe, room=room
+        )
     out.append(wifi_joined(device, facts.wifi.ssid if facts.wifi else None, ctx, now, probe))
     return out
 

@@ -83,11 +83,38 @@ def wifi_joined(device: Device, ssid: str | None, ctx: ProbeContext, now: dt.dat
     """A tablet is joined to its room's network (the SSID of the room's access point)."""
     expected = ctx.room_ssid.get(device.room or "")
     if expected is None:
-        return g._v(device.name, "wifi_joined", Status.OK, "check.wifi_joined.no_ap", measured_at=now, probe=probe,
-                    room=device.room, blocking=False, value=ssid)
+        return g._v(
+            device.name,
+            "wifi_joined",
+            Status.OK,
+            "check.wifi_joined.no_ap",
+            measured_at=now,
+            probe=probe,
+            room=device.room,
+            blocking=False,
+            value=ssid,
+        )
     if ssid == expected:
-        return g._v(device.name, "wifi_joined", Status.OK, "check.wifi_joined.ok", measured_at=now, probe=probe,
-                    room=device.room, value=ssid, ssid=ssid)
-    return g._v(device.name, "wifi_joined", Status.WARN, "check.wifi_joined.other", measured_at=now, probe=probe,
-                room=device.room, value=ssid, found=ssid or g._msg("check.wifi_joined.no_network"),
-                expected=expected)
+        return g._v(
+            device.name,
+            "wifi_joined",
+            Status.OK,
+            "check.wifi_joined.ok",
+            measured_at=now,
+            probe=probe,
+            room=device.room,
+            value=ssid,
+            ssid=ssid,
+        )
+    return g._v(
+        device.name,
+        "wifi_joined",
+        Status.WARN,
+        "check.wifi_joined.other",
+        measured_at=now,
+        probe=probe,
+        room=device.room,
+        value=ssid,
+        found=ssid or g._msg("check.wifi_joined.no_network"),
+        expected=expected,
+    )

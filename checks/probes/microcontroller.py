@@ -19,15 +19,54 @@ def probe_microcontroller(device: Microcontroller, ctx: ProbeContext) -> list[Ve
     now = utcnow()
     protocol = device.handshake
     if protocol == "none":
-        return [g._v(device.name, "board", Status.OK, "check.board.detected", measured_at=now, probe="usb",
-                     room=device.room, value=board.tty_path, tty=board.tty_path or "?", facts=jsonable(board))]
+        return [
+            g._v(
+                device.name,
+                "board",
+                Status.OK,
+                "check.board.detected",
+                measured_at=now,
+                probe="usb",
+                room=device.room,
+                value=board.tty_path,
+                tty=board.tty_path or "?",
+                facts=jsonable(board),
+            )
+        ]
     if board.tty_path is None:  # udev gave the board no device node: there is no port to talk on
         raise Unreachable("board detected on USB but it has no serial port")
-    facts = handshake(board.tty_path, "probe" if protocol == "custom" else protocol, timeout_s=ctx.timeout_s,
-                      probe=(device.probe_string or "").encode() or None, expect=device.expect)
+    facts = handshake(
+        board.tty_path,
+        "probe" if protocol == "custom" else protocol,
+        timeout_s=ctx.timeout_s,
+        probe=(device.probe_string or "").encode() or None,
+        expect=device.expect,
+    )
     if not facts.answered:
-        return [g._v(device.name, "board", Status.FAIL, "check.board.silent", measured_at=facts.measured_at,
-                     probe=protocol, room=device.room, tty=board.tty_path, facts=jsonable(facts))]
-    return [g._v(device.name, "board", Status.OK, "check.board.answers", measured_at=facts.measured_at,
-                 probe=protocol, room=device.room, value=facts.firmware, firmware=facts.firmware or "?",
-                 facts=jsonable(facts))]
+        return [
+            g._v(
+                device.name,
+                "board",
+                Status.FAIL,
+                "check.board.silent",
+                measured_at=facts.measured_at,
+                probe=protocol,
+                room=device.room,
+                tty=board.tty_path,
+                facts=jsonable(facts),
+            )
+        ]
+    return [
+        g._v(
+            device.name,
+            "board",
+            Status.OK,
+            "check.board.answers",
+            measured_at=facts.measured_at,
+            probe=protocol,
+            room=device.room,
+            value=facts.firmware,
+            firmware=facts.firmware or "?",
+            facts=jsonable(facts),
+        )
+    ]

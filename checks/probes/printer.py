@@ -11,14 +11,34 @@ from devices.printer.driver import read_printer
 
 
 def probe_printer(device: Printer, ctx: ProbeContext) -> list[Verdict]:
-    status = read_printer(device.address or "", ipp_port=device.ipp_port, ipp_path=device.ipp_path,
-                          snmp_port=device.snmp_port, community=device.snmp_community, timeout_s=ctx.timeout_s)
+    status = read_printer(
+        device.address or "",
+        ipp_port=device.ipp_port,
+        ipp_path=device.ipp_path,
+        snmp_port=device.snmp_port,
+        community=device.snmp_community,
+        timeout_s=ctx.timeout_s,
+    )
     facts = jsonable(status)
     now, probe = status.measured_at, status.source
     supplies = [{**jsonable(s), "some_remaining": s.some_remaining} for s in status.supplies]
     return [
-        g.printer_state(device.name, state=status.state.value if status.state else None, reasons=status.reasons,
-                        measured_at=now, probe=probe, room=device.room, facts=facts),
-        g.supplies(device.name, supplies=supplies, min_pct=device.min_supply_pct, measured_at=now, probe=probe,
-                   room=device.room, reasons=status.reasons),
+        g.printer_state(
+            device.name,
+            state=status.state.value if status.state else None,
+            reasons=status.reasons,
+            measured_at=now,
+            probe=probe,
+            room=device.room,
+            facts=facts,
+        ),
+        g.supplies(
+            device.name,
+            supplies=supplies,
+            min_pct=device.min_supply_pct,
+            measured_at=now,
+            probe=probe,
+            room=device.room,
+            reasons=status.reasons,
+        ),
     ]

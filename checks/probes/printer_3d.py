@@ -33,8 +33,25 @@ def probe_printer_3d(device: Printer3D, ctx: ProbeContext) -> list[Verdict]:
     sensor = facts.filament_sensor.value if facts.filament_sensor else None
     errors = [e for e in facts.errors if not e.startswith("spoolman:")]
     return [
-        g.printer_3d_state(device.name, connected=facts.connected, state=facts.state.value, errors=errors,
-                           measured_at=now, probe=probe, room=device.room, facts=data),
-        g.filament(device.name, sensor=sensor, remaining_g=facts.remaining_g, min_g=device.min_filament_g,
-                   needed_g=None, measured_at=now, probe=probe, room=device.room, facts=data),
+        g.printer_3d_state(
+            device.name,
+            connected=facts.connected,
+            state=facts.state.value,
+            errors=errors,
+            measured_at=now,
+            probe=probe,
+            room=device.room,
+            facts=data,
+        ),
+        g.filament(
+            device.name,
+            sensor=sensor,
+            remaining_g=facts.remaining_g,
+            min_g=device.min_filament_g,
+            needed_g=None,
+            measured_at=now,
+            probe=probe,
+            room=device.room,
+            facts=data,
+        ),
     ]

@@ -11,7 +11,16 @@ from devices.projector.driver import read_projector
 
 
 def probe_projector(device: Projector, ctx: ProbeContext) -> list[Verdict]:
-    facts = read_projector(device.address or "", device.pjlink_port, secret(device, "pjlink_password"),
-                           timeout_s=ctx.timeout_s)
-    return [gm.projector(device.name, facts=facts, measured_at=facts.measured_at, probe="pjlink", room=device.room,
-                         facts_dict=jsonable(facts))]
+    facts = read_projector(
+        device.address or "", device.pjlink_port, secret(device, "pjlink_password"), timeout_s=ctx.timeout_s
+    )
+    return [
+        gm.projector(
+            device.name,
+            facts=facts,
+            measured_at=facts.measured_at,
+            probe="pjlink",
+            room=device.room,
+            facts_dict=jsonable(facts),
+        )
+    ]

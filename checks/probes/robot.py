@@ -39,8 +39,9 @@ def probe_robot_serial(device: Robot, ctx: ProbeContext) -> list[Verdict]:
     if board.tty_path is None:  # udev gave the robot no device node: there is no port to talk on
         raise Unreachable("robot detected on USB but it has no serial port")
     reader = read_thymio_battery if kind == "thymio" else read_hub_battery
-    return _robot_verdict(device, reader(board.tty_path, timeout_s=ctx.timeout_s),
-                          "aseba" if kind == "thymio" else "repl")
+    return _robot_verdict(
+        device, reader(board.tty_path, timeout_s=ctx.timeout_s), "aseba" if kind == "thymio" else "repl"
+    )
 
 
 def probe_robot_tdm(device: Robot, ctx: ProbeContext) -> list[Verdict]:
@@ -51,7 +52,25 @@ def probe_robot_tdm(device: Robot, ctx: ProbeContext) -> list[Verdict]:
 
 def _robot_verdict(device: Robot, facts: Any, probe: str) -> list[Verdict]:
     if facts.level_pct is None and getattr(facts, "voltage_v", None) is not None:
-        return [g.battery_voltage(device.name, voltage_v=facts.voltage_v, measured_at=facts.measured_at, probe=probe,
-                                  room=device.room, facts=jsonable(facts))]
-    return [g.battery(device.name, level_pct=facts.level_pct, charging=None, min_pct=device.min_battery_pct,
-                      measured_at=facts.measured_at, probe=probe, room=device.room, facts=jsonable(facts))]
+        return [
+            g.battery_voltage(
+                device.name,
+                voltage_v=facts.voltage_v,
+                measured_at=facts.measured_at,
+                probe=probe,
+                room=device.room,
+                facts=jsonable(facts),
+            )
+        ]
+    return [
+        g.battery(
+            device.name,
+            level_pct=facts.level_pct,
+            charging=None,
+            min_pct=device.min_battery_pct,
+            measured_at=facts.measured_at,
+            probe=probe,
+            room=device.room,
+            facts=jsonable(facts),
+        )
+    ]

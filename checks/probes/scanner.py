@@ -11,9 +11,22 @@ from devices.scanner.driver import read_scanner
 
 
 def probe_scanner(device: Scanner, ctx: ProbeContext) -> list[Verdict]:
-    facts = read_scanner(device.address or "", port=device.escl_port, base_path=device.escl_path,
-                         timeout_s=ctx.timeout_s, tls=device.escl_scheme == "https")
+    facts = read_scanner(
+        device.address or "",
+        port=device.escl_port,
+        base_path=device.escl_path,
+        timeout_s=ctx.timeout_s,
+        tls=device.escl_scheme == "https",
+    )
     status = facts.status
-    return [g.scanner_state(device.name, state=status.state.value if status.state else None,
-                            adf_state=status.adf_state, measured_at=status.measured_at, probe="escl",
-                            room=device.room, facts=jsonable(facts))]
+    return [
+        g.scanner_state(
+            device.name,
+            state=status.state.value if status.state else None,
+            adf_state=status.adf_state,
+            measured_at=status.measured_at,
+            probe="escl",
+            room=device.room,
+            facts=jsonable(facts),
+        )
+    ]

@@ -50,13 +50,15 @@ def probe_workstation(device: Workstation, ctx: ProbeContext) -> list[Verdict]:
                          room=device.room)]  # fmt: skip
     else:
         port = device.management_port()
-        probe = management_handshake(device.address or "", port, device.ansible_connection or "ssh",
-                                     timeout_s=ctx.timeout_s)
+        probe = management_handshake(
+            device.address or "", port, device.ansible_connection or "ssh", timeout_s=ctx.timeout_s
+        )
         verdicts = [gm.reachable(device.name, port=port, measured_at=now, probe=probe, room=device.room)]
     titles = ctx.planned.get(device.name, ())
     if titles:
-        verdicts += gw.not_measured(device.name, titles, why=device.family, measured_at=now, probe="handshake",
-                                    room=device.room)
+        verdicts += gw.not_measured(
+            device.name, titles, why=device.family, measured_at=now, probe="handshake", room=device.room
+        )
     return verdicts
 
 
@@ -67,7 +69,9 @@ def probe_linux(device: LinuxWorkstation, ctx: ProbeContext) -> list[Verdict]:
     fix = gw.fix_command(ctx.provision_command, device.name)
     password = secret(device, "admin_password")
     if not local and not password:
-        return _no_session(device, ctx, LINUX_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault"))
+        return _no_session(
+            device, ctx, LINUX_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault")
+        )
     try:
         facts = read_linux(None if local else device.address, device.management_port(), username=device.admin_user,
                            password=password, internet_targets=targets, timeout_s=ctx.timeout_s,
@@ -86,8 +90,13 @@ def linux_verdicts(device: LinuxWorkstation, facts: LinuxFacts, ctx: ProbeContex
     out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
 
     def presence(title: PlannedTitle) -> gw.Presence:
-        found = gw.match_linux(title.ids, packages=facts.packages or (), flatpaks=facts.flatpaks or (),
-                               native_arch=facts.native_arch, user=facts.login or device.admin_user)
+        found = gw.match_linux(
+            title.ids,
+            packages=facts.packages or (),
+            flatpaks=facts.flatpaks or (),
+            native_arch=facts.native_arch,
+            user=facts.login or device.admin_user,
+        )
         if found.state != "present" and title.ids.get("flatpak") and facts.flatpaks is None:
             return gw.Presence("unmatchable", detail={"why": "flatpak list failed"})
         return found
@@ -111,7 +120,9 @@ def probe_macos(device: MacWorkstation, ctx: ProbeContext) -> list[Verdict]:
     fix = gw.fix_command(ctx.provision_command, device.name)
     password = secret(device, "admin_password")
     if not password:
-        return _no_session(device, ctx, MACOS_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault"))
+        return _no_session(
+            device, ctx, MACOS_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault")
+        )
     try:
         facts = read_macos(device.address or "", device.management_port(), username=device.admin_user,
                            password=password, internet_targets=targets, timeout_s=ctx.timeout_s,
@@ -127,8 +138,9 @@ def macos_verdicts(device: MacWorkstation, facts: MacFacts, ctx: ProbeContext, *
                    fix: str) -> list[Verdict]:  # fmt: skip
     now, room, probe = facts.measured_at, device.room, "ssh"
     out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
-    out += _software(device, ctx, lambda t: gw.match_macos(t.ids, facts.apps), fix=fix, probe=probe, now=now,
-                     platform="macos")
+    out += _software(
+        device, ctx, lambda t: gw.match_macos(t.ids, facts.apps), fix=fix, probe=probe, now=now, platform="macos"
+    )
     out.append(gw.internet_from(device.name, facts.internet, targets=targets, measured_at=now, probe=probe, room=room))
     out.append(gw.disk_space(device.name, facts.disk, measured_at=now, probe=probe, room=room))
     return out
@@ -141,7 +153,9 @@ def probe_windows(device: WindowsWorkstation, ctx: ProbeContext) -> list[Verdict
     fix = gw.fix_command(ctx.provision_command, device.name)
     password = secret(device, "admin_password")
     if not password:
-        return _no_session(device, ctx, WINDOWS_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault"))
+        return _no_session(
+            device, ctx, WINDOWS_CHECKS, "no_secret", fix, AuthenticationFailed("no admin password in the vault")
+        )
     port = device.management_port()
     try:
         facts = read_windows(device.address or "", port, username=device.admin_user, password=password,
@@ -155,8 +169,15 @@ def windows_verdicts(device: WindowsWorkstation, facts: WindowsFacts, ctx: Probe
                      fix: str) -> list[Verdict]:  # fmt: skip
     now, room, probe = facts.measured_at, device.room, "winrm"
     out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
-    out += _software(device, ctx, lambda t: gw.match_windows(t.ids, t.name, facts.entries), fix=fix, probe=probe,
-                     now=now, platform="windows")
+    out += _software(
+        device,
+        ctx,
+        lambda t: gw.match_windows(t.ids, t.name, facts.entries),
+        fix=fix,
+        probe=probe,
+        now=now,
+        platform="windows",
+    )
     out.append(gw.internet_from(device.name, facts.internet, targets=targets, measured_at=now, probe=probe, room=room))
     out.append(gw.disk_space(device.name, facts.disk, measured_at=now, probe=probe, room=room))
     return out
@@ -205,10 +226,14 @@ def _no_session(device: Workstation, ctx: ProbeContext, checks: Sequence[str],
     now = utcnow()
     out = []
     if outcome != "no_secret":  # the SSH server answered: it is reachable
-        out.append(gm.reachable(device.name, port=device.management_port(), measured_at=now, probe="ssh",
-                                room=device.room))
-    out.append(gw.admin_login(device.name, login=device.admin_user, outcome=outcome,
-                              at=now, fix=fix, probe="ssh", room=device.room))
+        out.append(
+            gm.reachable(device.name, port=device.management_port(), measured_at=now, probe="ssh", room=device.room)
+        )
+    out.append(
+        gw.admin_login(
+            device.name, login=device.admin_user, outcome=outcome, at=now, fix=fix, probe="ssh", room=device.room
+        )
+    )
     out += [gm.probe_failed(device.name, c, error, measured_at=now, probe="ssh", room=device.room)
             for c in checks if c not in ("reachable", "admin_login", "software")
             or (c == "reachable" and outcome == "no_secret")]  # fmt: skip
@@ -223,23 +248,63 @@ def probe_station(device: LinuxWorkstation, ctx: ProbeContext) -> list[Verdict]:
     expected = ctx.room_ssid.get(device.room or "")
     now = utcnow()
     if expected is None:
-        verdicts.append(g._v(device.name, "wifi_seen", Status.OK, "check.wifi_joined.no_ap", measured_at=now,
-                             probe="nmcli", room=device.room, blocking=False))
+        verdicts.append(
+            g._v(
+                device.name,
+                "wifi_seen",
+                Status.OK,
+                "check.wifi_joined.no_ap",
+                measured_at=now,
+                probe="nmcli",
+                room=device.room,
+                blocking=False,
+            )
+        )
         return verdicts
     if ctx.inventory_file is None:
         raise Unreachable("no inventory file to reach the PC through Ansible")
-    heard = list_networks(ctx.inventory_file, device.name, vault_password_file=ctx.vault_password_file,
-                          timeout_s=ctx.timeout_s, nmcli=device.nmcli_path)
+    heard = list_networks(
+        ctx.inventory_file,
+        device.name,
+        vault_password_file=ctx.vault_password_file,
+        timeout_s=ctx.timeout_s,
+        nmcli=device.nmcli_path,
+    )
     match = [n for n in heard if n.ssid == expected]
     facts = {"heard": [n.ssid for n in heard][:30]}
     if match:
         signal = max((n.signal_pct or 0) for n in match)
         status = Status.OK if signal >= WEAK_SIGNAL_PCT else Status.WARN
         key = "check.wifi_seen.ok" if status is Status.OK else "check.wifi_seen.weak"
-        verdicts.append(g._v(device.name, "wifi_seen", status, key, measured_at=now, probe="nmcli",
-                             room=device.room, value=signal, unit="%", ssid=expected, signal_pct=signal,
-                             facts=facts))
+        verdicts.append(
+            g._v(
+                device.name,
+                "wifi_seen",
+                status,
+                key,
+                measured_at=now,
+                probe="nmcli",
+                room=device.room,
+                value=signal,
+                unit="%",
+                ssid=expected,
+                signal_pct=signal,
+                facts=facts,
+            )
+        )
     else:
-        verdicts.append(g._v(device.name, "wifi_seen", Status.FAIL, "check.wifi_seen.absent", measured_at=now,
-                             probe="nmcli", room=device.room, ssid=expected, count=len(heard), facts=facts))
+        verdicts.append(
+            g._v(
+                device.name,
+                "wifi_seen",
+                Status.FAIL,
+                "check.wifi_seen.absent",
+                measured_at=now,
+                probe="nmcli",
+                room=device.room,
+                ssid=expected,
+                count=len(heard),
+                facts=facts,
+            )
+        )
     return verdicts

@@ -1,8 +1,8 @@
 """Wi-Fi access points over SSH (netmiko): OpenWrt and MikroTik RouterOS.
 
-    AccessPoint (Protocol)  read(expected_key=...) -> AccessPointFacts
-                            apply(ssid=, key=, security=, radio_enabled=) -> ApplyResult
-    access_point_for(platform, host, ...)  dispatch table PLATFORMS
+AccessPoint (Protocol)  read(expected_key=...) -> AccessPointFacts
+                        apply(ssid=, key=, security=, radio_enabled=) -> ApplyResult
+access_point_for(platform, host, ...)  dispatch table PLATFORMS
 """
 
 from devices.access_point.base import (

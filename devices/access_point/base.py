@@ -52,8 +52,9 @@ class AccessPoint(Protocol):
         """Read SSID, security, key match, radio state, client count."""
         ...
 
-    def apply(self, *, ssid: str, key: str | None, security: str = "wpa2-psk",
-              radio_enabled: bool = True) -> ApplyResult:
+    def apply(
+        self, *, ssid: str, key: str | None, security: str = "wpa2-psk", radio_enabled: bool = True
+    ) -> ApplyResult:
         """Set what differs, commit, reload the radio; return what changed."""
         ...
 

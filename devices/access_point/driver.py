@@ -18,9 +18,16 @@ PLATFORMS: dict[str, str] = {
 }
 
 
-def access_point_for(platform: str, host: str, *, password: str, port: int = 22,
-                     username: str | None = None, timeout_s: float = 10.0,
-                     **options: Any) -> AccessPoint:
+def access_point_for(
+    platform: str,
+    host: str,
+    *,
+    password: str,
+    port: int = 22,
+    username: str | None = None,
+    timeout_s: float = 10.0,
+    **options: Any,
+) -> AccessPoint:
     """Build the driver for ``platform`` (``openwrt``, ``routeros``/``mikrotik``).
 
     ``options`` go to the driver: ``iface_index`` (OpenWrt), ``interface`` (RouterOS).
@@ -40,20 +47,40 @@ def access_point_for(platform: str, host: str, *, password: str, port: int = 22,
     return driver
 
 
-def read_access_point(platform: str, host: str, *, password: str, port: int = 22,
-                      username: str | None = None, timeout_s: float = 10.0,
-                      expected_key: str | None = None, **options: Any) -> AccessPointFacts:
+def read_access_point(
+    platform: str,
+    host: str,
+    *,
+    password: str,
+    port: int = 22,
+    username: str | None = None,
+    timeout_s: float = 10.0,
+    expected_key: str | None = None,
+    **options: Any,
+) -> AccessPointFacts:
     """Read one AP's Wi-Fi facts; ``expected_key`` is compared on our side, never returned."""
-    ap = access_point_for(platform, host, password=password, port=port, username=username,
-                          timeout_s=timeout_s, **options)
+    ap = access_point_for(
+        platform, host, password=password, port=port, username=username, timeout_s=timeout_s, **options
+    )
     return ap.read(expected_key=expected_key)
 
 
-def apply_access_point(platform: str, host: str, *, password: str, ssid: str, key: str | None,
-                       security: str = "wpa2-psk", radio_enabled: bool = True, port: int = 22,
-                       username: str | None = None, timeout_s: float = 10.0,
-                       **options: Any) -> ApplyResult:
+def apply_access_point(
+    platform: str,
+    host: str,
+    *,
+    password: str,
+    ssid: str,
+    key: str | None,
+    security: str = "wpa2-psk",
+    radio_enabled: bool = True,
+    port: int = 22,
+    username: str | None = None,
+    timeout_s: float = 10.0,
+    **options: Any,
+) -> ApplyResult:
     """Set SSID / security / key / radio on one AP; returns what changed."""
-    ap = access_point_for(platform, host, password=password, port=port, username=username,
-                          timeout_s=timeout_s, **options)
+    ap = access_point_for(
+        platform, host, password=password, port=port, username=username, timeout_s=timeout_s, **options
+    )
     return ap.apply(ssid=ssid, key=key, security=security, radio_enabled=radio_enabled)

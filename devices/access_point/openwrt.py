@@ -34,8 +34,16 @@ class OpenWrtAccessPoint:
     platform = "openwrt"
     device_type = "linux"
 
-    def __init__(self, host: str, *, port: int = 22, username: str = "root", password: str,
-                 timeout_s: float = 10.0, iface_index: int = 0) -> None:
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int = 22,
+        username: str = "root",
+        password: str,
+        timeout_s: float = 10.0,
+        iface_index: int = 0,
+    ) -> None:
         self.host, self.port, self.username = host, port, username
         self._password = password
         self.timeout_s = timeout_s
@@ -45,8 +53,14 @@ class OpenWrtAccessPoint:
         return f"OpenWrtAccessPoint({self.host!r}, port={self.port})"
 
     def _shell(self) -> SshShell:
-        return SshShell(device_type=self.device_type, host=self.host, port=self.port,
-                        username=self.username, password=self._password, timeout_s=self.timeout_s)
+        return SshShell(
+            device_type=self.device_type,
+            host=self.host,
+            port=self.port,
+            username=self.username,
+            password=self._password,
+            timeout_s=self.timeout_s,
+        )
 
     def read(self, *, expected_key: str | None = None) -> AccessPointFacts:
         unanswered: dict[str, str] = {}
@@ -88,8 +102,9 @@ class OpenWrtAccessPoint:
         ifname = config.ifname or "wlan0"
         return parse_iwinfo_assoclist(shell.run(f"iwinfo {shlex.quote(ifname)} assoclist"))
 
-    def apply(self, *, ssid: str, key: str | None, security: str = "wpa2-psk",
-              radio_enabled: bool = True) -> ApplyResult:
+    def apply(
+        self, *, ssid: str, key: str | None, security: str = "wpa2-psk", radio_enabled: bool = True
+    ) -> ApplyResult:
         validate_settings(ssid=ssid, key=key, security=security, supported=SUPPORTED_SECURITY)
         changed: list[str] = []
         with self._shell() as shell:

@@ -21,7 +21,7 @@ from devices.errors import BadAnswer
 
 _ITEM_START = re.compile(r"^\s*(?P<index>\d+)\s+(?P<flags>(?:[A-Z*]\s+)*)(?P<body>[A-Za-z][\w/.-]*=.*|;;;.*)$")
 _PAIR = re.compile(
-    r'(?:^|(?<=\s))(?P<key>[A-Za-z][\w/.-]*)='
+    r"(?:^|(?<=\s))(?P<key>[A-Za-z][\w/.-]*)="
     r'(?P<value>"(?:[^"\\]|\\.)*"|(?:(?!\s+[A-Za-z][\w/.-]*=).)*)'
 )
 

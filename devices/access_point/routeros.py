@@ -46,8 +46,16 @@ class RouterOsAccessPoint:
     platform = "routeros"
     device_type = "mikrotik_routeros"
 
-    def __init__(self, host: str, *, port: int = 22, username: str = "admin", password: str,
-                 timeout_s: float = 10.0, interface: str | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int = 22,
+        username: str = "admin",
+        password: str,
+        timeout_s: float = 10.0,
+        interface: str | None = None,
+    ) -> None:
         self.host, self.port, self.username = host, port, username
         self._password = password
         self.timeout_s = timeout_s
@@ -57,8 +65,14 @@ class RouterOsAccessPoint:
         return f"RouterOsAccessPoint({self.host!r}, port={self.port})"
 
     def _shell(self) -> SshShell:
-        return SshShell(device_type=self.device_type, host=self.host, port=self.port,
-                        username=self.username, password=self._password, timeout_s=self.timeout_s)
+        return SshShell(
+            device_type=self.device_type,
+            host=self.host,
+            port=self.port,
+            username=self.username,
+            password=self._password,
+            timeout_s=self.timeout_s,
+        )
 
     def _read_config(self, shell: SshShell) -> tuple[RouterOsItem, RouterOsItem]:
         interfaces = parse_print(shell.run("/interface wireless print terse"))
@@ -84,8 +98,9 @@ class RouterOsAccessPoint:
             if radio_enabled:
                 name = routeros_quote(wlan.fields.get("name", ""))
                 try:
-                    clients = parse_count_only(shell.run(
-                        f"/interface wireless registration-table print count-only where interface={name}"))
+                    clients = parse_count_only(
+                        shell.run(f"/interface wireless registration-table print count-only where interface={name}")
+                    )
                 except BadAnswer as exc:
                     clients, unanswered["clients_count"] = None, str(exc)
         security = routeros_security(profile.fields)
@@ -102,8 +117,9 @@ class RouterOsAccessPoint:
             measured_at=datetime.now(UTC),
         )
 
-    def apply(self, *, ssid: str, key: str | None, security: str = "wpa2-psk",
-              radio_enabled: bool = True) -> ApplyResult:
+    def apply(
+        self, *, ssid: str, key: str | None, security: str = "wpa2-psk", radio_enabled: bool = True
+    ) -> ApplyResult:
         validate_settings(ssid=ssid, key=key, security=security, supported=SUPPORTED_SECURITY)
         changed: list[str] = []
         with self._shell() as shell:
@@ -118,8 +134,11 @@ class RouterOsAccessPoint:
                 changed.append("radio_enabled")
             profile_args = []
             if routeros_security(profile.fields) != security:
-                profile_args += (["mode=none"] if security == "open" else
-                                 ["mode=dynamic-keys", f"authentication-types={_AUTH_TYPES[security]}"])
+                profile_args += (
+                    ["mode=none"]
+                    if security == "open"
+                    else ["mode=dynamic-keys", f"authentication-types={_AUTH_TYPES[security]}"]
+                )
                 changed.append("security")
             if key is not None and not key_matches(routeros_key(profile.fields), key, "psk"):
                 profile_args.append(f"wpa2-pre-shared-key={routeros_quote(key)}")
@@ -128,8 +147,7 @@ class RouterOsAccessPoint:
                 changed.append("key")
             if profile_args:
                 target = routeros_quote(profile.fields.get("name", "default"))
-                self._set(shell, f"/interface wireless security-profiles set [find name={target}] ",
-                          profile_args)
+                self._set(shell, f"/interface wireless security-profiles set [find name={target}] ", profile_args)
             if iface_args:
                 target = routeros_quote(wlan.fields.get("name", ""))
                 self._set(shell, f"/interface wireless set [find name={target}] ", iface_args)

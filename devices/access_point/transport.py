@@ -10,7 +10,6 @@ DEBUG records for good. No ``session_log`` is ever opened.
 from __future__ import annotations
 
 import logging
-import socket
 from types import TracebackType
 
 import paramiko
@@ -44,8 +43,9 @@ class SshShell:
     Host keys are accepted on first sight (no known_hosts on an exam-room laptop).
     """
 
-    def __init__(self, *, device_type: str, host: str, port: int, username: str, password: str,
-                 timeout_s: float) -> None:
+    def __init__(
+        self, *, device_type: str, host: str, port: int, username: str, password: str, timeout_s: float
+    ) -> None:
         self._where = f"{host}:{port}"
         self._timeout_s = timeout_s
         try:
@@ -73,7 +73,7 @@ class SshShell:
             raise AuthenticationFailed(f"SSH {self._where}: login refused") from exc
         except (NetmikoTimeoutException, ReadTimeout) as exc:
             raise Unreachable(f"SSH {self._where}: timed out") from exc
-        except (paramiko.SSHException, OSError, EOFError, socket.timeout) as exc:
+        except (TimeoutError, paramiko.SSHException, OSError, EOFError) as exc:
             raise Unreachable(f"SSH {self._where}: connection failed ({type(exc).__name__})") from exc
         except (NetmikoBaseException, ValueError) as exc:  # prompt not recognised
             raise BadAnswer(f"SSH {self._where}: unexpected login dialogue") from exc
@@ -81,14 +81,15 @@ class SshShell:
     def __enter__(self) -> SshShell:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
         try:
             self._conn.disconnect()
-        except Exception:  # noqa: BLE001 - the device may already be gone; nothing to report
+        except Exception:  # the device may already be gone; nothing to report  # noqa: BLE001
             pass
 
     def run(self, command: str) -> str:

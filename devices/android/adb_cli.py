@@ -39,7 +39,7 @@ class AdbCliSession:
         except subprocess.TimeoutExpired as exc:
             raise Unreachable(f"adb {args[0]} on {self.serial}: no answer within the timeout") from exc
 
-    def __enter__(self) -> "AdbCliSession":
+    def __enter__(self) -> AdbCliSession:
         state = self._run("get-state")
         text = (state.stdout + state.stderr).strip().lower()
         if state.returncode == 0 and text.splitlines()[-1:] == ["device"]:

@@ -125,6 +125,7 @@ def collect_facts(session: ShellSession) -> AndroidFacts:
 
 # ---------------------------------------------------------------- actions
 
+
 def put_setting(session: ShellSession, namespace: str, key: str, value: str) -> SettingChange | None:
     """``settings put <namespace> <key> <value>`` if different; read back to prove it took effect."""
     before = get_setting(session, namespace, key)
@@ -145,8 +146,9 @@ def set_screen_off_timeout(session: ShellSession, timeout_s: float) -> tuple[Set
     return (change,) if change else ()
 
 
-def enable_accessibility(session: ShellSession, *, magnification: bool = True, high_contrast_text: bool = True,
-                         talkback: bool = False) -> tuple[SettingChange, ...]:
+def enable_accessibility(
+    session: ShellSession, *, magnification: bool = True, high_contrast_text: bool = True, talkback: bool = False
+) -> tuple[SettingChange, ...]:
     """Turn on the requested features (never turns one off); returns the settings changed.
 
     TalkBack: ``enabled_accessibility_services`` gains ``TALKBACK_SERVICE`` (other services are
@@ -179,8 +181,9 @@ def install_apk(session: ShellSession, apk_path: Path, *, package: str | None = 
     if not apk_path.is_file():
         raise DeviceError(f"APK not found: {apk_path}")
     before = read_packages(session) if package else None
-    remote = posixpath.join(REMOTE_TMP, "plateau-" + "".join(c if c.isalnum() or c in "._-" else "_"
-                                                             for c in apk_path.name))
+    remote = posixpath.join(
+        REMOTE_TMP, "plateau-" + "".join(c if c.isalnum() or c in "._-" else "_" for c in apk_path.name)
+    )
     session.push(apk_path, remote)
     try:
         success, reason = parse.parse_pm_install(session.shell(f"pm install -r {shlex.quote(remote)}"))
@@ -192,38 +195,68 @@ def install_apk(session: ShellSession, apk_path: Path, *, package: str | None = 
         if success and package not in after:
             raise BadAnswer(f"pm install said Success but {package} is not listed")
         newly = package in after and package not in before
-    return InstallResult(apk_name=apk_path.name, success=success, failure_reason=reason, package=package,
-                         newly_installed=newly, measured_at=_now())
+    return InstallResult(
+        apk_name=apk_path.name,
+        success=success,
+        failure_reason=reason,
+        package=package,
+        newly_installed=newly,
+        measured_at=_now(),
+    )
 
 
 # ---------------------------------------------------------------- one-call helpers (host, port)
 
-def read_android(host: str, port: int = 5555, *, key_dir: Path, timeout_s: float = 10.0,
-                 auth_timeout_s: float = 10.0) -> AndroidFacts:
+
+def read_android(
+    host: str, port: int = 5555, *, key_dir: Path, timeout_s: float = 10.0, auth_timeout_s: float = 10.0
+) -> AndroidFacts:
     """Connect to ``host:port`` (``adb tcpip`` / wireless debugging) and collect every fact."""
     with AdbSession(host, port, key_dir=key_dir, timeout_s=timeout_s, auth_timeout_s=auth_timeout_s) as session:
         return collect_facts(session)
 
 
-def apply_android(host: str, port: int = 5555, *, key_dir: Path, timeout_s: float = 30.0,
-                  auth_timeout_s: float = 30.0, screen_off_timeout_s: float | None = None, magnification: bool = False,
-                  high_contrast_text: bool = False, talkback: bool = False,
-                  apks: tuple[Path, ...] = ()) -> tuple[tuple[SettingChange, ...], tuple[InstallResult, ...]]:
+def apply_android(
+    host: str,
+    port: int = 5555,
+    *,
+    key_dir: Path,
+    timeout_s: float = 30.0,
+    auth_timeout_s: float = 30.0,
+    screen_off_timeout_s: float | None = None,
+    magnification: bool = False,
+    high_contrast_text: bool = False,
+    talkback: bool = False,
+    apks: tuple[Path, ...] = (),
+) -> tuple[tuple[SettingChange, ...], tuple[InstallResult, ...]]:
     """Provision one tablet over TCP: install ``apks``, then settings. Returns (settings changed, installs)."""
     with AdbSession(host, port, key_dir=key_dir, timeout_s=timeout_s, auth_timeout_s=auth_timeout_s) as session:
-        return apply_on(session, screen_off_timeout_s=screen_off_timeout_s, magnification=magnification,
-                        high_contrast_text=high_contrast_text, talkback=talkback, apks=apks)
+        return apply_on(
+            session,
+            screen_off_timeout_s=screen_off_timeout_s,
+            magnification=magnification,
+            high_contrast_text=high_contrast_text,
+            talkback=talkback,
+            apks=apks,
+        )
 
 
-def apply_on(session: ShellSession, *, screen_off_timeout_s: float | None = None, magnification: bool = False,
-             high_contrast_text: bool = False, talkback: bool = False,
-             apks: tuple[Path, ...] = ()) -> tuple[tuple[SettingChange, ...], tuple[InstallResult, ...]]:
+def apply_on(
+    session: ShellSession,
+    *,
+    screen_off_timeout_s: float | None = None,
+    magnification: bool = False,
+    high_contrast_text: bool = False,
+    talkback: bool = False,
+    apks: tuple[Path, ...] = (),
+) -> tuple[tuple[SettingChange, ...], tuple[InstallResult, ...]]:
     """The same on any open session (TCP with adb-shell, or USB through the adb client)."""
     installs = tuple(install_apk(session, apk) for apk in apks)
     changes: tuple[SettingChange, ...] = ()
     if screen_off_timeout_s is not None:
         changes += set_screen_off_timeout(session, screen_off_timeout_s)
     if magnification or high_contrast_text or talkback:
-        changes += enable_accessibility(session, magnification=magnification,
-                                        high_contrast_text=high_contrast_text, talkback=talkback)
+        changes += enable_accessibility(
+            session, magnification=magnification, high_contrast_text=high_contrast_text, talkback=talkback
+        )
     return changes, installs

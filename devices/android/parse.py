@@ -18,15 +18,37 @@ from devices.android.facts import (
 )
 from devices.errors import BadAnswer
 
-_STATUS = {1: BatteryStatus.UNKNOWN, 2: BatteryStatus.CHARGING, 3: BatteryStatus.DISCHARGING,
-           4: BatteryStatus.NOT_CHARGING, 5: BatteryStatus.FULL}
-_HEALTH = {1: BatteryHealth.UNKNOWN, 2: BatteryHealth.GOOD, 3: BatteryHealth.OVERHEAT, 4: BatteryHealth.DEAD,
-           5: BatteryHealth.OVER_VOLTAGE, 6: BatteryHealth.UNSPECIFIED_FAILURE, 7: BatteryHealth.COLD}
+_STATUS = {
+    1: BatteryStatus.UNKNOWN,
+    2: BatteryStatus.CHARGING,
+    3: BatteryStatus.DISCHARGING,
+    4: BatteryStatus.NOT_CHARGING,
+    5: BatteryStatus.FULL,
+}
+_HEALTH = {
+    1: BatteryHealth.UNKNOWN,
+    2: BatteryHealth.GOOD,
+    3: BatteryHealth.OVERHEAT,
+    4: BatteryHealth.DEAD,
+    5: BatteryHealth.OVER_VOLTAGE,
+    6: BatteryHealth.UNSPECIFIED_FAILURE,
+    7: BatteryHealth.COLD,
+}
 _POWER_KEYS = {"ac powered": "ac", "usb powered": "usb", "wireless powered": "wireless", "dock powered": "dock"}
 _BATTERY_KEYS = {"level", "scale", "status", "health", "present", "temperature", "voltage", *_POWER_KEYS}
 # Signs that the shell printed an error instead of the command's output.
-_ERROR_PREFIXES = ("error", "exception", "java.", "/system/bin/sh:", "sh:", "cmd:", "invalid command",
-                   "unknown command", "security exception", "usage:")
+_ERROR_PREFIXES = (
+    "error",
+    "exception",
+    "java.",
+    "/system/bin/sh:",
+    "sh:",
+    "cmd:",
+    "invalid command",
+    "unknown command",
+    "security exception",
+    "usage:",
+)
 _ERROR_MARKERS = ("can't find service", "inaccessible or not found", "permission denial", "is the system running")
 
 
@@ -112,7 +134,7 @@ def parse_packages(text: str) -> frozenset[str]:
     names = set()
     for line in _lines(text):
         if line.lower().startswith("package:"):
-            name = line[len("package:"):].strip()
+            name = line[len("package:") :].strip()
             if "=" in name:  # -f form: path=name (the path may itself contain '=')
                 name = name.rsplit("=", 1)[1]
             name = name.split()[0] if name.split() else ""
@@ -123,8 +145,9 @@ def parse_packages(text: str) -> frozenset[str]:
     return frozenset(names)
 
 
-_ACCOUNT = re.compile(r"account\s*\{\s*name=(?P<name>[^,{}]*?)\s*,(?:\s*user=\d+\s*,)?\s*type=(?P<type>[^,{}\s]+)",
-                      re.IGNORECASE)
+_ACCOUNT = re.compile(
+    r"account\s*\{\s*name=(?P<name>[^,{}]*?)\s*,(?:\s*user=\d+\s*,)?\s*type=(?P<type>[^,{}\s]+)", re.IGNORECASE
+)
 
 
 def parse_accounts(text: str) -> tuple[tuple[str, str], ...]:
@@ -148,8 +171,9 @@ def google_accounts(accounts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
 
 
 _WIFI_INFO = re.compile(r'm?wifiinfo:?\s+ssid:\s*(".*"(?=\s*,\s*bssid)|".*?"|[^,]*)', re.IGNORECASE)
-_NETWORK_INFO = re.compile(r'mnetworkinfo\s*\[type:\s*wifi.*?state:\s*(\w+)(?:/\w+)?.*?extra:\s*("[^"]*"|[^,]*)',
-                           re.IGNORECASE)
+_NETWORK_INFO = re.compile(
+    r'mnetworkinfo\s*\[type:\s*wifi.*?state:\s*(\w+)(?:/\w+)?.*?extra:\s*("[^"]*"|[^,]*)', re.IGNORECASE
+)
 _UNKNOWN_SSIDS = {"<unknown ssid>", "<unknown>", "", "0x", "<none>"}
 
 
@@ -196,8 +220,9 @@ def parse_wifi(text: str, *, measured_at: datetime | None = None) -> WifiFacts:
         connected = False
     elif connected and enabled is None:
         enabled = True
-    return WifiFacts(enabled=enabled, connected=connected, ssid=ssid if connected else None,
-                     measured_at=_now(measured_at))
+    return WifiFacts(
+        enabled=enabled, connected=connected, ssid=ssid if connected else None, measured_at=_now(measured_at)
+    )
 
 
 def parse_getprop(text: str) -> str | None:
@@ -250,12 +275,16 @@ def parse_services(value: str | None) -> frozenset[str]:
     return services
 
 
-def accessibility_facts(magnification: str | None, high_contrast: str | None, services: str | None, *,
-                        measured_at: datetime | None = None) -> AccessibilityFacts:
+def accessibility_facts(
+    magnification: str | None, high_contrast: str | None, services: str | None, *, measured_at: datetime | None = None
+) -> AccessibilityFacts:
     """Combine the three ``settings get secure`` values (already through :func:`parse_setting`)."""
-    return AccessibilityFacts(magnification_enabled=parse_flag(magnification),
-                              high_contrast_text_enabled=parse_flag(high_contrast),
-                              enabled_services=parse_services(services), measured_at=_now(measured_at))
+    return AccessibilityFacts(
+        magnification_enabled=parse_flag(magnification),
+        high_contrast_text_enabled=parse_flag(high_contrast),
+        enabled_services=parse_services(services),
+        measured_at=_now(measured_at),
+    )
 
 
 def parse_pm_install(text: str) -> tuple[bool, str | None]:

@@ -13,9 +13,9 @@ non-ADB bytes, bad checksum, sync FAIL -> BadAnswer.
 from __future__ import annotations
 
 import os
-import threading
 import socket
 import struct
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -94,8 +94,9 @@ class AdbSession:
     the wait for a technician to accept our key on the tablet's prompt.
     """
 
-    def __init__(self, host: str, port: int = 5555, *, key_dir: Path, timeout_s: float = 10.0,
-                 auth_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, host: str, port: int = 5555, *, key_dir: Path, timeout_s: float = 10.0, auth_timeout_s: float = 10.0
+    ) -> None:
         self.host, self.port, self.key_dir = host, port, Path(key_dir)
         self.timeout_s, self.auth_timeout_s = timeout_s, auth_timeout_s
         self._device: AdbDevice | None = None
@@ -107,13 +108,19 @@ class AdbSession:
 
     def open(self) -> AdbSession:
         signer = load_signer(self.key_dir)
-        device = AdbDevice(_EofTcpTransport(self.host, self.port), default_transport_timeout_s=self.timeout_s,
-                           banner=_BANNER)
+        device = AdbDevice(
+            _EofTcpTransport(self.host, self.port), default_transport_timeout_s=self.timeout_s, banner=_BANNER
+        )
         prompted: list[bool] = []
         try:
-            device.connect(rsa_keys=[signer], transport_timeout_s=self.timeout_s, auth_timeout_s=self.auth_timeout_s,
-                           read_timeout_s=self.timeout_s, auth_callback=lambda _dev: prompted.append(True))
-        except Exception as exc:  # noqa: BLE001 - every library failure is mapped below
+            device.connect(
+                rsa_keys=[signer],
+                transport_timeout_s=self.timeout_s,
+                auth_timeout_s=self.auth_timeout_s,
+                read_timeout_s=self.timeout_s,
+                auth_callback=lambda _dev: prompted.append(True),
+            )
+        except Exception as exc:  # every library failure is mapped below
             device.close()
             if prompted and isinstance(exc, (adb_exc.TcpTimeoutException, adb_exc.AdbTimeoutError)):
                 raise AuthenticationFailed(
@@ -143,21 +150,31 @@ class AdbSession:
         """Output of ``shell:<command>`` (stdout and stderr merged, as adbd's v1 shell sends them)."""
         device = self._require()
         try:
-            output: str = device.shell(command, transport_timeout_s=self.timeout_s, read_timeout_s=self.timeout_s,
-                                       timeout_s=self.timeout_s, decode=True)
+            output: str = device.shell(
+                command,
+                transport_timeout_s=self.timeout_s,
+                read_timeout_s=self.timeout_s,
+                timeout_s=self.timeout_s,
+                decode=True,
+            )
             return output
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._map(exc, f"shell {command.split(' ')[0]}") from exc
 
     def push(self, local_path: Path, device_path: str) -> None:
         """``sync:`` SEND ``device_path,0644`` + DATA chunks + DONE, expecting OKAY."""
         device = self._require()
         try:
-            device.push(str(local_path), device_path, st_mode=0o100644, transport_timeout_s=self.timeout_s,
-                        read_timeout_s=self.timeout_s)
+            device.push(
+                str(local_path),
+                device_path,
+                st_mode=0o100644,
+                transport_timeout_s=self.timeout_s,
+                read_timeout_s=self.timeout_s,
+            )
         except FileNotFoundError as exc:
             raise DeviceError(f"local file to push not found: {local_path}") from exc
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self._map(exc, "push") from exc
 
     def _map(self, exc: BaseException, doing: str) -> DeviceError:
@@ -176,7 +193,17 @@ class AdbSession:
             return Unreachable(f"{where}: {exc.strerror or type(exc).__name__}")
         if isinstance(exc, (adb_exc.PushFailedError, adb_exc.AdbCommandFailureException)):
             return BadAnswer(f"{where}: the device refused: {exc}")
-        if isinstance(exc, (adb_exc.InvalidCommandError, adb_exc.InvalidChecksumError,
-                            adb_exc.InvalidResponseError, ValueError, struct.error, KeyError, UnicodeError)):
+        if isinstance(
+            exc,
+            (
+                adb_exc.InvalidCommandError,
+                adb_exc.InvalidChecksumError,
+                adb_exc.InvalidResponseError,
+                ValueError,
+                struct.error,
+                KeyError,
+                UnicodeError,
+            ),
+        ):
             return BadAnswer(f"{where}: not an ADB answer ({type(exc).__name__})")
         return BadAnswer(f"{where}: unexpected {type(exc).__name__}")

@@ -1,7 +1,7 @@
 """iPads: libimobiledevice (ideviceinfo, ideviceinstaller) or Apple Configurator's cfgutil.
 
-    read_ipad(via="libimobiledevice", udid=..., runner=None, timeout_s=15) -> IpadFacts
-    read_ipad(via="cfgutil", ecid=..., runner=ssh_runner(mac, username=...)) -> IpadFacts
+read_ipad(via="libimobiledevice", udid=..., runner=None, timeout_s=15) -> IpadFacts
+read_ipad(via="cfgutil", ecid=..., runner=ssh_runner(mac, username=...)) -> IpadFacts
 """
 
 from devices.ipad.driver import (

@@ -36,24 +36,33 @@ from devices.ipad.parse import (
 )
 from devices.ipad.runner import CommandResult, Runner, local_runner
 
-CFGUTIL_PROPERTIES = ("batteryCurrentCapacity", "batteryIsCharging", "deviceType",
-                      "firmwareVersion", "installedApps", "name", "serialNumber")
+CFGUTIL_PROPERTIES = (
+    "batteryCurrentCapacity",
+    "batteryIsCharging",
+    "deviceType",
+    "firmwareVersion",
+    "installedApps",
+    "name",
+    "serialNumber",
+)
 _UNREACHABLE_PATTERNS = re.compile(
     r"could not connect to lockdownd|no device found|device .* not found|"
-    r"no device connected|unable to connect|not paired", re.IGNORECASE)
+    r"no device connected|unable to connect|not paired",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IpadFacts:
-    name: str | None                # "iPad de la salle 1"
-    model: str | None               # ProductType / deviceType, "iPad7,5"
-    ios_version: str | None         # "17.1"
+    name: str | None  # "iPad de la salle 1"
+    model: str | None  # ProductType / deviceType, "iPad7,5"
+    ios_version: str | None  # "17.1"
     serial: str | None
     battery_level_pct: int | None
     charging: bool | None
-    external_power: bool | None     # plugged in (ExternalConnected); None via cfgutil
+    external_power: bool | None  # plugged in (ExternalConnected); None via cfgutil
     installed_apps: frozenset[str]  # bundle ids
-    source: str                     # "libimobiledevice" | "cfgutil"
+    source: str  # "libimobiledevice" | "cfgutil"
     measured_at: datetime
 
 
@@ -65,8 +74,17 @@ def _checked(result: CommandResult, argv: list[str]) -> str:
     if "propertylist error" in first.lower():
         raise BadAnswer(f"{argv[0]}: {first}")  # the device answered, but not in lockdownd's protocol
     if _UNREACHABLE_PATTERNS.search(result.stderr + result.stdout):
-        pairing = any(p in first.lower() for p in ("invalid hostid", "pairing dialog", "password protected",
-                                                   "user denied pairing", "not paired", "pairing"))
+        pairing = any(
+            p in first.lower()
+            for p in (
+                "invalid hostid",
+                "pairing dialog",
+                "password protected",
+                "user denied pairing",
+                "not paired",
+                "pairing",
+            )
+        )
         hint = " (unlock the iPad and accept 'Trust this computer', or run idevicepair pair)" if pairing else ""
         raise Unreachable(f"{argv[0]}: {first}{hint}")
     raise BadAnswer(f"{argv[0]} failed ({result.returncode}): {first}")
@@ -76,9 +94,14 @@ def _none_if_empty(value: object) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
-def read_ipad_libimobiledevice(udid: str, *, runner: Runner, timeout_s: float,
-                               ideviceinfo: str = "ideviceinfo",
-                               ideviceinstaller: str = "ideviceinstaller") -> IpadFacts:
+def read_ipad_libimobiledevice(
+    udid: str,
+    *,
+    runner: Runner,
+    timeout_s: float,
+    ideviceinfo: str = "ideviceinfo",
+    ideviceinstaller: str = "ideviceinstaller",
+) -> IpadFacts:
     def run(argv: list[str]) -> str:
         return _checked(runner(argv, timeout_s), argv)
 
@@ -86,19 +109,21 @@ def read_ipad_libimobiledevice(udid: str, *, runner: Runner, timeout_s: float,
     battery = parse_ideviceinfo(run([ideviceinfo, "-u", udid, "-q", "com.apple.mobile.battery"]))
     apps = parse_installer_list(run([ideviceinstaller, "-u", udid, "-l"]))
     return IpadFacts(
-        name=_none_if_empty(info.get("devicename")), model=_none_if_empty(info.get("producttype")),
+        name=_none_if_empty(info.get("devicename")),
+        model=_none_if_empty(info.get("producttype")),
         ios_version=_none_if_empty(info.get("productversion")),
         serial=_none_if_empty(info.get("serialnumber")),
         battery_level_pct=to_pct(battery.get("batterycurrentcapacity")),
         charging=to_bool(battery.get("batteryischarging")),
         external_power=to_bool(battery.get("externalconnected")),
-        installed_apps=apps, source="libimobiledevice", measured_at=datetime.now(UTC))
+        installed_apps=apps,
+        source="libimobiledevice",
+        measured_at=datetime.now(UTC),
+    )
 
 
-def read_ipad_cfgutil(ecid: str | None, *, runner: Runner, timeout_s: float,
-                      cfgutil: str = "cfgutil") -> IpadFacts:
-    argv = [cfgutil] + (["--ecid", ecid] if ecid else []) + ["--format", "JSON", "get",
-                                                              *CFGUTIL_PROPERTIES]
+def read_ipad_cfgutil(ecid: str | None, *, runner: Runner, timeout_s: float, cfgutil: str = "cfgutil") -> IpadFacts:
+    argv = [cfgutil] + (["--ecid", ecid] if ecid else []) + ["--format", "JSON", "get", *CFGUTIL_PROPERTIES]
     result = runner(argv, timeout_s)
     # cfgutil reports its own errors as JSON ({"Type":"Error",...}) with a non-zero status
     text = result.stdout if result.stdout.lstrip().startswith("{") else _checked(result, argv)
@@ -108,17 +133,28 @@ def read_ipad_cfgutil(ecid: str | None, *, runner: Runner, timeout_s: float,
         raise Unreachable(f"cfgutil: {exc}") from exc
     version = props.get("firmwareVersion")
     return IpadFacts(
-        name=_none_if_empty(props.get("name")), model=_none_if_empty(props.get("deviceType")),
-        ios_version=_none_if_empty(version), serial=_none_if_empty(props.get("serialNumber")),
+        name=_none_if_empty(props.get("name")),
+        model=_none_if_empty(props.get("deviceType")),
+        ios_version=_none_if_empty(version),
+        serial=_none_if_empty(props.get("serialNumber")),
         battery_level_pct=to_pct(props.get("batteryCurrentCapacity")),
-        charging=to_bool(props.get("batteryIsCharging")), external_power=None,
+        charging=to_bool(props.get("batteryIsCharging")),
+        external_power=None,
         installed_apps=bundle_ids_from_cfgutil(props.get("installedApps")),
-        source="cfgutil", measured_at=datetime.now(UTC))
+        source="cfgutil",
+        measured_at=datetime.now(UTC),
+    )
 
 
-def read_ipad(*, via: Literal["libimobiledevice", "cfgutil"] = "libimobiledevice",
-              udid: str | None = None, ecid: str | None = None, runner: Runner | None = None,
-              timeout_s: float = 15.0, executable: str | None = None) -> IpadFacts:
+def read_ipad(
+    *,
+    via: Literal["libimobiledevice", "cfgutil"] = "libimobiledevice",
+    udid: str | None = None,
+    ecid: str | None = None,
+    runner: Runner | None = None,
+    timeout_s: float = 15.0,
+    executable: str | None = None,
+) -> IpadFacts:
     """Facts of one iPad. ``runner`` defaults to a local subprocess; use
     :func:`devices.ipad.runner.ssh_runner` to reach cfgutil on a Mac.
     ``executable`` overrides the cfgutil path (e.g. ``/usr/local/bin/cfgutil``)."""
@@ -128,6 +164,5 @@ def read_ipad(*, via: Literal["libimobiledevice", "cfgutil"] = "libimobiledevice
             raise ValueError("via='libimobiledevice' needs udid=")
         return read_ipad_libimobiledevice(udid, runner=runner, timeout_s=timeout_s)
     if via == "cfgutil":
-        return read_ipad_cfgutil(ecid, runner=runner, timeout_s=timeout_s,
-                                 cfgutil=executable or "cfgutil")
+        return read_ipad_cfgutil(ecid, runner=runner, timeout_s=timeout_s, cfgutil=executable or "cfgutil")
     raise ValueError(f"unknown via {via!r}; supported: libimobiledevice, cfgutil")

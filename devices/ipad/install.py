@@ -28,7 +28,6 @@ import json
 import plistlib
 import posixpath
 import re
-import socket
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -137,18 +136,32 @@ def _idevice_apps(udid: str, runner: Runner, timeout_s: float, tool: str) -> fro
 def _idevice_install(udid: str, target: str, runner: Runner, timeout_s: float, tool: str) -> str | None:
     result = runner([tool, "-u", udid, "-i", target], timeout_s)
     # ideviceinstaller prints "ERROR: ..." and, in old versions, still exits 0
-    error = next((line for line in (result.stdout + "\n" + result.stderr).splitlines()
-                  if line.strip().upper().startswith("ERROR")), None)
+    error = next(
+        (
+            line
+            for line in (result.stdout + "\n" + result.stderr).splitlines()
+            if line.strip().upper().startswith("ERROR")
+        ),
+        None,
+    )
     if result.returncode != 0 or error:
         lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
         return (error or (lines[0] if lines else f"exit status {result.returncode}")).strip()[:200]
     return None
 
 
-def install_apps(ipas: Sequence[IpaFile], *, via: Literal["cfgutil", "libimobiledevice"] = "cfgutil",
-                 ecid: str | None = None, udid: str | None = None, runner: Runner,
-                 upload: Uploader | None = None, timeout_s: float = 15.0,
-                 install_timeout_s: float = INSTALL_TIMEOUT_S, executable: str | None = None) -> IpadInstallReport:
+def install_apps(
+    ipas: Sequence[IpaFile],
+    *,
+    via: Literal["cfgutil", "libimobiledevice"] = "cfgutil",
+    ecid: str | None = None,
+    udid: str | None = None,
+    runner: Runner,
+    upload: Uploader | None = None,
+    timeout_s: float = 15.0,
+    install_timeout_s: float = INSTALL_TIMEOUT_S,
+    executable: str | None = None,
+) -> IpadInstallReport:
     """Install the ``ipas`` the iPad lacks; verify each by bundle id.
 
     Raises Unreachable / AuthenticationFailed / BadAnswer only when the iPad's app list
@@ -210,14 +223,23 @@ def install_apps(ipas: Sequence[IpaFile], *, via: Literal["cfgutil", "libimobile
             installed.append(ipa.bundle_id)
         else:
             failures.append(AppFailure(ipa.bundle_id, ipa.title, "not listed by the iPad after install"))
-    return IpadInstallReport(installed=tuple(sorted(installed)), already=already, failed=tuple(failures),
-                             apps_after=after)
+    return IpadInstallReport(
+        installed=tuple(sorted(installed)), already=already, failed=tuple(failures), apps_after=after
+    )
 
 
 # ---------------------------------------------------------------- copying the .ipa to the Mac
-def ssh_uploader(host: str, *, username: str, port: int = 22, password: str | None = None,
-                 key_filename: str | None = None, known_hosts: str | None = None,
-                 connect_timeout_s: float = 10.0, remote_dir: str = REMOTE_DIR) -> Uploader:
+def ssh_uploader(
+    host: str,
+    *,
+    username: str,
+    port: int = 22,
+    password: str | None = None,
+    key_filename: str | None = None,
+    known_hosts: str | None = None,
+    connect_timeout_s: float = 10.0,
+    remote_dir: str = REMOTE_DIR,
+) -> Uploader:
     """SFTP a local .ipa to ``remote_dir`` on the Mac (same host-key rules as ``ssh_runner``).
 
     A file already there with the same size is not sent again (re-runs cost nothing).
@@ -233,10 +255,18 @@ def ssh_uploader(host: str, *, username: str, port: int = 22, password: str | No
             else:
                 client.load_system_host_keys()
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
-            client.connect(host, port=port, username=username, password=password, key_filename=key_filename,
-                           timeout=connect_timeout_s, banner_timeout=connect_timeout_s,
-                           auth_timeout=connect_timeout_s, allow_agent=False,
-                           look_for_keys=key_filename is None and password is None)
+            client.connect(
+                host,
+                port=port,
+                username=username,
+                password=password,
+                key_filename=key_filename,
+                timeout=connect_timeout_s,
+                banner_timeout=connect_timeout_s,
+                auth_timeout=connect_timeout_s,
+                allow_agent=False,
+                look_for_keys=key_filename is None and password is None,
+            )
             with client.open_sftp() as sftp:
                 try:
                     sftp.stat(remote_dir)
@@ -253,7 +283,7 @@ def ssh_uploader(host: str, *, username: str, port: int = 22, password: str | No
             raise AuthenticationFailed(f"SSH {username}@{host}:{port} refused the credentials") from exc
         except paramiko.SSHException as exc:
             raise Unreachable(f"SSH {host}:{port}: {type(exc).__name__}: {exc}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise Unreachable(f"SSH {host}:{port}: no answer within the timeout") from exc
         except OSError as exc:
             raise Unreachable(f"SSH {host}:{port}: {exc.strerror or exc}") from exc
@@ -264,5 +294,14 @@ def ssh_uploader(host: str, *, username: str, port: int = 22, password: str | No
     return upload
 
 
-__all__ = ["AppFailure", "BadIpa", "CommandResult", "IpaFile", "IpadInstallReport", "Uploader",
-           "install_apps", "ipa_bundle_id", "ssh_uploader"]
+__all__ = [
+    "AppFailure",
+    "BadIpa",
+    "CommandResult",
+    "IpaFile",
+    "IpadInstallReport",
+    "Uploader",
+    "install_apps",
+    "ipa_bundle_id",
+    "ssh_uploader",
+]

@@ -40,8 +40,9 @@ def to_bool(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return {"true": True, "false": False, "yes": True, "no": False,
-                "1": True, "0": False}.get(value.strip().lower())
+        return {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}.get(
+            value.strip().lower()
+        )
     if isinstance(value, int):
         return bool(value) if value in (0, 1) else None
     return None
@@ -90,8 +91,7 @@ def parse_installer_list(text: str) -> frozenset[str]:
                 raise BadAnswer("ideviceinstaller legacy line is not 'bundle-id - Name version'")
             bundles.add(bundle.strip())
         if int(total.group(1)) != len(lines) - 1:
-            raise BadAnswer(f"ideviceinstaller announced {total.group(1)} apps, "
-                            f"listed {len(lines) - 1}")
+            raise BadAnswer(f"ideviceinstaller announced {total.group(1)} apps, listed {len(lines) - 1}")
         return frozenset(bundles)
     if re.match(r"cfbundleidentifier\s*,", header, re.IGNORECASE):
         for line in lines[1:]:
@@ -100,8 +100,7 @@ def parse_installer_list(text: str) -> frozenset[str]:
                 raise BadAnswer("ideviceinstaller CSV line does not start with a bundle id")
             bundles.add(bundle)
         return frozenset(bundles)
-    raise BadAnswer("ideviceinstaller output has neither a 'Total:' nor a "
-                    "'CFBundleIdentifier,' header")
+    raise BadAnswer("ideviceinstaller output has neither a 'Total:' nor a 'CFBundleIdentifier,' header")
 
 
 def parse_cfgutil_json(text: str, ecid: str | None) -> dict[str, Any]:
@@ -131,8 +130,7 @@ def parse_cfgutil_json(text: str, ecid: str | None) -> dict[str, Any]:
         return dict(next(iter(devices.values())))
     wanted = ecid.strip().lower()
     for key, props in devices.items():
-        if key.strip().lower() == wanted or key.lower().removeprefix("0x") == \
-                wanted.removeprefix("0x"):
+        if key.strip().lower() == wanted or key.lower().removeprefix("0x") == wanted.removeprefix("0x"):
             return dict(props)
     raise LookupError(f"device {ecid} is not in cfgutil's output")
 
@@ -147,8 +145,9 @@ def bundle_ids_from_cfgutil(value: object) -> frozenset[str]:
     for app in value:
         bundle = app
         if isinstance(app, Mapping):
-            bundle = next((app[k] for k in ("bundleIdentifier", "CFBundleIdentifier",
-                                            "bundleID", "identifier") if k in app), None)
+            bundle = next(
+                (app[k] for k in ("bundleIdentifier", "CFBundleIdentifier", "bundleID", "identifier") if k in app), None
+            )
         if not isinstance(bundle, str) or not _BUNDLE_ID.match(bundle.strip()):
             raise BadAnswer("cfgutil installedApps entry has no bundle identifier")
         bundles.add(bundle.strip())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,11 +28,9 @@ class CommandResult:
 Runner = Callable[[Sequence[str], float], CommandResult]
 
 INSTALL_HINTS = {
-    "ideviceinfo": "install libimobiledevice-utils (Debian/Ubuntu) or libimobiledevice "
-                   "(Homebrew)",
+    "ideviceinfo": "install libimobiledevice-utils (Debian/Ubuntu) or libimobiledevice (Homebrew)",
     "ideviceinstaller": "install ideviceinstaller (Debian/Ubuntu, Homebrew)",
-    "cfgutil": "install Apple Configurator on the Mac, then its menu "
-               "'Install Automation Tools...'",
+    "cfgutil": "install Apple Configurator on the Mac, then its menu 'Install Automation Tools...'",
 }
 
 
@@ -46,9 +43,15 @@ def local_runner(env: Mapping[str, str] | None = None) -> Runner:
 
     def run(argv: Sequence[str], timeout_s: float) -> CommandResult:
         try:
-            done = subprocess.run(list(argv), capture_output=True, text=True, errors="replace",
-                                  timeout=timeout_s, env=dict(env) if env is not None else None,
-                                  check=False)
+            done = subprocess.run(
+                list(argv),
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout_s,
+                env=dict(env) if env is not None else None,
+                check=False,
+            )
         except FileNotFoundError as exc:
             raise Unreachable(f"{argv[0]} not found: {_hint(argv[0])}") from exc
         except PermissionError as exc:
@@ -60,9 +63,16 @@ def local_runner(env: Mapping[str, str] | None = None) -> Runner:
     return run
 
 
-def ssh_runner(host: str, *, username: str, port: int = 22, password: str | None = None,
-               key_filename: str | None = None, known_hosts: str | None = None,
-               connect_timeout_s: float = 10.0) -> Runner:
+def ssh_runner(
+    host: str,
+    *,
+    username: str,
+    port: int = 22,
+    password: str | None = None,
+    key_filename: str | None = None,
+    known_hosts: str | None = None,
+    connect_timeout_s: float = 10.0,
+) -> Runner:
     """Run argv on a Mac over SSH (``paramiko``), one connection per command.
 
     Host keys: checked against ``known_hosts`` when given, else against the user's
@@ -78,22 +88,28 @@ def ssh_runner(host: str, *, username: str, port: int = 22, password: str | None
             else:
                 client.load_system_host_keys()
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
-            client.connect(host, port=port, username=username, password=password,
-                           key_filename=key_filename, timeout=connect_timeout_s,
-                           banner_timeout=connect_timeout_s, auth_timeout=connect_timeout_s,
-                           allow_agent=False, look_for_keys=key_filename is None and
-                           password is None)
+            client.connect(
+                host,
+                port=port,
+                username=username,
+                password=password,
+                key_filename=key_filename,
+                timeout=connect_timeout_s,
+                banner_timeout=connect_timeout_s,
+                auth_timeout=connect_timeout_s,
+                allow_agent=False,
+                look_for_keys=key_filename is None and password is None,
+            )
             command = shlex.join(argv)
             _, stdout, stderr = client.exec_command(command, timeout=timeout_s)
             out = stdout.read().decode("utf-8", "replace")
             err = stderr.read().decode("utf-8", "replace")
             status = stdout.channel.recv_exit_status()
         except paramiko.AuthenticationException as exc:
-            raise AuthenticationFailed(f"SSH {username}@{host}:{port} refused the "
-                                       "credentials") from exc
+            raise AuthenticationFailed(f"SSH {username}@{host}:{port} refused the credentials") from exc
         except paramiko.SSHException as exc:
             raise Unreachable(f"SSH {host}:{port}: {type(exc).__name__}: {exc}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise Unreachable(f"SSH {host}:{port}: no answer within the timeout") from exc
         except OSError as exc:
             raise Unreachable(f"SSH {host}:{port}: {exc.strerror or exc}") from exc

@@ -122,8 +122,11 @@ def openwrt_answer(state: ApState, line: str) -> str:
     if argv == ["uci", "show", "wireless"]:
         return _openwrt_show(state)
     if argv[:2] == ["uci", "get"] and len(argv) == 3:
-        for option, value in (("ssid", state.ssid), ("encryption", state.encryption),
-                              ("key", state.key if state.encryption != "none" else None)):
+        for option, value in (
+            ("ssid", state.ssid),
+            ("encryption", state.encryption),
+            ("key", state.key if state.encryption != "none" else None),
+        ):
             if re.fullmatch(f"{_IFACE}\\.{option}", argv[2]) and value is not None:
                 return value
         if re.fullmatch(f"{_RADIO}\\.disabled", argv[2]) and state.radio_disabled:
@@ -155,9 +158,18 @@ def openwrt_answer(state: ApState, line: str) -> str:
     if argv[:3] == ["ubus", "call", "hostapd.phy0-ap0"] and argv[3:4] == ["get_clients"]:
         if state.radio_disabled:
             return "Command failed: Not found"
-        clients = {mac: {"auth": True, "assoc": True, "authorized": True, "aid": i + 1,
-                         "signal": -52, "rx": {"rate": 144400}, "tx": {"rate": 130000}}
-                   for i, mac in enumerate(state.clients)}
+        clients = {
+            mac: {
+                "auth": True,
+                "assoc": True,
+                "authorized": True,
+                "aid": i + 1,
+                "signal": -52,
+                "rx": {"rate": 144400},
+                "tx": {"rate": 130000},
+            }
+            for i, mac in enumerate(state.clients)
+        }
         return json.dumps({"freq": 2412, "clients": clients}, indent="\t")
     if argv[:1] == ["iwinfo"] and argv[2:3] == ["assoclist"]:
         if state.radio_disabled or argv[1] not in ("phy0-ap0", "wlan0"):
@@ -200,27 +212,31 @@ def routeros_answer(state: ApState, line: str) -> str:
     args = {k: _ros_value(v) for k, v in _ROS_ARG.findall(line)}
     if path.startswith("/interface wireless print"):
         flags = "X" if state.radio_disabled else "R"
-        return (f"0 {flags} name=wlan1 mtu=1500 l2mtu=1600 mac-address=2C:C8:1B:38:D6:1C arp=enabled "
-                "disable-running-check=no interface-type=IPQ4019 radio-name=2CC81B38D61C mode=ap-bridge "
-                f"ssid={_ros_quote(state.ssid)} area= frequency-mode=regulatory-domain country=france "
-                "installation=indoor antenna-gain=2 "
-                f"frequency={'auto' if state.channel == 'auto' else 2407 + 5 * int(state.channel)} "
-                f"band={_ROS_BAND.get(state.band, state.band)} channel-width=20/40mhz-XX "
-                "secondary-frequency= scan-list=default wireless-protocol=802.11 rate-set=default "
-                "max-station-count=2007 distance=indoors tx-power-mode=default vlan-mode=use-tag vlan-id=1 "
-                "wds-mode=disabled bridge-mode=enabled default-authentication=yes default-forwarding=yes "
-                "wmm-support=disabled hide-ssid=no security-profile=default wps-mode=disabled")
+        return (
+            f"0 {flags} name=wlan1 mtu=1500 l2mtu=1600 mac-address=2C:C8:1B:38:D6:1C arp=enabled "
+            "disable-running-check=no interface-type=IPQ4019 radio-name=2CC81B38D61C mode=ap-bridge "
+            f"ssid={_ros_quote(state.ssid)} area= frequency-mode=regulatory-domain country=france "
+            "installation=indoor antenna-gain=2 "
+            f"frequency={'auto' if state.channel == 'auto' else 2407 + 5 * int(state.channel)} "
+            f"band={_ROS_BAND.get(state.band, state.band)} channel-width=20/40mhz-XX "
+            "secondary-frequency= scan-list=default wireless-protocol=802.11 rate-set=default "
+            "max-station-count=2007 distance=indoors tx-power-mode=default vlan-mode=use-tag vlan-id=1 "
+            "wds-mode=disabled bridge-mode=enabled default-authentication=yes default-forwarding=yes "
+            "wmm-support=disabled hide-ssid=no security-profile=default wps-mode=disabled"
+        )
     if path.startswith("/interface wireless security-profiles print"):
         auth = _ROS_AUTH.get(state.encryption, "wpa2-psk")
         key = _ros_quote(state.key) if auth else '""'
-        return (f"0 * name=default mode={'dynamic-keys' if auth else 'none'} authentication-types={auth} "
-                "unicast-ciphers=aes-ccm group-ciphers=aes-ccm "
-                f"wpa-pre-shared-key={key} wpa2-pre-shared-key={key} supplicant-identity=MikroTik "
-                "eap-methods=passthrough tls-mode=no-certificates tls-certificate=none mschapv2-username= "
-                "mschapv2-password= disable-pmkid=no static-algo-0=none static-key-0= "
-                "static-sta-private-algo=none static-sta-private-key= radius-mac-authentication=no "
-                "radius-mac-accounting=no radius-eap-accounting=no management-protection=disabled "
-                "management-protection-key=")
+        return (
+            f"0 * name=default mode={'dynamic-keys' if auth else 'none'} authentication-types={auth} "
+            "unicast-ciphers=aes-ccm group-ciphers=aes-ccm "
+            f"wpa-pre-shared-key={key} wpa2-pre-shared-key={key} supplicant-identity=MikroTik "
+            "eap-methods=passthrough tls-mode=no-certificates tls-certificate=none mschapv2-username= "
+            "mschapv2-password= disable-pmkid=no static-algo-0=none static-key-0= "
+            "static-sta-private-algo=none static-sta-private-key= radius-mac-authentication=no "
+            "radius-mac-accounting=no radius-eap-accounting=no management-protection=disabled "
+            "management-protection-key="
+        )
     if path.startswith("/interface wireless registration-table print") and "count-only" in words:
         return "  " + str(0 if state.radio_disabled else len(state.clients))
     if path == "/interface wireless set":
@@ -349,7 +365,7 @@ class AccessPointSimulator(Simulator):
             data = channel.recv(1024)
             if not data:
                 return
-            for byte in (data[i:i + 1] for i in range(len(data))):
+            for byte in (data[i : i + 1] for i in range(len(data))):
                 if byte == b"\n" and last == b"\r":  # CRLF is one Enter
                     last = byte
                     continue
@@ -394,8 +410,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=(*AccessPointSimulator.modes, "ok"), default="healthy")
     args = parser.parse_args(argv)
     username = args.username or ("admin" if args.platform == "routeros" else "root")
-    state = ApState(platform=args.platform, username=username, password=args.password, ssid=args.ssid,
-                    key=args.key, radio_disabled=args.radio_off, mode=args.mode)
+    state = ApState(
+        platform=args.platform,
+        username=username,
+        password=args.password,
+        ssid=args.ssid,
+        key=args.key,
+        radio_disabled=args.radio_off,
+        mode=args.mode,
+    )
     sim = AccessPointSimulator(state, port=args.port).start()
     print(f"{args.platform} access point simulator listening on {sim.host}:{sim.port}", flush=True)
     wait_for_interrupt(sim)

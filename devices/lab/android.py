@@ -55,7 +55,7 @@ def android_pubkey_numbers(pubkey: str) -> tuple[int, int]:
     """(modulus, exponent) of an ``adbkey.pub`` body (AOSP ``android_pubkey`` RSAPublicKey struct)."""
     raw = base64.b64decode(pubkey.split()[0])
     words = struct.unpack_from("<I", raw)[0]
-    modulus = int.from_bytes(raw[8:8 + 4 * words], "little")
+    modulus = int.from_bytes(raw[8 : 8 + 4 * words], "little")
     exponent = struct.unpack_from("<I", raw, 8 + 8 * words)[0]
     return modulus, exponent
 
@@ -157,9 +157,11 @@ class _Connection:
 
     def send_banner(self) -> None:
         props = self.state.props
-        banner = (f"device::ro.product.name={props.get('ro.product.name', '')};"
-                  f"ro.product.model={props.get('ro.product.model', '')};"
-                  f"ro.product.device={props.get('ro.product.device', '')};features=shell_v2,cmd")
+        banner = (
+            f"device::ro.product.name={props.get('ro.product.name', '')};"
+            f"ro.product.model={props.get('ro.product.model', '')};"
+            f"ro.product.device={props.get('ro.product.device', '')};features=shell_v2,cmd"
+        )
         self.online = True
         self.send(CNXN, A_VERSION, self.max_payload, banner.encode())
 
@@ -196,7 +198,7 @@ class _Connection:
             payload = _frame(1, out) + (_frame(2, err) if err else b"") + _frame(3, bytes([code & 0xFF]))
         else:
             payload = out + err
-        stream.out = [payload[i:i + self.max_payload] for i in range(0, len(payload), self.max_payload)]
+        stream.out = [payload[i : i + self.max_payload] for i in range(0, len(payload), self.max_payload)]
         self.pump(local_id)
 
     def pump(self, local_id: int) -> None:
@@ -221,14 +223,14 @@ class _Connection:
             body_size = 0 if ident in (b"DONE", b"QUIT") else size
             if len(stream.inbuf) < 8 + body_size:
                 break
-            body = bytes(stream.inbuf[8:8 + body_size])
-            del stream.inbuf[:8 + body_size]
+            body = bytes(stream.inbuf[8 : 8 + body_size])
+            del stream.inbuf[: 8 + body_size]
             if ident == b"QUIT":
                 stream.close_when_sent = True
                 break
             reply += self.sync_request(stream, ident, body, size)
         if reply:
-            stream.out += [bytes(reply[i:i + self.max_payload]) for i in range(0, len(reply), self.max_payload)]
+            stream.out += [bytes(reply[i : i + self.max_payload]) for i in range(0, len(reply), self.max_payload)]
         self.pump(local_id)
 
     def sync_request(self, stream: _Stream, ident: bytes, body: bytes, size: int) -> bytes:
@@ -257,7 +259,7 @@ class _Connection:
             stored = files.get(body.decode("utf-8", "replace"))
             if stored is None:
                 return _sync_fail("No such file or directory")
-            chunks = [stored[i:i + 65536] for i in range(0, len(stored), 65536)]
+            chunks = [stored[i : i + 65536] for i in range(0, len(stored), 65536)]
             return b"".join(b"DATA" + struct.pack("<I", len(c)) + c for c in chunks) + b"DONE\0\0\0\0"
         stream.close_when_sent = True
         return _sync_fail(f"unknown sync request {ident!r}")
@@ -272,6 +274,7 @@ def _sync_fail(message: str) -> bytes:
 
 
 # ------------------------------------------------------------------ server
+
 
 class _Handler(socketserver.BaseRequestHandler):
     server: LabServer[SimulatedTablet]
@@ -319,8 +322,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--level", type=int, default=87, help="battery level in percent")
     parser.add_argument("--mode", choices=(*SimulatedTablet.modes, "normal"), default="healthy")
     args = parser.parse_args(argv)
-    sim = SimulatedTablet(TabletState(auth_required=args.auth, level=args.level, mode=args.mode),
-                          port=args.port).start()
+    sim = SimulatedTablet(
+        TabletState(auth_required=args.auth, level=args.level, mode=args.mode), port=args.port
+    ).start()
     print(f"adbd simulator listening on {sim.serial} (adb connect {sim.serial})", flush=True)
     wait_for_interrupt(sim)
 

@@ -37,21 +37,38 @@ class TabletState:
     health: int = 2  # 2 good, 3 overheat, 4 dead, 7 cold
     temperature_tenths_c: int = 254
     voltage_mv: int = 4190
-    packages: set[str] = field(default_factory=lambda: {
-        "android", "com.android.settings", "com.android.chrome", "com.google.android.gms",
-        "com.google.android.marvin.talkback"})
-    accounts: list[tuple[str, str]] = field(default_factory=lambda: [
-        ("jury.salle1@gmail.com", "com.google"), ("Tablette", "com.android.exchange")])
+    packages: set[str] = field(
+        default_factory=lambda: {
+            "android",
+            "com.android.settings",
+            "com.android.chrome",
+            "com.google.android.gms",
+            "com.google.android.marvin.talkback",
+        }
+    )
+    accounts: list[tuple[str, str]] = field(
+        default_factory=lambda: [("jury.salle1@gmail.com", "com.google"), ("Tablette", "com.android.exchange")]
+    )
     wifi_enabled: bool = True
     wifi_ssid: str | None = "plateau-examen"
-    props: dict[str, str] = field(default_factory=lambda: {
-        "ro.product.model": "Pixel Tablet", "ro.product.manufacturer": "Google",
-        "ro.product.name": "tangorpro", "ro.product.device": "tangorpro",
-        "ro.build.version.release": "14", "ro.build.version.sdk": "34",
-        "ro.serialno": "LAB0ANDROID01"})
-    settings: dict[str, dict[str, str]] = field(default_factory=lambda: {
-        "system": {"screen_off_timeout": "30000"},
-        "secure": {"accessibility_display_magnification_enabled": "0"}, "global": {}})
+    props: dict[str, str] = field(
+        default_factory=lambda: {
+            "ro.product.model": "Pixel Tablet",
+            "ro.product.manufacturer": "Google",
+            "ro.product.name": "tangorpro",
+            "ro.product.device": "tangorpro",
+            "ro.build.version.release": "14",
+            "ro.build.version.sdk": "34",
+            "ro.serialno": "LAB0ANDROID01",
+        }
+    )
+    settings: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {
+            "system": {"screen_off_timeout": "30000"},
+            "secure": {"accessibility_display_magnification_enabled": "0"},
+            "global": {},
+        }
+    )
     files: dict[str, bytes] = field(default_factory=dict)
     shell_overrides: dict[str, str] = field(default_factory=dict)
     junk_output: bool = False
@@ -156,14 +173,26 @@ def _sdk(s: TabletState) -> int:
 
 def _battery(s: TabletState) -> str:
     modern = _sdk(s) >= 34  # Android 14 added the Dock / Charging state / Capacity level lines
-    lines = ["Current Battery Service state:", f"  AC powered: {str(s.ac_powered).lower()}",
-             f"  USB powered: {str(s.usb_powered).lower()}",
-             f"  Wireless powered: {str(s.wireless_powered).lower()}"]
+    lines = [
+        "Current Battery Service state:",
+        f"  AC powered: {str(s.ac_powered).lower()}",
+        f"  USB powered: {str(s.usb_powered).lower()}",
+        f"  Wireless powered: {str(s.wireless_powered).lower()}",
+    ]
     lines += ["  Dock powered: false"] if modern else []
-    lines += ["  Max charging current: 1500000", "  Max charging voltage: 5000000",
-              f"  Charge counter: {s.level * 42000}", f"  status: {s.status}", f"  health: {s.health}",
-              "  present: true", f"  level: {s.level}", f"  scale: {s.scale}", f"  voltage: {s.voltage_mv}",
-              f"  temperature: {s.temperature_tenths_c}", "  technology: Li-ion"]
+    lines += [
+        "  Max charging current: 1500000",
+        "  Max charging voltage: 5000000",
+        f"  Charge counter: {s.level * 42000}",
+        f"  status: {s.status}",
+        f"  health: {s.health}",
+        "  present: true",
+        f"  level: {s.level}",
+        f"  scale: {s.scale}",
+        f"  voltage: {s.voltage_mv}",
+        f"  temperature: {s.temperature_tenths_c}",
+        "  technology: Li-ion",
+    ]
     lines += [f"  Charging state: {s.status}", "  Charging policy: 1", "  Capacity level: 3"] if modern else []
     return "\n".join(lines) + "\n"
 
@@ -171,9 +200,15 @@ def _battery(s: TabletState) -> str:
 def _accounts(s: TabletState) -> str:
     lines = ["User UserInfo{0:Propriétaire:c13}:", f"  Accounts: {len(s.accounts)}"]
     lines += [f"    Account {{name={name}, type={kind}}}" for name, kind in s.accounts]
-    lines += ["", "  Active Sessions: 0", "", "  RegisteredServicesCache: 1 services",
-              "    ServiceInfo: AuthenticatorDescription {type=com.google}, ComponentInfo{com.google.android.gms/"
-              "com.google.android.gms.auth.authenticator.AuthenticatorService}, uid 10146", ""]
+    lines += [
+        "",
+        "  Active Sessions: 0",
+        "",
+        "  RegisteredServicesCache: 1 services",
+        "    ServiceInfo: AuthenticatorDescription {type=com.google}, ComponentInfo{com.google.android.gms/"
+        "com.google.android.gms.auth.authenticator.AuthenticatorService}, uid 10146",
+        "",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -185,19 +220,27 @@ def _cmd_wifi_status(s: TabletState) -> str:
     head = "Wifi is enabled\nWifi scanning is always available\n==== Primary ClientModeManager instance ====\n"
     if s.wifi_ssid is None:
         return head + "Wifi is not connected\n"
-    return head + (f'Wifi is connected to "{s.wifi_ssid}"\nWifiInfo: SSID: "{s.wifi_ssid}", BSSID: 16:d8:64:f4:d5:19, '
-                   "MAC: 9a:01:93:78:be:46, IP: /192.168.1.106, Security type: 2, Supplicant state: COMPLETED, "
-                   "Wi-Fi standard: 11ax, RSSI: -48, Link speed: 516Mbps, Frequency: 2437MHz, Net ID: 0\n")
+    return head + (
+        f'Wifi is connected to "{s.wifi_ssid}"\nWifiInfo: SSID: "{s.wifi_ssid}", BSSID: 16:d8:64:f4:d5:19, '
+        "MAC: 9a:01:93:78:be:46, IP: /192.168.1.106, Security type: 2, Supplicant state: COMPLETED, "
+        "Wi-Fi standard: 11ax, RSSI: -48, Link speed: 516Mbps, Frequency: 2437MHz, Net ID: 0\n"
+    )
 
 
 def _dumpsys_wifi(s: TabletState) -> str:
     if s.wifi_ssid is not None and s.wifi_enabled:
-        info = (f'mWifiInfo SSID: "{s.wifi_ssid}", BSSID: 16:d8:64:f4:d5:19, MAC: 9a:01:93:78:be:46, '
-                "Supplicant state: COMPLETED, RSSI: -48, Link speed: 72Mbps, Frequency: 2437MHz, Net ID: 0")
+        info = (
+            f'mWifiInfo SSID: "{s.wifi_ssid}", BSSID: 16:d8:64:f4:d5:19, MAC: 9a:01:93:78:be:46, '
+            "Supplicant state: COMPLETED, RSSI: -48, Link speed: 72Mbps, Frequency: 2437MHz, Net ID: 0"
+        )
     else:
-        info = ("mWifiInfo SSID: <unknown ssid>, BSSID: <none>, MAC: 02:00:00:00:00:00, "
-                "Supplicant state: DISCONNECTED, RSSI: -127, Link speed: -1Mbps, Frequency: -1MHz, Net ID: -1")
-    return (f"Wi-Fi is {'enabled' if s.wifi_enabled else 'disabled'}\nStay-awake conditions: 0\n"
-            f"mInIdleMode false\nmScanPending false\n{info}\n"
-            'WifiConfigManager - Configured networks Begin ----\n  ID: 1 SSID: "maison-voisin" PROVIDER-NAME: null\n'
-            "WifiConfigManager - Configured networks End ----\n")
+        info = (
+            "mWifiInfo SSID: <unknown ssid>, BSSID: <none>, MAC: 02:00:00:00:00:00, "
+            "Supplicant state: DISCONNECTED, RSSI: -127, Link speed: -1Mbps, Frequency: -1MHz, Net ID: -1"
+        )
+    return (
+        f"Wi-Fi is {'enabled' if s.wifi_enabled else 'disabled'}\nStay-awake conditions: 0\n"
+        f"mInIdleMode false\nmScanPending false\n{info}\n"
+        'WifiConfigManager - Configured networks Begin ----\n  ID: 1 SSID: "maison-voisin" PROVIDER-NAME: null\n'
+        "WifiConfigManager - Configured networks End ----\n"
+    )

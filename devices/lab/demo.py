@@ -110,8 +110,9 @@ class DemoLab:
             from devices.lab.thymio_tdm import TdmSimulator
 
             # _vbat (767, 767) = 3.86 V on the firmware's gauge: "recharge before the exam"
-            self.running["thymio"] = TdmSimulator(vbat_raw=(767, 767), port=THYMIO_TDM[1],
-                                                  host=self.at(THYMIO_TDM)).start()
+            self.running["thymio"] = TdmSimulator(
+                vbat_raw=(767, 767), port=THYMIO_TDM[1], host=self.at(THYMIO_TDM)
+            ).start()
 
             ipad = FakeIpadTools(self.state_dir / "lab-bin", udid=DEMO_IPAD_UDID, battery_pct=92, charging=False)
             self.running["ipad"] = ipad.install()

@@ -71,18 +71,17 @@ HasBattery: true
 """
 
 # shared/captures/ios/ideviceinstaller_l_legacy_format_2_apps.txt
-LEGACY_APPS = (("uk.co.bbc.titan.IPAddress", "IPAddress", "1"),
-               ("uk.co.bbc.iplayer", "BBC iPlayer", "4.10.0.196"))
+LEGACY_APPS = (("uk.co.bbc.titan.IPAddress", "IPAddress", "1"), ("uk.co.bbc.iplayer", "BBC iPlayer", "4.10.0.196"))
 
 # the lab's mode names (devices.lab.base); "ok" is still accepted for "healthy"
 STATES = ("healthy", "not_paired", "no_device", "garbage", "slow")
 
-_SCRIPT = r'''#!{python}
+_SCRIPT = r"""#!{python}
 import json, os, sys, time
 sys.path.insert(0, {lab_dir!r})
 from ipad import _fake_main
 sys.exit(_fake_main({tool!r}, os.path.dirname(os.path.abspath(__file__)), sys.argv[1:]))
-'''
+"""
 
 
 @dataclass
@@ -95,10 +94,10 @@ class FakeIpadTools:
     battery_pct: int = 70
     charging: bool = True
     external: bool = True
-    apps_format: str = "legacy"        # "legacy" | "csv"
+    apps_format: str = "legacy"  # "legacy" | "csv"
     apps: list[tuple[str, str, str]] = field(default_factory=lambda: list(LEGACY_APPS))
     info_text: str = IDEVICEINFO_IPAD2
-    extra_info: dict[str, str] = field(default_factory=dict)   # appended "Key: value" lines
+    extra_info: dict[str, str] = field(default_factory=dict)  # appended "Key: value" lines
     cfgutil_name: str = "iPad salle 1"
     cfgutil_model: str = "iPad7,5"
     cfgutil_firmware: str = "17.1.2"
@@ -141,18 +140,19 @@ def _installer_output(state: dict[str, Any]) -> str:
 def _cfgutil_output(state: dict[str, Any], argv: list[str]) -> tuple[int, str]:
     ecid = argv[argv.index("--ecid") + 1] if "--ecid" in argv else state["ecid"]
     if ecid.lower() != state["ecid"].lower():
-        return 1, json.dumps({"Type": "Error", "Message": f"No device with ECID {ecid}",
-                              "Code": 1})
-    props = {"batteryCurrentCapacity": state["battery_pct"],
-             "batteryIsCharging": state["charging"], "deviceType": state["cfgutil_model"],
-             "firmwareVersion": state["cfgutil_firmware"], "name": state["cfgutil_name"],
-             "serialNumber": state["cfgutil_serial"],
-             "installedApps": [{"bundleIdentifier": b, "displayName": n, "bundleVersion": v}
-                               for b, n, v in state["apps"]]}
-    wanted = argv[argv.index("get") + 1:] if "get" in argv else list(props)
+        return 1, json.dumps({"Type": "Error", "Message": f"No device with ECID {ecid}", "Code": 1})
+    props = {
+        "batteryCurrentCapacity": state["battery_pct"],
+        "batteryIsCharging": state["charging"],
+        "deviceType": state["cfgutil_model"],
+        "firmwareVersion": state["cfgutil_firmware"],
+        "name": state["cfgutil_name"],
+        "serialNumber": state["cfgutil_serial"],
+        "installedApps": [{"bundleIdentifier": b, "displayName": n, "bundleVersion": v} for b, n, v in state["apps"]],
+    }
+    wanted = argv[argv.index("get") + 1 :] if "get" in argv else list(props)
     output = {state["ecid"]: {k: props[k] for k in wanted if k in props}}
-    return 0, json.dumps({"Command": "get", "Output": output, "Type": "CommandOutput",
-                          "Devices": [state["ecid"]]})
+    return 0, json.dumps({"Command": "get", "Output": output, "Type": "CommandOutput", "Devices": [state["ecid"]]})
 
 
 def _fake_main(tool: str, here: str, argv: list[str]) -> int:
@@ -168,8 +168,7 @@ def _fake_main(tool: str, here: str, argv: list[str]) -> int:
         return 0
     if tool == "cfgutil":
         if state["state"] in ("not_paired", "no_device"):
-            sys.stdout.write(json.dumps({"Type": "Error", "Message": "No devices attached",
-                                         "Code": -1}))
+            sys.stdout.write(json.dumps({"Type": "Error", "Message": "No devices attached", "Code": -1}))
             return 1
         code, text = _cfgutil_output(state, argv)
         sys.stdout.write(text)
@@ -185,10 +184,14 @@ def _fake_main(tool: str, here: str, argv: list[str]) -> int:
         sys.stdout.write(_installer_output(state))
         return 0
     if "-q" in argv and argv[argv.index("-q") + 1] == "com.apple.mobile.battery":
-        sys.stdout.write(BATTERY_TEMPLATE.format(
-            battery_pct=state["battery_pct"], charging=str(state["charging"]).lower(),
-            external=str(state["external"]).lower(),
-            full=str(state["battery_pct"] >= 100).lower()))
+        sys.stdout.write(
+            BATTERY_TEMPLATE.format(
+                battery_pct=state["battery_pct"],
+                charging=str(state["charging"]).lower(),
+                external=str(state["external"]).lower(),
+                full=str(state["battery_pct"] >= 100).lower(),
+            )
+        )
         return 0
     text = state["info_text"] + "".join(f"{k}: {v}\n" for k, v in state["extra_info"].items())
     sys.stdout.write(text)

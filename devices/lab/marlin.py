@@ -50,8 +50,16 @@ class MarlinSim(Simulator):
 
     modes = MODES
 
-    def __init__(self, *, mode: str = HEALTHY, nozzle_c: float = 21.8, bed_c: float = 21.5,
-                 busy_lines: int = 2, banner: bool = True, slow_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        mode: str = HEALTHY,
+        nozzle_c: float = 21.8,
+        bed_c: float = 21.5,
+        busy_lines: int = 2,
+        banner: bool = True,
+        slow_s: float = 30.0,
+    ) -> None:
         super().__init__(mode=mode, slow_s=slow_s)
         self.nozzle_c = nozzle_c
         self.bed_c = bed_c
@@ -122,8 +130,9 @@ class MarlinSim(Simulator):
             self._write("\x1b[2J\xb0\xb1 T@@ ~~ C0FFEE 0xDEAD ::: ;;;\n#$%&\n")
             return
         if mode == "error":
-            self._write("Error:MINTEMP triggered, system stopped! Heater_ID: bed\n"
-                        "Error:Printer halted. kill() called!\n")
+            self._write(
+                "Error:MINTEMP triggered, system stopped! Heater_ID: bed\nError:Printer halted. kill() called!\n"
+            )
             return
         if mode == "busy":
             for _ in range(self.busy_lines):
@@ -135,18 +144,20 @@ class MarlinSim(Simulator):
     def _reply(self, code: str, mode: str) -> str:
         sensor = mode != "no_sensor"
         if code == "M115":
-            return ("FIRMWARE_NAME:Marlin 2.1.2.1 (Jul  2 2023 12:00:00) SOURCE_CODE_URL:"
-                    "github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 MACHINE_TYPE:"
-                    "Ender-3 Pro EXTRUDER_COUNT:1 UUID:cede2a2f-41a2-4748-9b12-c55c62f367ff\n"
-                    "Cap:SERIAL_XON_XOFF:0\nCap:BINARY_FILE_TRANSFER:0\nCap:EEPROM:1\n"
-                    "Cap:VOLUMETRIC:1\nCap:AUTOREPORT_POS:0\nCap:AUTOREPORT_TEMP:1\n"
-                    "Cap:PROGRESS:0\nCap:PRINT_JOB:1\nCap:AUTOLEVEL:1\nCap:RUNOUT:"
-                    f"{int(sensor)}\nCap:Z_PROBE:1\nCap:LEVELING_DATA:1\n"
-                    "Cap:SDCARD:1\n"
-                    "Cap:AUTOREPORT_SD_STATUS:0\nCap:LONG_FILENAME:0\nCap:EMERGENCY_PARSER:1\n"
-                    "ok\n")
+            return (
+                "FIRMWARE_NAME:Marlin 2.1.2.1 (Jul  2 2023 12:00:00) SOURCE_CODE_URL:"
+                "github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 MACHINE_TYPE:"
+                "Ender-3 Pro EXTRUDER_COUNT:1 UUID:cede2a2f-41a2-4748-9b12-c55c62f367ff\n"
+                "Cap:SERIAL_XON_XOFF:0\nCap:BINARY_FILE_TRANSFER:0\nCap:EEPROM:1\n"
+                "Cap:VOLUMETRIC:1\nCap:AUTOREPORT_POS:0\nCap:AUTOREPORT_TEMP:1\n"
+                "Cap:PROGRESS:0\nCap:PRINT_JOB:1\nCap:AUTOLEVEL:1\nCap:RUNOUT:"
+                f"{int(sensor)}\nCap:Z_PROBE:1\nCap:LEVELING_DATA:1\n"
+                "Cap:SDCARD:1\n"
+                "Cap:AUTOREPORT_SD_STATUS:0\nCap:LONG_FILENAME:0\nCap:EMERGENCY_PARSER:1\n"
+                "ok\n"
+            )
         if code == "M105":
-            return (f"ok T:{self.nozzle_c:.2f} /0.00 B:{self.bed_c:.2f} /0.00 @:0 B@:0\n")
+            return f"ok T:{self.nozzle_c:.2f} /0.00 B:{self.bed_c:.2f} /0.00 @:0 B@:0\n"
         if code == "M119":
             lines = "Reporting endstop status\nx_min: open\ny_min: open\nz_min: TRIGGERED\n"
             if sensor:

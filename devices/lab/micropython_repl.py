@@ -30,8 +30,13 @@ from dataclasses import dataclass, field
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 _BINARY: dict[type, Callable[[object, object], object]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
 MODULES = {"microbit": {"microbit"}, "spike": {"hub"}, "micropython": {"machine", "rp2"}}
 COMMON_MODULES = {"sys", "gc", "time", "micropython", "os"}
 
@@ -43,8 +48,7 @@ class _MpError(Exception):
 
 
 def traceback(kind: str, message: str) -> str:
-    return ('Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\n'
-            f"{kind}: {message}\r\n")
+    return f'Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\n{kind}: {message}\r\n'
 
 
 @dataclass
@@ -135,17 +139,17 @@ class ReplSession:
     def feed(self, data: bytes) -> bytes:
         out = bytearray()
         for byte in data:
-            if byte == 0x01:                                   # Ctrl-A: raw REPL
+            if byte == 0x01:  # Ctrl-A: raw REPL
                 self.raw, self.line = True, bytearray()
                 out += RAW_BANNER
-            elif byte == 0x02:                                 # Ctrl-B: friendly REPL
+            elif byte == 0x02:  # Ctrl-B: friendly REPL
                 self.raw, self.line = False, bytearray()
                 out += b"\r\n" + self._friendly_banner()
-            elif byte == 0x03:                                 # Ctrl-C
+            elif byte == 0x03:  # Ctrl-C
                 self.line.clear()
                 if not self.raw:
                     out += b"\r\n>>> "
-            elif byte == 0x04 and self.raw:                    # Ctrl-D: run / soft reset
+            elif byte == 0x04 and self.raw:  # Ctrl-D: run / soft reset
                 code, self.line = bytes(self.line).decode("utf-8", "replace"), bytearray()
                 if not code:
                     self.interpreter.imported.clear()
@@ -157,13 +161,12 @@ class ReplSession:
                 self.interpreter.imported.clear()
                 out += b"\r\nMPY: soft reboot\r\n" + self._friendly_banner()
             elif self.raw:
-                self.line.append(byte)                         # raw mode: no echo
+                self.line.append(byte)  # raw mode: no echo
             elif byte in (0x0D, 0x0A):
                 code, self.line = bytes(self.line).decode("utf-8", "replace"), bytearray()
-                stdout, stderr = self.interpreter.run(code, echo_value=True) if code.strip() \
-                    else ("", "")
+                stdout, stderr = self.interpreter.run(code, echo_value=True) if code.strip() else ("", "")
                 out += b"\r\n" + stdout.encode() + stderr.encode() + b">>> "
             else:
                 self.line.append(byte)
-                out.append(byte)                               # the friendly REPL echoes
+                out.append(byte)  # the friendly REPL echoes
         return bytes(out)

@@ -28,8 +28,7 @@ from devices.lab.web import LabHttpServer, Reply, Request
 from devices.printer import ipp
 from devices.printer.ipp import Attribute
 
-MODES = ("healthy", "printing", "toner_low", "paper_empty", "old_firmware", "dead", "slow",
-         "garbage")
+MODES = ("healthy", "printing", "toner_low", "paper_empty", "old_firmware", "dead", "slow", "garbage")
 STATES = MODES  # older name
 
 
@@ -46,11 +45,18 @@ class IppPrinterSim(LabHttpServer):
     modes = MODES
     garbage_type = "application/ipp"
 
-    def __init__(self, port: int = 0, state: str = HEALTHY, delay_s: float = 30.0,
-                 path: str = "/ipp/print", *, mode: str | None = None, slow_s: float | None = None,
-                 host: str = HOST) -> None:
-        super().__init__(port, mode=mode or state, slow_s=delay_s if slow_s is None else slow_s,
-                         host=host)
+    def __init__(
+        self,
+        port: int = 0,
+        state: str = HEALTHY,
+        delay_s: float = 30.0,
+        path: str = "/ipp/print",
+        *,
+        mode: str | None = None,
+        slow_s: float | None = None,
+        host: str = HOST,
+    ) -> None:
+        super().__init__(port, mode=mode or state, slow_s=delay_s if slow_s is None else slow_s, host=host)
         self.path = path
         self.level_pct = 80
         self.make_and_model = "Kyocera ECOSYS M2540dn"
@@ -80,8 +86,7 @@ class IppPrinterSim(LabHttpServer):
             _text("printer-info", "Lab printer (plateau simulator)"),
             _text("printer-location", self.location),
             _text("printer-make-and-model", self.make_and_model),
-            _text("printer-device-id", "MFG:Kyocera;CMD:PCLXL,PostScript,PWG,URF;"
-                  "MDL:ECOSYS M2540dn;CLS:PRINTER;"),
+            _text("printer-device-id", "MFG:Kyocera;CMD:PCLXL,PostScript,PWG,URF;MDL:ECOSYS M2540dn;CLS:PRINTER;"),
             _text("printer-firmware-string-version", "2S0_2F00.002.004"),
             Attribute(name="printer-state", tag=ipp.ENUM, values=(state,)),
             Attribute(name="printer-state-reasons", tag=ipp.KEYWORD, values=tuple(reasons)),
@@ -97,29 +102,32 @@ class IppPrinterSim(LabHttpServer):
 
     def _required_attributes(self) -> list[Attribute]:
         """What RFC 8011 §5.4 requires of every printer (ipptool checks them)."""
-        a4 = {"media-size": (ipp.BEG_COLLECTION, ({"x-dimension": (ipp.INTEGER, (21000,)),
-                                                   "y-dimension": (ipp.INTEGER, (29700,))},)),
-              "media-source": (ipp.KEYWORD, ("main",))}
+        a4 = {
+            "media-size": (
+                ipp.BEG_COLLECTION,
+                ({"x-dimension": (ipp.INTEGER, (21000,)), "y-dimension": (ipp.INTEGER, (29700,))},),
+            ),
+            "media-source": (ipp.KEYWORD, ("main",)),
+        }
         return [
             Attribute(name="charset-configured", tag=ipp.CHARSET, values=("utf-8",)),
             Attribute(name="charset-supported", tag=ipp.CHARSET, values=("utf-8",)),
             Attribute(name="compression-supported", tag=ipp.KEYWORD, values=("none",)),
-            Attribute(name="document-format-default", tag=ipp.MIME_MEDIA_TYPE,
-                      values=("application/octet-stream",)),
-            Attribute(name="document-format-supported", tag=ipp.MIME_MEDIA_TYPE,
-                      values=("application/octet-stream", "application/pdf", "image/pwg-raster")),
-            Attribute(name="generated-natural-language-supported", tag=ipp.NATURAL_LANGUAGE,
-                      values=("en-us",)),
-            Attribute(name="natural-language-configured", tag=ipp.NATURAL_LANGUAGE,
-                      values=("en-us",)),
+            Attribute(name="document-format-default", tag=ipp.MIME_MEDIA_TYPE, values=("application/octet-stream",)),
+            Attribute(
+                name="document-format-supported",
+                tag=ipp.MIME_MEDIA_TYPE,
+                values=("application/octet-stream", "application/pdf", "image/pwg-raster"),
+            ),
+            Attribute(name="generated-natural-language-supported", tag=ipp.NATURAL_LANGUAGE, values=("en-us",)),
+            Attribute(name="natural-language-configured", tag=ipp.NATURAL_LANGUAGE, values=("en-us",)),
             Attribute(name="ipp-versions-supported", tag=ipp.KEYWORD, values=("1.1", "2.0")),
             Attribute(name="media-col-default", tag=ipp.BEG_COLLECTION, values=(a4,)),
-            Attribute(name="operations-supported", tag=ipp.ENUM,
-                      values=(0x0002, 0x0004, 0x0008, 0x0009, 0x000A, 0x000B)),
-            Attribute(name="printer-is-accepting-jobs", tag=ipp.BOOLEAN,
-                      values=(self.mode != "paper_empty",)),
-            Attribute(name="printer-more-info", tag=ipp.URI,
-                      values=(f"http://{self.host}:{self.port}/",)),
+            Attribute(
+                name="operations-supported", tag=ipp.ENUM, values=(0x0002, 0x0004, 0x0008, 0x0009, 0x000A, 0x000B)
+            ),
+            Attribute(name="printer-is-accepting-jobs", tag=ipp.BOOLEAN, values=(self.mode != "paper_empty",)),
+            Attribute(name="printer-more-info", tag=ipp.URI, values=(f"http://{self.host}:{self.port}/",)),
             Attribute(name="printer-up-time", tag=ipp.INTEGER, values=(int(time.monotonic()),)),
             Attribute(name="uri-authentication-supported", tag=ipp.KEYWORD, values=("none",)),
             Attribute(name="uri-security-supported", tag=ipp.KEYWORD, values=("none",)),
@@ -129,23 +137,27 @@ class IppPrinterSim(LabHttpServer):
         """Response body for one decoded request."""
         operation = [
             Attribute(name="attributes-charset", tag=ipp.CHARSET, values=("utf-8",)),
-            Attribute(name="attributes-natural-language", tag=ipp.NATURAL_LANGUAGE,
-                      values=("en-us",)),
+            Attribute(name="attributes-natural-language", tag=ipp.NATURAL_LANGUAGE, values=("en-us",)),
         ]
         version = request.version
         if self.mode == "old_firmware" and version != (1, 1):
-            return ipp.encode_message(code=0x0503, request_id=request.request_id,
-                                      groups=[(ipp.OPERATION_GROUP, operation)], version=(1, 1))
+            return ipp.encode_message(
+                code=0x0503, request_id=request.request_id, groups=[(ipp.OPERATION_GROUP, operation)], version=(1, 1)
+            )
         if request.code != ipp.GET_PRINTER_ATTRIBUTES:
-            return ipp.encode_message(code=0x0501, request_id=request.request_id,
-                                      groups=[(ipp.OPERATION_GROUP, operation)], version=version)
+            return ipp.encode_message(
+                code=0x0501, request_id=request.request_id, groups=[(ipp.OPERATION_GROUP, operation)], version=version
+            )
         wanted = request.group(ipp.OPERATION_GROUP).get("requested-attributes") or ["all"]
         attrs = self._printer_attributes()
         if "all" not in wanted and "printer-description" not in wanted:
             attrs = [a for a in attrs if a.name in wanted]
-        return ipp.encode_message(code=0x0000, request_id=request.request_id, version=version,
-                                  groups=[(ipp.OPERATION_GROUP, operation),
-                                          (ipp.PRINTER_GROUP, attrs)])
+        return ipp.encode_message(
+            code=0x0000,
+            request_id=request.request_id,
+            version=version,
+            groups=[(ipp.OPERATION_GROUP, operation), (ipp.PRINTER_GROUP, attrs)],
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,8 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay", type=float, default=30.0, help="seconds of the slow mode")
     args = parser.parse_args(argv)
     sim = IppPrinterSim(port=args.port, state=args.mode, delay_s=args.delay).start()
-    print(f"IPP printer on ipp://{HOST}:{sim.port}{sim.path} mode={sim.mode}; "
-          f"change with GET http://{HOST}:{sim.port}/lab/mode?set=NAME", flush=True)
+    print(
+        f"IPP printer on ipp://{HOST}:{sim.port}{sim.path} mode={sim.mode}; "
+        f"change with GET http://{HOST}:{sim.port}/lab/mode?set=NAME",
+        flush=True,
+    )
     wait_for_interrupt(sim)
 
 

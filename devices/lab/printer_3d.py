@@ -29,9 +29,8 @@ from typing import Any
 from devices.lab.base import HEALTHY, wait_for_interrupt
 from devices.lab.web import LabHttpServer, Request
 
-MODES = ("healthy", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead",
-         "slow", "garbage")
-GARBAGE = b"\x00\xff<html>502 Bad Gateway</htm\xfe{\"state\": [unterminated"
+MODES = ("healthy", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead", "slow", "garbage")
+GARBAGE = b'\x00\xff<html>502 Bad Gateway</htm\xfe{"state": [unterminated'
 Answer = tuple[int, object]  # (status, JSON-able body | bytes | None for an empty body)
 
 
@@ -42,58 +41,105 @@ class OctoPrintSim(LabHttpServer):
     modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
 
     def _state_text(self) -> str:
-        return {"healthy": "Operational", "printing": "Printing", "filament_out": "Paused",
-                "disconnected": "Closed", "error": "Offline after error"}.get(self.mode,
-                                                                              "Operational")
+        return {
+            "healthy": "Operational",
+            "printing": "Printing",
+            "filament_out": "Paused",
+            "disconnected": "Closed",
+            "error": "Offline after error",
+        }.get(self.mode, "Operational")
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
         state = self._state_text()
         linked = state not in ("Closed", "Offline after error")
         if path == "/api/connection":
             return 200, {
-                "current": {"baudrate": 115200 if linked else None,
-                            "port": "/dev/ttyACM0" if linked else None,
-                            "printerProfile": "_default", "state": state},
-                "options": {"baudratePreference": 115200, "baudrates": [250000, 115200],
-                            "portPreference": None, "ports": ["/dev/ttyACM0"] if linked else [],
-                            "printerProfilePreference": "_default",
-                            "printerProfiles": [{"id": "_default", "name": "Ender 3 Pro"}]}}
+                "current": {
+                    "baudrate": 115200 if linked else None,
+                    "port": "/dev/ttyACM0" if linked else None,
+                    "printerProfile": "_default",
+                    "state": state,
+                },
+                "options": {
+                    "baudratePreference": 115200,
+                    "baudrates": [250000, 115200],
+                    "portPreference": None,
+                    "ports": ["/dev/ttyACM0"] if linked else [],
+                    "printerProfilePreference": "_default",
+                    "printerProfiles": [{"id": "_default", "name": "Ender 3 Pro"}],
+                },
+            }
         if path == "/api/printer":
             if not linked:
                 return 409, {"error": "Printer is not operational"}
             in_job = self.mode in ("printing", "filament_out")
             return 200, {
                 "sd": {"ready": True},
-                "state": {"error": "", "text": state, "flags": {
-                    "cancelling": False, "closedOrError": False, "error": False,
-                    "finishing": False, "operational": True,
-                    "paused": self.mode == "filament_out", "pausing": False,
-                    "printing": self.mode == "printing", "ready": not in_job,
-                    "resuming": False, "sdReady": True}},
+                "state": {
+                    "error": "",
+                    "text": state,
+                    "flags": {
+                        "cancelling": False,
+                        "closedOrError": False,
+                        "error": False,
+                        "finishing": False,
+                        "operational": True,
+                        "paused": self.mode == "filament_out",
+                        "pausing": False,
+                        "printing": self.mode == "printing",
+                        "ready": not in_job,
+                        "resuming": False,
+                        "sdReady": True,
+                    },
+                },
                 "temperature": {
-                    "bed": {"actual": 59.8 if in_job else 21.3, "offset": 0,
-                            "target": 60.0 if in_job else 0.0},
-                    "tool0": {"actual": 209.6 if in_job else 21.3, "offset": 0,
-                              "target": 210.0 if in_job else 0.0}}}
+                    "bed": {"actual": 59.8 if in_job else 21.3, "offset": 0, "target": 60.0 if in_job else 0.0},
+                    "tool0": {"actual": 209.6 if in_job else 21.3, "offset": 0, "target": 210.0 if in_job else 0.0},
+                },
+            }
         if path == "/api/job":
             if self.mode in ("printing", "filament_out"):
                 return 200, {
-                    "job": {"averagePrintTime": None, "estimatedPrintTime": 4855.38,
-                            "filament": {"tool0": {"length": 1736.35, "volume": 0.0}},
-                            "file": {"date": 1508423977, "display": "3DBenchy_.25.gcode",
-                                     "name": "3DBenchy_.25.gcode", "origin": "local",
-                                     "path": "test/3DBenchy_.25.gcode", "size": 2978760},
-                            "lastPrintTime": None},
-                    "progress": {"completion": 42.5, "filepos": 1265973, "printTime": 2063,
-                                 "printTimeLeft": 2790, "printTimeLeftOrigin": "analysis"},
-                    "state": state}
+                    "job": {
+                        "averagePrintTime": None,
+                        "estimatedPrintTime": 4855.38,
+                        "filament": {"tool0": {"length": 1736.35, "volume": 0.0}},
+                        "file": {
+                            "date": 1508423977,
+                            "display": "3DBenchy_.25.gcode",
+                            "name": "3DBenchy_.25.gcode",
+                            "origin": "local",
+                            "path": "test/3DBenchy_.25.gcode",
+                            "size": 2978760,
+                        },
+                        "lastPrintTime": None,
+                    },
+                    "progress": {
+                        "completion": 42.5,
+                        "filepos": 1265973,
+                        "printTime": 2063,
+                        "printTimeLeft": 2790,
+                        "printTimeLeftOrigin": "analysis",
+                    },
+                    "state": state,
+                }
             return 200, {
-                "job": {"estimatedPrintTime": None, "filament": {"length": None, "volume": None},
-                        "file": {"date": None, "name": None, "origin": None, "path": None,
-                                 "size": None}, "lastPrintTime": None, "user": None},
-                "progress": {"completion": None, "filepos": None, "printTime": None,
-                             "printTimeLeft": None, "printTimeLeftOrigin": None},
-                "state": {"Closed": "Offline"}.get(state, state)}  # as OctoPrint 1.11 does
+                "job": {
+                    "estimatedPrintTime": None,
+                    "filament": {"length": None, "volume": None},
+                    "file": {"date": None, "name": None, "origin": None, "path": None, "size": None},
+                    "lastPrintTime": None,
+                    "user": None,
+                },
+                "progress": {
+                    "completion": None,
+                    "filepos": None,
+                    "printTime": None,
+                    "printTimeLeft": None,
+                    "printTimeLeftOrigin": None,
+                },
+                "state": {"Closed": "Offline"}.get(state, state),
+            }  # as OctoPrint 1.11 does
         return 404, {"error": "Not found"}
 
 
@@ -110,19 +156,19 @@ class MoonrakerSim(LabHttpServer):
     def _status(self) -> dict[str, dict[str, Any]]:
         in_job = self.mode in ("printing", "filament_out")
         status: dict[str, dict[str, Any]] = {
-            "print_stats": {"state": {"printing": "printing", "filament_out": "paused",
-                                      "error": "error"}.get(self.mode, "standby"),
-                            "message": "", "filename": "bird_2._PLA_24m.gcode" if in_job else "",
-                            "total_duration": 388.35 if in_job else 0.0,
-                            "print_duration": 255.06 if in_job else 0.0,
-                            "filament_used": 113.6 if in_job else 0.0,
-                            "info": {"total_layer": None, "current_layer": None}},
+            "print_stats": {
+                "state": {"printing": "printing", "filament_out": "paused", "error": "error"}.get(self.mode, "standby"),
+                "message": "",
+                "filename": "bird_2._PLA_24m.gcode" if in_job else "",
+                "total_duration": 388.35 if in_job else 0.0,
+                "print_duration": 255.06 if in_job else 0.0,
+                "filament_used": 113.6 if in_job else 0.0,
+                "info": {"total_layer": None, "current_layer": None},
+            },
             "display_status": {"message": None, "progress": 0.16 if in_job else 0.0},
             "virtual_sdcard": {"progress": 0.16 if in_job else 0.0, "is_active": in_job},
-            "extruder": {"temperature": 214.8 if in_job else 22.4,
-                         "target": 215.0 if in_job else 0.0, "power": 0.41},
-            "heater_bed": {"temperature": 60.1 if in_job else 22.1,
-                           "target": 60.0 if in_job else 0.0, "power": 0.2},
+            "extruder": {"temperature": 214.8 if in_job else 22.4, "target": 215.0 if in_job else 0.0, "power": 0.41},
+            "heater_bed": {"temperature": 60.1 if in_job else 22.1, "target": 60.0 if in_job else 0.0, "power": 0.2},
         }
         for name in self.sensors:
             status[name] = {"filament_detected": self.mode != "filament_out", "enabled": True}
@@ -130,28 +176,59 @@ class MoonrakerSim(LabHttpServer):
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
         if self.mode == "disconnected":
-            return 503, {"error": {"code": 503, "message": "Klippy Host not connected",
-                                   "traceback": "Traceback (most recent call last):\n ..."}}
+            return 503, {
+                "error": {
+                    "code": 503,
+                    "message": "Klippy Host not connected",
+                    "traceback": "Traceback (most recent call last):\n ...",
+                }
+            }
         if path == "/printer/info":
             shutdown = self.mode == "error"
-            return 200, {"result": {
-                "state": "shutdown" if shutdown else "ready",
-                "state_message": ("Lost communication with MCU 'mcu'\nOnce the underlying issue"
-                                  " is corrected, use the \"FIRMWARE_RESTART\" command to reset"
-                                  " the firmware, reload the config, and restart the host"
-                                  " software.\nPrinter is shutdown\n") if shutdown
-                else "Printer is ready",
-                "hostname": "lab-klipper", "klipper_path": "/home/pi/klipper",
-                "python_path": "/home/pi/klipper/venv/bin/python", "process_id": 275124,
-                "user_id": 1000, "group_id": 1000,
-                "log_file": "/home/pi/printer_data/logs/klippy.log",
-                "config_file": "/home/pi/printer_data/config/printer.cfg",
-                "software_version": "v0.12.0-85-gd785b396", "cpu_info": "4 core ?"}}
+            return 200, {
+                "result": {
+                    "state": "shutdown" if shutdown else "ready",
+                    "state_message": (
+                        "Lost communication with MCU 'mcu'\nOnce the underlying issue"
+                        ' is corrected, use the "FIRMWARE_RESTART" command to reset'
+                        " the firmware, reload the config, and restart the host"
+                        " software.\nPrinter is shutdown\n"
+                    )
+                    if shutdown
+                    else "Printer is ready",
+                    "hostname": "lab-klipper",
+                    "klipper_path": "/home/pi/klipper",
+                    "python_path": "/home/pi/klipper/venv/bin/python",
+                    "process_id": 275124,
+                    "user_id": 1000,
+                    "group_id": 1000,
+                    "log_file": "/home/pi/printer_data/logs/klippy.log",
+                    "config_file": "/home/pi/printer_data/config/printer.cfg",
+                    "software_version": "v0.12.0-85-gd785b396",
+                    "cpu_info": "4 core ?",
+                }
+            }
         if path == "/printer/objects/list":
-            return 200, {"result": {"objects": [
-                "webhooks", "configfile", "mcu", "gcode_move", "print_stats", "virtual_sdcard",
-                "pause_resume", "display_status", "heaters", "heater_bed", "extruder",
-                "toolhead", "system_stats", *self.sensors]}}
+            return 200, {
+                "result": {
+                    "objects": [
+                        "webhooks",
+                        "configfile",
+                        "mcu",
+                        "gcode_move",
+                        "print_stats",
+                        "virtual_sdcard",
+                        "pause_resume",
+                        "display_status",
+                        "heaters",
+                        "heater_bed",
+                        "extruder",
+                        "toolhead",
+                        "system_stats",
+                        *self.sensors,
+                    ]
+                }
+            }
         if path == "/printer/objects/query":
             status = self._status()
             wanted = {name: status[name] for name in query if name in status}
@@ -166,8 +243,9 @@ class PrusaLinkSim(LabHttpServer):
     modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
     realm = "Printer API"
 
-    def __init__(self, *, username: str = "maker", password: str | None = None,
-                 legacy_only: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *, username: str = "maker", password: str | None = None, legacy_only: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.username = username
         self.password = password
@@ -177,8 +255,7 @@ class PrusaLinkSim(LabHttpServer):
     def challenge(self) -> dict[str, str]:
         if self.password is None:
             return {}
-        return {"WWW-Authenticate": f'Digest realm="{self.realm}", nonce="{self._nonce}", '
-                                    'qop="auth", algorithm=MD5'}
+        return {"WWW-Authenticate": f'Digest realm="{self.realm}", nonce="{self._nonce}", qop="auth", algorithm=MD5'}
 
     def authorized(self, request: Request) -> bool:
         if self.mode == "auth_fail":
@@ -196,22 +273,26 @@ class PrusaLinkSim(LabHttpServer):
             parts = urllib.request.parse_keqv_list(urllib.request.parse_http_list(header[7:]))
         except ValueError:
             return False
+
         def md5(text: str) -> str:  # RFC 2617 MD5
             return hashlib.md5(text.encode()).hexdigest()
 
         ha1 = md5(f"{self.username}:{self.realm}:{self.password}")
         ha2 = md5(f"{method}:{parts.get('uri', '')}")
         if parts.get("qop"):
-            expected = md5(f"{ha1}:{parts.get('nonce')}:{parts.get('nc')}:"
-                           f"{parts.get('cnonce')}:{parts.get('qop')}:{ha2}")
+            expected = md5(
+                f"{ha1}:{parts.get('nonce')}:{parts.get('nc')}:{parts.get('cnonce')}:{parts.get('qop')}:{ha2}"
+            )
         else:
             expected = md5(f"{ha1}:{parts.get('nonce')}:{ha2}")
-        return (parts.get("username") == self.username and parts.get("nonce") == self._nonce
-                and secrets.compare_digest(expected, parts.get("response", "")))
+        return (
+            parts.get("username") == self.username
+            and parts.get("nonce") == self._nonce
+            and secrets.compare_digest(expected, parts.get("response", ""))
+        )
 
     def _state(self) -> str:
-        return {"printing": "PRINTING", "filament_out": "ATTENTION", "error": "ERROR"}.get(
-            self.mode, "IDLE")
+        return {"printing": "PRINTING", "filament_out": "ATTENTION", "error": "ERROR"}.get(self.mode, "IDLE")
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
         in_job = self.mode in ("printing", "filament_out")
@@ -222,65 +303,131 @@ class PrusaLinkSim(LabHttpServer):
         if path == "/api/v1/status":
             body: dict[str, Any] = {
                 "storage": {"path": "/usb/", "name": "usb", "read_only": False},
-                "printer": {"state": self._state(), "temp_bed": 60 if in_job else 23.1,
-                            "target_bed": 60 if in_job else 0, "temp_nozzle": 225 if in_job
-                            else 24.5, "target_nozzle": 225 if in_job else 0, "axis_z": 68.4,
-                            "flow": 100, "speed": 100, "fan_hotend": 3558, "fan_print": 5023}}
+                "printer": {
+                    "state": self._state(),
+                    "temp_bed": 60 if in_job else 23.1,
+                    "target_bed": 60 if in_job else 0,
+                    "temp_nozzle": 225 if in_job else 24.5,
+                    "target_nozzle": 225 if in_job else 0,
+                    "axis_z": 68.4,
+                    "flow": 100,
+                    "speed": 100,
+                    "fan_hotend": 3558,
+                    "fan_print": 5023,
+                },
+            }
             if in_job:
-                body["job"] = {"id": 14, "progress": 67, "time_remaining": 3960,
-                               "time_printing": 8546}
+                body["job"] = {"id": 14, "progress": 67, "time_remaining": 3960, "time_printing": 8546}
             return 200, body
         if path == "/api/v1/job":
             if not in_job:
                 return 204, None
-            return 200, {"id": 14, "state": self._state(), "progress": 67,
-                         "file": {"name": "1_75-C~1.GCO", "path": "/usb",
-                                  "display_name": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode"}}
-        if path == "/api/version":
-            return 200, {"api": "2.0.0", "server": "2.1.2", "nozzle_diameter": 0.4,
-                         "text": "PrusaLink", "hostname": "prusa-mk4", "firmware": "6.1.3+7898"}
-        if path == "/api/printer":
-            text = {"printing": "Printing", "filament_out": "Paused",
-                    "error": "Error"}.get(self.mode, "Operational")
             return 200, {
-                "telemetry": {"temp-bed": 55.4, "temp-nozzle": 172.0, "print-speed": 100,
-                              "z-height": 34.1, "material": "PLA"},
-                "temperature": {"tool0": {"actual": 172.0, "target": 0.0, "display": 0.0,
-                                          "offset": 0},
-                                "bed": {"actual": 55.4, "target": 0.0, "offset": 0}},
-                "state": {"text": text, "flags": {
-                    "operational": True, "paused": self.mode == "filament_out",
-                    "printing": self.mode == "printing", "cancelling": False, "pausing": False,
-                    "sdReady": False, "error": self.mode == "error",
-                    "closedOnError": False, "ready": not in_job, "busy": in_job}}}
+                "id": 14,
+                "state": self._state(),
+                "progress": 67,
+                "file": {
+                    "name": "1_75-C~1.GCO",
+                    "path": "/usb",
+                    "display_name": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode",
+                },
+            }
+        if path == "/api/version":
+            return 200, {
+                "api": "2.0.0",
+                "server": "2.1.2",
+                "nozzle_diameter": 0.4,
+                "text": "PrusaLink",
+                "hostname": "prusa-mk4",
+                "firmware": "6.1.3+7898",
+            }
+        if path == "/api/printer":
+            text = {"printing": "Printing", "filament_out": "Paused", "error": "Error"}.get(self.mode, "Operational")
+            return 200, {
+                "telemetry": {
+                    "temp-bed": 55.4,
+                    "temp-nozzle": 172.0,
+                    "print-speed": 100,
+                    "z-height": 34.1,
+                    "material": "PLA",
+                },
+                "temperature": {
+                    "tool0": {"actual": 172.0, "target": 0.0, "display": 0.0, "offset": 0},
+                    "bed": {"actual": 55.4, "target": 0.0, "offset": 0},
+                },
+                "state": {
+                    "text": text,
+                    "flags": {
+                        "operational": True,
+                        "paused": self.mode == "filament_out",
+                        "printing": self.mode == "printing",
+                        "cancelling": False,
+                        "pausing": False,
+                        "sdReady": False,
+                        "error": self.mode == "error",
+                        "closedOnError": False,
+                        "ready": not in_job,
+                        "busy": in_job,
+                    },
+                },
+            }
         if path == "/api/job":
-            return 200, {"state": "Printing" if in_job else "Operational",
-                         "job": {"estimatedPrintTime": 650, "file": {
-                             "name": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode",
-                             "path": "/usb/1_75-C~1.GCO",
-                             "display": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode"}
-                             if in_job else {}},
-                         "progress": {"completion": 0.23 if in_job else None,
-                                      "printTime": 290, "printTimeLeft": 360}}
+            return 200, {
+                "state": "Printing" if in_job else "Operational",
+                "job": {
+                    "estimatedPrintTime": 650,
+                    "file": {
+                        "name": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode",
+                        "path": "/usb/1_75-C~1.GCO",
+                        "display": "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode",
+                    }
+                    if in_job
+                    else {},
+                },
+                "progress": {"completion": 0.23 if in_job else None, "printTime": 290, "printTimeLeft": 360},
+            }
         return 404, {"title": "Not Found"}
 
 
 # --------------------------------------------------------------------------- Spoolman
-def lab_spool(spool_id: int, *, remaining_g: float, name: str = "PLA Galaxy Black",
-              material: str = "PLA", vendor: str = "Prusament", initial_g: float = 1000.0,
-              archived: bool = False) -> dict[str, Any]:
+def lab_spool(
+    spool_id: int,
+    *,
+    remaining_g: float,
+    name: str = "PLA Galaxy Black",
+    material: str = "PLA",
+    vendor: str = "Prusament",
+    initial_g: float = 1000.0,
+    archived: bool = False,
+) -> dict[str, Any]:
     """A spool shaped like Spoolman's ``GET /api/v1/spool/{id}`` answer."""
     used = max(initial_g - remaining_g, 0.0)
     return {
-        "id": spool_id, "registered": "2025-09-01T08:00:00", "first_used": "2025-09-02T09:12:44",
+        "id": spool_id,
+        "registered": "2025-09-01T08:00:00",
+        "first_used": "2025-09-02T09:12:44",
         "last_used": "2025-11-20T16:03:10",
-        "filament": {"id": 1, "registered": "2025-09-01T08:00:00", "name": name,
-                     "vendor": {"id": 1, "registered": "2025-09-01T08:00:00", "name": vendor},
-                     "material": material, "price": 24.99, "density": 1.24, "diameter": 1.75,
-                     "weight": initial_g, "spool_weight": 201.0, "color_hex": "1B1B1B"},
-        "remaining_weight": remaining_g, "initial_weight": initial_g, "used_weight": used,
-        "remaining_length": remaining_g / 1.24 / 2.405 * 1000, "used_length": used / 1.24
-        / 2.405 * 1000, "archived": archived, "extra": {}}
+        "filament": {
+            "id": 1,
+            "registered": "2025-09-01T08:00:00",
+            "name": name,
+            "vendor": {"id": 1, "registered": "2025-09-01T08:00:00", "name": vendor},
+            "material": material,
+            "price": 24.99,
+            "density": 1.24,
+            "diameter": 1.75,
+            "weight": initial_g,
+            "spool_weight": 201.0,
+            "color_hex": "1B1B1B",
+        },
+        "remaining_weight": remaining_g,
+        "initial_weight": initial_g,
+        "used_weight": used,
+        "remaining_length": remaining_g / 1.24 / 2.405 * 1000,
+        "used_length": used / 1.24 / 2.405 * 1000,
+        "archived": archived,
+        "extra": {},
+    }
 
 
 class SpoolmanSim(LabHttpServer):
@@ -305,7 +452,9 @@ class SpoolmanSim(LabHttpServer):
 
 
 SIMULATORS: dict[str, type[LabHttpServer]] = {
-    "octoprint": OctoPrintSim, "moonraker": MoonrakerSim, "prusalink": PrusaLinkSim,
+    "octoprint": OctoPrintSim,
+    "moonraker": MoonrakerSim,
+    "prusalink": PrusaLinkSim,
     "spoolman": SpoolmanSim,
 }
 
@@ -319,8 +468,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--password", default=None, help="PrusaLink digest password (user maker)")
     args = parser.parse_args(argv)
     extra = {"password": args.password} if args.api == "prusalink" else {}
-    sim = SIMULATORS[args.api](mode=args.mode, api_key=args.api_key, port=args.port,
-                               **extra).start()
+    sim = SIMULATORS[args.api](mode=args.mode, api_key=args.api_key, port=args.port, **extra).start()
     print(f"{args.api} simulator on {sim.url} (mode {args.mode})", flush=True)
     wait_for_interrupt(sim)
 

@@ -175,8 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--errors", default="000000", help="ERST digits, e.g. 020000 = lamp error")
     parser.add_argument("--mode", choices=(*ProjectorSimulator.modes, "ok"), default="healthy")
     args = parser.parse_args(argv)
-    state = ProjectorState(power=args.power, pjlink_class=args.pjlink_class, errors=args.errors,
-                           password=args.password, mode=args.mode)
+    state = ProjectorState(
+        power=args.power, pjlink_class=args.pjlink_class, errors=args.errors, password=args.password, mode=args.mode
+    )
     sim = ProjectorSimulator(state, port=args.port).start()
     print(f"PJLink projector simulator listening on {sim.host}:{sim.port}", flush=True)
     wait_for_interrupt(sim)

@@ -26,8 +26,7 @@ from devices.lab.web import LabHttpServer, Reply, Request
 MODES = ("healthy", "adf_loaded", "processing", "jam", "dead", "slow", "garbage")
 STATES = MODES  # older name
 
-_NS = ('xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm" '
-       'xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03"')
+_NS = 'xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm" xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03"'
 
 _PROFILE = """<scan:SettingProfiles><scan:SettingProfile><scan:ColorModes>
 <scan:ColorMode>BlackAndWhite1</scan:ColorMode><scan:ColorMode>Grayscale8</scan:ColorMode>
@@ -99,10 +98,17 @@ class EsclScannerSim(LabHttpServer):
     aliases = {**ALIASES, "idle": HEALTHY}
     garbage_type = "text/xml"
 
-    def __init__(self, port: int = 0, state: str = HEALTHY, delay_s: float = 30.0, *,
-                 mode: str | None = None, slow_s: float | None = None, host: str = HOST) -> None:
-        super().__init__(port, mode=mode or state, slow_s=delay_s if slow_s is None else slow_s,
-                         host=host)
+    def __init__(
+        self,
+        port: int = 0,
+        state: str = HEALTHY,
+        delay_s: float = 30.0,
+        *,
+        mode: str | None = None,
+        slow_s: float | None = None,
+        host: str = HOST,
+    ) -> None:
+        super().__init__(port, mode=mode or state, slow_s=delay_s if slow_s is None else slow_s, host=host)
 
     def respond(self, request: Request) -> Reply:
         path = request.path.rstrip("/")
@@ -116,13 +122,15 @@ class EsclScannerSim(LabHttpServer):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Lab eSCL scanner on 127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="TCP port (0 = any free one)")
-    parser.add_argument("--mode", "--state", dest="mode", choices=(*MODES, "idle", "ok"),
-                        default=HEALTHY)
+    parser.add_argument("--mode", "--state", dest="mode", choices=(*MODES, "idle", "ok"), default=HEALTHY)
     parser.add_argument("--delay", type=float, default=30.0, help="seconds of the slow mode")
     args = parser.parse_args(argv)
     sim = EsclScannerSim(port=args.port, mode=args.mode, delay_s=args.delay).start()
-    print(f"eSCL scanner on http://{HOST}:{sim.port}/eSCL mode={sim.mode}; "
-          f"change with GET http://{HOST}:{sim.port}/lab/mode?set=NAME", flush=True)
+    print(
+        f"eSCL scanner on http://{HOST}:{sim.port}/eSCL mode={sim.mode}; "
+        f"change with GET http://{HOST}:{sim.port}/lab/mode?set=NAME",
+        flush=True,
+    )
     wait_for_interrupt(sim)
 
 

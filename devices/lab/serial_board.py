@@ -48,22 +48,70 @@ GET_VARIABLES, GET_NODE_DESCRIPTION, LIST_NODES = 0xA00B, 0xA010, 0xA011
 
 # Thymio II named variables, in firmware order (aseba_target_thymio2/skel-usb-user.c)
 THYMIO_VARIABLES: tuple[tuple[str, int], ...] = (
-    ("_id", 1), ("event.source", 1), ("event.args", 32), ("_fwversion", 2), ("_productId", 1),
-    ("buttons._raw", 5), ("button.backward", 1), ("button.left", 1), ("button.center", 1),
-    ("button.forward", 1), ("button.right", 1), ("buttons._mean", 5), ("buttons._noise", 5),
-    ("prox.horizontal", 7), ("prox.comm.rx._payloads", 7), ("prox.comm.rx._intensities", 7),
-    ("prox.comm.rx", 1), ("prox.comm.tx", 1), ("prox.ground.ambiant", 2),
-    ("prox.ground.reflected", 2), ("prox.ground.delta", 2), ("motor.left.target", 1),
-    ("motor.right.target", 1), ("_vbat", 2), ("_imot", 2), ("motor.left.speed", 1),
-    ("motor.right.speed", 1), ("motor.left.pwm", 1), ("motor.right.pwm", 1),
-    ("_integrator", 2), ("acc", 3), ("leds.top", 3), ("leds.bottom.left", 3),
-    ("leds.bottom.right", 3), ("leds.circle", 8), ("temperature", 1), ("rc5.address", 1),
-    ("rc5.command", 1), ("mic.intensity", 1), ("mic.threshold", 1), ("mic._mean", 1),
-    ("timer.period", 2), ("acc._tap", 1), ("sd.present", 1),
+    ("_id", 1),
+    ("event.source", 1),
+    ("event.args", 32),
+    ("_fwversion", 2),
+    ("_productId", 1),
+    ("buttons._raw", 5),
+    ("button.backward", 1),
+    ("button.left", 1),
+    ("button.center", 1),
+    ("button.forward", 1),
+    ("button.right", 1),
+    ("buttons._mean", 5),
+    ("buttons._noise", 5),
+    ("prox.horizontal", 7),
+    ("prox.comm.rx._payloads", 7),
+    ("prox.comm.rx._intensities", 7),
+    ("prox.comm.rx", 1),
+    ("prox.comm.tx", 1),
+    ("prox.ground.ambiant", 2),
+    ("prox.ground.reflected", 2),
+    ("prox.ground.delta", 2),
+    ("motor.left.target", 1),
+    ("motor.right.target", 1),
+    ("_vbat", 2),
+    ("_imot", 2),
+    ("motor.left.speed", 1),
+    ("motor.right.speed", 1),
+    ("motor.left.pwm", 1),
+    ("motor.right.pwm", 1),
+    ("_integrator", 2),
+    ("acc", 3),
+    ("leds.top", 3),
+    ("leds.bottom.left", 3),
+    ("leds.bottom.right", 3),
+    ("leds.circle", 8),
+    ("temperature", 1),
+    ("rc5.address", 1),
+    ("rc5.command", 1),
+    ("mic.intensity", 1),
+    ("mic.threshold", 1),
+    ("mic._mean", 1),
+    ("timer.period", 2),
+    ("acc._tap", 1),
+    ("sd.present", 1),
 )
-THYMIO_EVENTS = ("button.backward", "button.left", "button.center", "button.forward",
-                 "button.right", "buttons", "prox", "prox.comm", "tap", "acc", "mic",
-                 "sound.finished", "temperature", "rc5", "motor", "timer0", "timer1")
+THYMIO_EVENTS = (
+    "button.backward",
+    "button.left",
+    "button.center",
+    "button.forward",
+    "button.right",
+    "buttons",
+    "prox",
+    "prox.comm",
+    "tap",
+    "acc",
+    "mic",
+    "sound.finished",
+    "temperature",
+    "rc5",
+    "motor",
+    "timer0",
+    "timer1",
+)
 
 
 def aseba_frame(msg_type: int, source: int, payload: bytes) -> bytes:
@@ -81,14 +129,20 @@ class BoardSimulator(Simulator):
     ``state`` is the older name of ``mode`` (:mod:`devices.lab.base`).
     """
 
-    def __init__(self, personality: str = "micropython", state: str = HEALTHY, slow_s: float = 5.0,
-                 battery_pct: int = 87,                  # SPIKE: hub.battery.capacity_left()
-                 spike_battery_api: bool = True,         # False: firmware without hub.battery
-                 thymio_node_id: int = 1,
-                 thymio_vbat_raw: tuple[int, int] = (800, 800),   # 4.02 V (sum * 10 / 3978)
-                 thymio_fwversion: tuple[int, int] = (14, 0),
-                 thymio_chatter: bool = True,            # interleave unrelated Aseba messages
-                 *, mode: str | None = None) -> None:
+    def __init__(
+        self,
+        personality: str = "micropython",
+        state: str = HEALTHY,
+        slow_s: float = 5.0,
+        battery_pct: int = 87,  # SPIKE: hub.battery.capacity_left()
+        spike_battery_api: bool = True,  # False: firmware without hub.battery
+        thymio_node_id: int = 1,
+        thymio_vbat_raw: tuple[int, int] = (800, 800),  # 4.02 V (sum * 10 / 3978)
+        thymio_fwversion: tuple[int, int] = (14, 0),
+        thymio_chatter: bool = True,  # interleave unrelated Aseba messages
+        *,
+        mode: str | None = None,
+    ) -> None:
         if personality not in PERSONALITIES:
             raise ValueError(f"personality must be one of {PERSONALITIES}")
         super().__init__(mode=mode or state, slow_s=slow_s)
@@ -125,7 +179,7 @@ class BoardSimulator(Simulator):
     # lifecycle -----------------------------------------------------------------------
     def _open(self) -> None:
         self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)             # a USB CDC port: no echo, no line discipline
+        tty.setraw(self._slave)  # a USB CDC port: no echo, no line discipline
         self.tty_path = os.ttyname(self._slave)
         self.run_in_thread(self._run, f"sim-{self.personality}")
 
@@ -148,7 +202,7 @@ class BoardSimulator(Simulator):
             try:
                 data = os.read(self._master, 4096)
             except OSError:
-                continue            # EIO while no process holds the slave: keep serving
+                continue  # EIO while no process holds the slave: keep serving
             if not data:
                 continue
             self.received += data
@@ -168,7 +222,7 @@ class BoardSimulator(Simulator):
         try:
             os.write(self._master, data)
         except OSError:
-            pass                    # the client went away mid-answer
+            pass  # the client went away mid-answer
 
     def send_unsolicited(self, data: bytes) -> None:
         """Push bytes the board would print on its own (boot messages, prints)."""
@@ -184,8 +238,7 @@ class BoardSimulator(Simulator):
 
     def _repl(self, data: bytes) -> bytes:
         if self._session is None:
-            interpreter = MiniMicroPython(self.personality, lambda: self.battery_pct,
-                                          lambda: self.spike_battery_api)
+            interpreter = MiniMicroPython(self.personality, lambda: self.battery_pct, lambda: self.spike_battery_api)
             self._session = ReplSession(interpreter, BANNERS[self.personality])
         return self._session.feed(data)
 
@@ -203,9 +256,13 @@ class BoardSimulator(Simulator):
     def _thymio_memory(self) -> list[int]:
         words: list[int] = []
         for name, size in THYMIO_VARIABLES:
-            value = {"_id": [self.thymio_node_id], "_fwversion": list(self.thymio_fwversion),
-                     "_productId": [8], "_vbat": list(self.thymio_vbat_raw),
-                     "temperature": [231]}.get(name, [0] * size)
+            value = {
+                "_id": [self.thymio_node_id],
+                "_fwversion": list(self.thymio_fwversion),
+                "_productId": [8],
+                "_vbat": list(self.thymio_vbat_raw),
+                "temperature": [231],
+            }.get(name, [0] * size)
             words += value
         return words
 
@@ -217,27 +274,29 @@ class BoardSimulator(Simulator):
             length, _source, msg_type = struct.unpack_from("<HHH", self._aseba_buffer)
             if len(self._aseba_buffer) < 6 + length:
                 break
-            payload = bytes(self._aseba_buffer[6:6 + length])
-            del self._aseba_buffer[:6 + length]
+            payload = bytes(self._aseba_buffer[6 : 6 + length])
+            del self._aseba_buffer[: 6 + length]
             if self.thymio_chatter:
                 out += aseba_frame(EXECUTION_STATE_CHANGED, node, struct.pack("<HH", 0, 0))
             if msg_type == LIST_NODES:
                 out += aseba_frame(NODE_PRESENT, node, struct.pack("<H", 9))
-            elif msg_type == GET_NODE_DESCRIPTION and len(payload) >= 2 \
-                    and struct.unpack_from("<H", payload)[0] == node:
-                out += aseba_frame(DESCRIPTION, node, aseba_string("thymio-II") + struct.pack(
-                    "<7H", 9, 1534, 32, 620, len(THYMIO_VARIABLES), len(THYMIO_EVENTS), 0))
+            elif (
+                msg_type == GET_NODE_DESCRIPTION and len(payload) >= 2 and struct.unpack_from("<H", payload)[0] == node
+            ):
+                out += aseba_frame(
+                    DESCRIPTION,
+                    node,
+                    aseba_string("thymio-II")
+                    + struct.pack("<7H", 9, 1534, 32, 620, len(THYMIO_VARIABLES), len(THYMIO_EVENTS), 0),
+                )
                 for name, size in THYMIO_VARIABLES:
-                    out += aseba_frame(NAMED_VARIABLE_DESCRIPTION, node,
-                                       struct.pack("<H", size) + aseba_string(name))
+                    out += aseba_frame(NAMED_VARIABLE_DESCRIPTION, node, struct.pack("<H", size) + aseba_string(name))
                 for name in THYMIO_EVENTS:
-                    out += aseba_frame(LOCAL_EVENT_DESCRIPTION, node,
-                                       aseba_string(name) + aseba_string(""))
+                    out += aseba_frame(LOCAL_EVENT_DESCRIPTION, node, aseba_string(name) + aseba_string(""))
             elif msg_type == GET_VARIABLES and len(payload) >= 6:
                 dest, offset, count = struct.unpack_from("<3H", payload)
                 memory = self._thymio_memory()
                 if dest == node and offset + count <= len(memory):
-                    words = memory[offset:offset + count]
-                    out += aseba_frame(VARIABLES, node,
-                                       struct.pack(f"<{1 + count}H", offset, *words))
+                    words = memory[offset : offset + count]
+                    out += aseba_frame(VARIABLES, node, struct.pack(f"<{1 + count}H", offset, *words))
         return bytes(out)

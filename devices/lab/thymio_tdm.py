@@ -34,11 +34,17 @@ from devices.lab.serial_board import THYMIO_VARIABLES
 READY_TIMEOUT_S = 60.0  # importing tdmclient on a loaded machine takes a while
 
 
-def thymio_variables(vbat_raw: tuple[int, ...], fwversion: tuple[int, int] = (14, 0),
-                     node_id: int = 1) -> dict[str, list[int]]:
+def thymio_variables(
+    vbat_raw: tuple[int, ...], fwversion: tuple[int, int] = (14, 0), node_id: int = 1
+) -> dict[str, list[int]]:
     """Name -> values of every Thymio II variable, as the TDM lists them."""
-    special = {"_id": [node_id], "_fwversion": list(fwversion), "_productId": [8],
-               "_vbat": list(vbat_raw), "temperature": [231]}
+    special = {
+        "_id": [node_id],
+        "_fwversion": list(fwversion),
+        "_productId": [8],
+        "_vbat": list(vbat_raw),
+        "temperature": [231],
+    }
     return {name: special.get(name, [0] * size) for name, size in THYMIO_VARIABLES}
 
 
@@ -74,11 +80,10 @@ def _serve(port: int, vbat_raw: tuple[int, ...], with_vbat: bool, name: str, hos
     variables = thymio_variables(vbat_raw)
     if not with_vbat:
         del variables["_vbat"]
-    server = _Server(port=port or 1)   # Server treats 0 as "default port 8596"
+    server = _Server(port=port or 1)  # Server treats 0 as "default port 8596"
     if not port:
         server.port = 0
-    server.nodes.add(ServerNode(type=ThymioFB.NODE_TYPE_THYMIO2, name=name,
-                                variables=variables))
+    server.nodes.add(ServerNode(type=ThymioFB.NODE_TYPE_THYMIO2, name=name, variables=variables))
     server.start()
     print(f"READY {server.port}", flush=True)
     server.loop_forever()
@@ -93,8 +98,14 @@ class TdmSimulator(Simulator):
 
     modes = (HEALTHY,)
 
-    def __init__(self, vbat_raw: tuple[int, ...] = (800, 800), with_vbat: bool = True,
-                 name: str = "thymio-II", port: int = 0, host: str = HOST) -> None:
+    def __init__(
+        self,
+        vbat_raw: tuple[int, ...] = (800, 800),
+        with_vbat: bool = True,
+        name: str = "thymio-II",
+        port: int = 0,
+        host: str = HOST,
+    ) -> None:
         super().__init__(host=host)
         self.vbat_raw = vbat_raw
         self.with_vbat = with_vbat
@@ -108,14 +119,23 @@ class TdmSimulator(Simulator):
         return self._port
 
     def _open(self) -> None:
-        command = [sys.executable, "-m", "devices.lab.thymio_tdm", "--port", str(self._port),
-                   "--host", self.host, "--vbat", ",".join(map(str, self.vbat_raw)),
-                   "--name", self.name]
+        command = [
+            sys.executable,
+            "-m",
+            "devices.lab.thymio_tdm",
+            "--port",
+            str(self._port),
+            "--host",
+            self.host,
+            "--vbat",
+            ",".join(map(str, self.vbat_raw)),
+            "--name",
+            self.name,
+        ]
         if not self.with_vbat:
             command.append("--no-vbat")
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
         line = _read_line(self._process, READY_TIMEOUT_S)
         if not line.startswith("READY "):
@@ -156,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     if not ipaddress.ip_address(args.host).is_loopback:
         parser.error("the simulator only listens on loopback addresses")
-    _serve(args.port, tuple(int(v) for v in args.vbat.split(",") if v), not args.no_vbat,
-           args.name, args.host)
+    _serve(args.port, tuple(int(v) for v in args.vbat.split(",") if v), not args.no_vbat, args.name, args.host)
     return 0
 
 

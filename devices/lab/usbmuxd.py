@@ -62,38 +62,51 @@ from devices.lab.base import HOST, Faults, LabServer, Simulator, wait_for_interr
 from devices.lab.lockdown import make_pair_record, pki, recv_exact, recv_plist, send_plist
 
 LOCKDOWN_PORT = 62078
-INSTPROXY_PORT = 49152           # what our lockdownd hands out for installation_proxy
+INSTPROXY_PORT = 49152  # what our lockdownd hands out for installation_proxy
 MODES = ("healthy", "untrusted", "not_paired", "no_device", "dead", "slow", "garbage")
 STATES = MODES  # older name
 _MUX_HEADER = struct.Struct("<IIII")
 _PLIST_MESSAGE, _PLIST_VERSION = 8, 1
 _LISTENING = -1
 # lockdownd answers these without a session (enough for the handshake and for pairing)
-_PUBLIC_KEYS = {"ProductVersion", "ProductType", "DeviceClass", "UniqueDeviceID",
-                "DevicePublicKey", "BuildVersion", "DeviceName", "WiFiAddress",
-                "ProtocolVersion", "SerialNumber"}
+_PUBLIC_KEYS = {
+    "ProductVersion",
+    "ProductType",
+    "DeviceClass",
+    "UniqueDeviceID",
+    "DevicePublicKey",
+    "BuildVersion",
+    "DeviceName",
+    "WiFiAddress",
+    "ProtocolVersion",
+    "SerialNumber",
+}
 
 
 @dataclass
 class SimulatedIpad:
     """What the iPad reports; change fields while the simulator runs."""
+
     udid: str = "00008027-000A1B2C3D4E5F60"
-    device_id: int = 3                        # usbmuxd's handle for it
+    device_id: int = 3  # usbmuxd's handle for it
     name: str = "iPad salle 1"
-    model: str = "iPad7,5"                    # ProductType
+    model: str = "iPad7,5"  # ProductType
     ios_version: str = "17.1.2"
     build: str = "21B101"
     serial: str = "DMPXK0AAJF8J"
     battery_pct: int = 64
     charging: bool = False
     external_power: bool = False
-    apps: list[tuple[str, str, str]] = field(default_factory=lambda: [
-        ("fr.laposte.idn", "L'Identité Numérique", "5.2.0"),
-        ("com.google.chrome.ios", "Chrome", "119.0.6045.169"),
-        ("org.videolan.vlc-ios", "VLC", "3.5.1")])
+    apps: list[tuple[str, str, str]] = field(
+        default_factory=lambda: [
+            ("fr.laposte.idn", "L'Identité Numérique", "5.2.0"),
+            ("com.google.chrome.ios", "Chrome", "119.0.6045.169"),
+            ("org.videolan.vlc-ios", "VLC", "3.5.1"),
+        ]
+    )
     # real iPads answer arrays too, which ideviceinfo prints as "SupportedDeviceFamilies[2]:"
     extra_values: dict[str, Any] = field(default_factory=lambda: {"SupportedDeviceFamilies": [1, 2]})
-    state: str = "healthy"                   # the mode: one of MODES
+    state: str = "healthy"  # the mode: one of MODES
     slow_s: float = 0.5
 
     @property
@@ -107,32 +120,51 @@ class SimulatedIpad:
     def values(self) -> dict[str, Any]:
         """``GetValue`` with no domain and no key (a subset of a real iPad's answer)."""
         return {
-            "ActivationState": "Activated", "BasebandStatus": "NoTelephonyCapabilty",
-            "BluetoothAddress": "8c:86:1e:4b:2a:10", "BuildVersion": self.build,
-            "CPUArchitecture": "arm64", "DeviceClass": "iPad", "DeviceColor": "1",
-            "DeviceName": self.name, "DevicePublicKey": pki()["device_public"],
-            "HardwareModel": "J71sAP", "HostAttached": True, "ModelNumber": "MW742",
+            "ActivationState": "Activated",
+            "BasebandStatus": "NoTelephonyCapabilty",
+            "BluetoothAddress": "8c:86:1e:4b:2a:10",
+            "BuildVersion": self.build,
+            "CPUArchitecture": "arm64",
+            "DeviceClass": "iPad",
+            "DeviceColor": "1",
+            "DeviceName": self.name,
+            "DevicePublicKey": pki()["device_public"],
+            "HardwareModel": "J71sAP",
+            "HostAttached": True,
+            "ModelNumber": "MW742",
             "NonVolatileRAM": {"auto-boot": b"true", "backlight-level": b"1593"},
-            "PasswordProtected": True, "ProductName": "iPhone OS", "ProductType": self.model,
-            "ProductVersion": self.ios_version, "ProtocolVersion": "2", "RegionInfo": "NF/A",
-            "SerialNumber": self.serial, "TimeZone": "Europe/Paris",
-            "UniqueDeviceID": self.udid, "WiFiAddress": "8c:86:1e:4b:2a:0f",
-            **self.extra_values}
+            "PasswordProtected": True,
+            "ProductName": "iPhone OS",
+            "ProductType": self.model,
+            "ProductVersion": self.ios_version,
+            "ProtocolVersion": "2",
+            "RegionInfo": "NF/A",
+            "SerialNumber": self.serial,
+            "TimeZone": "Europe/Paris",
+            "UniqueDeviceID": self.udid,
+            "WiFiAddress": "8c:86:1e:4b:2a:0f",
+            **self.extra_values,
+        }
 
     def battery(self) -> dict[str, Any]:
         """``GetValue`` ``Domain: com.apple.mobile.battery``."""
-        return {"BatteryCurrentCapacity": self.battery_pct,
-                "BatteryIsCharging": self.charging, "ExternalChargeCapable": True,
-                "ExternalConnected": self.external_power,
-                "FullyCharged": self.battery_pct >= 100, "GasGaugeCapability": True,
-                "HasBattery": True}
+        return {
+            "BatteryCurrentCapacity": self.battery_pct,
+            "BatteryIsCharging": self.charging,
+            "ExternalChargeCapable": True,
+            "ExternalConnected": self.external_power,
+            "FullyCharged": self.battery_pct >= 100,
+            "GasGaugeCapability": True,
+            "HasBattery": True,
+        }
 
 
 # ---------------------------------------------------------------- server
 
+
 class _Handler(socketserver.BaseRequestHandler):
     server: LabServer[UsbmuxdSimulator]
-    session_id: str | None = None      # lockdownd session of this connection
+    session_id: str | None = None  # lockdownd session of this connection
 
     def handle(self) -> None:
         sim, sock = self.server.sim, self.request
@@ -151,11 +183,11 @@ class _Handler(socketserver.BaseRequestHandler):
                 request = plistlib.loads(payload)
                 sim.received.append(("usbmuxd", request))
                 port = self._mux(tag, request)
-                if port == _LISTENING:        # event subscription: held open until closed
+                if port == _LISTENING:  # event subscription: held open until closed
                     while sock.recv(4096):
                         pass
                     return
-                if port is not None:          # Connect succeeded: the socket is now a tunnel
+                if port is not None:  # Connect succeeded: the socket is now a tunnel
                     self._tunnel(port)
                     return
         except (OSError, ValueError, ExpatError):  # client gone, or sent a non-plist
@@ -163,19 +195,22 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _reply(self, tag: int, message: dict[str, Any]) -> None:
         body = plistlib.dumps(message, fmt=plistlib.FMT_XML)
-        self.request.sendall(_MUX_HEADER.pack(_MUX_HEADER.size + len(body), _PLIST_VERSION,
-                                              _PLIST_MESSAGE, tag) + body)
+        self.request.sendall(_MUX_HEADER.pack(_MUX_HEADER.size + len(body), _PLIST_VERSION, _PLIST_MESSAGE, tag) + body)
 
     def _mux(self, tag: int, request: dict[str, Any]) -> int | None:
         sim, device = self.server.sim, self.server.sim.device
         kind = request.get("MessageType")
         present = device.state != "no_device"
-        props = {"ConnectionSpeed": 480000000, "ConnectionType": "USB",
-                 "DeviceID": device.device_id, "LocationID": 0x14100000,
-                 "ProductID": 0x12AB, "SerialNumber": device.udid,
-                 "USBSerialNumber": device.udid.replace("-", "")}
-        attached = [{"DeviceID": device.device_id, "MessageType": "Attached",
-                     "Properties": props}] if present else []
+        props = {
+            "ConnectionSpeed": 480000000,
+            "ConnectionType": "USB",
+            "DeviceID": device.device_id,
+            "LocationID": 0x14100000,
+            "ProductID": 0x12AB,
+            "SerialNumber": device.udid,
+            "USBSerialNumber": device.udid.replace("-", ""),
+        }
+        attached = [{"DeviceID": device.device_id, "MessageType": "Attached", "Properties": props}] if present else []
         if kind == "ListDevices":
             self._reply(tag, {"DeviceList": attached})
         elif kind == "Listen":
@@ -212,7 +247,7 @@ class _Handler(socketserver.BaseRequestHandler):
     def _tunnel(self, port: int) -> None:
         sim, sock = self.server.sim, self.request
         if sim.device.state == "dead":
-            while sock.recv(4096):         # swallow requests, never answer
+            while sock.recv(4096):  # swallow requests, never answer
                 pass
             return
         service = sim.service_ports.get(port)
@@ -242,8 +277,13 @@ class _Handler(socketserver.BaseRequestHandler):
             reply["Type"] = "com.apple.mobile.lockdown"
         elif kind == "GetValue":
             domain, key = request.get("Domain"), request.get("Key")
-            values = device.battery() if domain == "com.apple.mobile.battery" else \
-                device.values() if domain is None else None
+            values = (
+                device.battery()
+                if domain == "com.apple.mobile.battery"
+                else device.values()
+                if domain is None
+                else None
+            )
             if domain:
                 reply["Domain"] = domain
             if key:
@@ -255,8 +295,7 @@ class _Handler(socketserver.BaseRequestHandler):
             else:
                 reply["Value"] = values[key] if key is not None else values
         elif kind in ("StartSession", "ValidatePair"):
-            host_id = request.get("HostID") or \
-                request.get("PairRecord", {}).get("HostID", "")
+            host_id = request.get("HostID") or request.get("PairRecord", {}).get("HostID", "")
             if host_id not in sim.trusted_host_ids or device.state == "untrusted":
                 reply["Error"] = "InvalidHostID"
             elif kind == "StartSession":
@@ -283,7 +322,7 @@ class _Handler(socketserver.BaseRequestHandler):
         elif kind == "Goodbye":
             reply["Result"] = "Success"
         else:
-            reply["Error"] = "UnknownRequest"   # wording not checked against a real iPad
+            reply["Error"] = "UnknownRequest"  # wording not checked against a real iPad
         return reply
 
     def _instproxy(self, request: dict[str, Any]) -> None:
@@ -294,17 +333,31 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         options = request.get("ClientOptions") or {}
         wanted = options.get("ReturnAttributes")
-        apps = [{"CFBundleIdentifier": bundle, "CFBundleDisplayName": name,
-                 "CFBundleName": name, "CFBundleShortVersionString": version,
-                 "CFBundleVersion": version, "ApplicationType": "User"}
-                for bundle, name, version in device.apps]
+        apps = [
+            {
+                "CFBundleIdentifier": bundle,
+                "CFBundleDisplayName": name,
+                "CFBundleName": name,
+                "CFBundleShortVersionString": version,
+                "CFBundleVersion": version,
+                "ApplicationType": "User",
+            }
+            for bundle, name, version in device.apps
+        ]
         if wanted:
             apps = [{k: v for k, v in app.items() if k in wanted} for app in apps]
         for index in range(0, len(apps), 2):
-            page = apps[index:index + 2]
-            send_plist(sock, {"CurrentIndex": index, "CurrentAmount": len(page),
-                               "Total": len(apps), "CurrentList": page,
-                               "Status": "BrowsingApplications"})
+            page = apps[index : index + 2]
+            send_plist(
+                sock,
+                {
+                    "CurrentIndex": index,
+                    "CurrentAmount": len(page),
+                    "Total": len(apps),
+                    "CurrentList": page,
+                    "Status": "BrowsingApplications",
+                },
+            )
         send_plist(sock, {"Status": "Complete"})
 
 
@@ -318,8 +371,14 @@ class UsbmuxdSimulator(Simulator):
 
     modes = MODES
 
-    def __init__(self, device: SimulatedIpad | None = None, *, port: int = 0,
-                 host: str = HOST, unix: bool | str | os.PathLike[str] = False) -> None:
+    def __init__(
+        self,
+        device: SimulatedIpad | None = None,
+        *,
+        port: int = 0,
+        host: str = HOST,
+        unix: bool | str | os.PathLike[str] = False,
+    ) -> None:
         self.device = device or SimulatedIpad()
         super().__init__(host=host, mode=self.device.state, slow_s=self.device.slow_s)
         self.system_buid = str(uuid.uuid4()).upper()
@@ -329,7 +388,7 @@ class UsbmuxdSimulator(Simulator):
         self.service_ports = {INSTPROXY_PORT: "com.apple.mobile.installation_proxy"}
         self.received: list[tuple[str, dict[str, Any]]] = []
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
-        if unix is True:               # a fresh socket in a private temporary folder
+        if unix is True:  # a fresh socket in a private temporary folder
             self._tmpdir = tempfile.TemporaryDirectory(prefix="usbmuxd-")
             unix = Path(self._tmpdir.name) / "usbmuxd"
         self.unix_path: str | None = str(unix) if unix else None
@@ -376,11 +435,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--battery", type=int, default=64)
     parser.add_argument("--charging", action="store_true")
     args = parser.parse_args(argv)
-    device = SimulatedIpad(state=args.mode, battery_pct=args.battery, charging=args.charging,
-                           external_power=args.charging)
+    device = SimulatedIpad(
+        state=args.mode, battery_pct=args.battery, charging=args.charging, external_power=args.charging
+    )
     sim = UsbmuxdSimulator(device, port=args.port, unix=args.unix or False).start()
-    print(f"export USBMUXD_SOCKET_ADDRESS={sim.address}   # then: ideviceinfo -u {device.udid}",
-          flush=True)
+    print(f"export USBMUXD_SOCKET_ADDRESS={sim.address}   # then: ideviceinfo -u {device.udid}", flush=True)
     wait_for_interrupt(sim)
 
 

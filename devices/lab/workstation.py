@@ -161,10 +161,12 @@ class WorkstationLab(Simulator):
         os.chown(base / "home", LAB_UID, LAB_UID)  # the account's own home, writable (Ansible's tmp goes there)
         for name, body in _STANDINS.items():
             path = base / "bin" / name
-            path.write_text(f"#!/bin/sh\nS={base / 'state'}\n. \"$S/mode.sh\"\n{body}")
+            path.write_text(f'#!/bin/sh\nS={base / "state"}\n. "$S/mode.sh"\n{body}')
             path.chmod(0o755)
         shell = base / "shell"
-        shell.write_text(f"#!/bin/sh\nPATH={base / 'bin'}:/usr/local/bin:/usr/bin:/bin\nexport PATH\nexec /bin/sh \"$@\"\n")
+        shell.write_text(
+            f'#!/bin/sh\nPATH={base / "bin"}:/usr/local/bin:/usr/bin:/bin\nexport PATH\nexec /bin/sh "$@"\n'
+        )
         shell.chmod(0o755)
         self._render()
         self._write_accounts(shell)
@@ -173,7 +175,7 @@ class WorkstationLab(Simulator):
         self.endpoints = [(address, free_port(address)) for address in self.addresses]
         self.ports = [port for _, port in self.endpoints]
         # one sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS): one sshd per 16 endpoints
-        groups = [self.endpoints[i:i + SSHD_MAX_PORTS] for i in range(0, len(self.endpoints), SSHD_MAX_PORTS)]
+        groups = [self.endpoints[i : i + SSHD_MAX_PORTS] for i in range(0, len(self.endpoints), SSHD_MAX_PORTS)]
         for index, group in enumerate(groups):
             listen = "".join(f"ListenAddress {address}:{port}\n" for address, port in group)
             (base / f"sshd_config.{index}").write_text(
@@ -242,8 +244,9 @@ class WorkstationLab(Simulator):
     def _write_shadow(self) -> None:
         """sshd (UsePAM no) checks the password against this file's SHA-512 crypt hash."""
         assert self.dir is not None
-        hashed = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=self._password, capture_output=True,
-                                text=True, check=True).stdout.strip()  # the password on stdin, never in argv
+        hashed = subprocess.run(
+            ["openssl", "passwd", "-6", "-stdin"], input=self._password, capture_output=True, text=True, check=True
+        ).stdout.strip()  # the password on stdin, never in argv
         try:
             shadow = Path("/etc/shadow").read_text().splitlines()
         except OSError:
@@ -436,7 +439,8 @@ class WinRMLab(LabHttpServer):
         except (ValueError, UnicodeDecodeError):
             return False
         return hmac.compare_digest(user.encode(), self.user.encode()) and hmac.compare_digest(
-            password.encode(), self._password.encode())
+            password.encode(), self._password.encode()
+        )
 
     def challenge(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Basic realm="WSMAN"'}
@@ -448,7 +452,7 @@ class WinRMLab(LabHttpServer):
 
         try:
             root = SafeET.fromstring(request.body)
-        except Exception:  # noqa: BLE001 - a malformed envelope is the client's fault: a SOAP fault
+        except Exception:  # a malformed envelope is the client's fault: a SOAP fault  # noqa: BLE001
             return self._fault("", "the envelope is not XML")
         action = (root.findtext("s:Header/a:Action", namespaces=_SOAP_NS) or "").strip()
         message_id = (root.findtext("s:Header/a:MessageID", namespaces=_SOAP_NS) or "").strip()
@@ -471,8 +475,11 @@ class WinRMLab(LabHttpServer):
             command_id = str(uuid.uuid4()).upper()
             self._shells[shell_id].append(command_id)
             self._outputs[command_id] = self._run(command, arguments)
-            return self._ok(action + "Response", message_id,
-                            f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>")
+            return self._ok(
+                action + "Response",
+                message_id,
+                f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>",
+            )
         if kind == "receive":
             stream = root.find("s:Body/rsp:Receive/rsp:DesiredStream", _SOAP_NS)
             command_id = stream.get("CommandId", "") if stream is not None else ""
@@ -485,7 +492,9 @@ class WinRMLab(LabHttpServer):
                                for n in ("stdout", "stderr"))  # fmt: skip
             done = (f'<rsp:CommandState CommandId="{command_id}" State="http://schemas.microsoft.com/wbem/wsman/1/'
                     f'windows/shell/CommandState/Done"><rsp:ExitCode>{code}</rsp:ExitCode></rsp:CommandState>')  # fmt: skip
-            return self._ok(action + "Response", message_id, f"<rsp:ReceiveResponse>{streams}{done}</rsp:ReceiveResponse>")
+            return self._ok(
+                action + "Response", message_id, f"<rsp:ReceiveResponse>{streams}{done}</rsp:ReceiveResponse>"
+            )
         if kind == "signal":
             return self._ok(action + "Response", message_id, "<rsp:SignalResponse/>")
         if kind == "delete":
@@ -500,8 +509,11 @@ class WinRMLab(LabHttpServer):
     def _fault(self, message_id: str, reason: str) -> Reply:
         body = ('<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code>'
                 f'<s:Reason><s:Text xml:lang="en-US">{reason}</s:Text></s:Reason></s:Fault>')  # fmt: skip
-        return Reply(500, _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", message_id, body),
-                     "application/soap+xml;charset=UTF-8")
+        return Reply(
+            500,
+            _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", message_id, body),
+            "application/soap+xml;charset=UTF-8",
+        )
 
     # ------------------------------------------------------------------ the "command"
     def _run(self, command: str, arguments: Sequence[str]) -> tuple[bytes, bytes, int]:

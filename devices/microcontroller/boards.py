@@ -64,14 +64,23 @@ def _rows(text: str, origin: str) -> list[BoardSpec]:
         kind, model = row.get("kind"), row.get("model_name")
         protocol = row.get("protocol", "none")
         if not (vendor and product and isinstance(kind, str) and isinstance(model, str)):
-            raise BadAnswer(f"board table {origin}: entry {index} needs vendor_id, "
-                            "product_id (hex), kind and model_name")
+            raise BadAnswer(
+                f"board table {origin}: entry {index} needs vendor_id, product_id (hex), kind and model_name"
+            )
         if protocol not in PROTOCOLS:
-            raise BadAnswer(f"board table {origin}: entry {index}: protocol {protocol!r} "
-                            f"is not one of {sorted(PROTOCOLS)}")
-        specs.append(BoardSpec(vendor_id=vendor, product_id=product, kind=kind,
-                               model_name=model, ambiguous=bool(row.get("ambiguous", False)),
-                               protocol=protocol))
+            raise BadAnswer(
+                f"board table {origin}: entry {index}: protocol {protocol!r} is not one of {sorted(PROTOCOLS)}"
+            )
+        specs.append(
+            BoardSpec(
+                vendor_id=vendor,
+                product_id=product,
+                kind=kind,
+                model_name=model,
+                ambiguous=bool(row.get("ambiguous", False)),
+                protocol=protocol,
+            )
+        )
     return specs
 
 
@@ -90,8 +99,7 @@ def load_board_table(extra: Path | str | None = None) -> dict[tuple[str, str], B
     return table
 
 
-def lookup(vendor_id: object, product_id: object,
-           table: BoardTable | None = None) -> BoardSpec | None:
+def lookup(vendor_id: object, product_id: object, table: BoardTable | None = None) -> BoardSpec | None:
     """The spec for an id pair, or None when the board is not in the table."""
     vendor, product = normalize_usb_id(vendor_id), normalize_usb_id(product_id)
     if vendor is None or product is None:

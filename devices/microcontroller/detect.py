@@ -21,14 +21,14 @@ UNKNOWN_KIND = "unknown"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoardFacts:
-    kind: str                   # table kind ("microbit", "arduino_uno_r3"...) or "unknown"
-    vendor_id: str              # 4 lowercase hex digits, "0d28"
-    product_id: str             # "0204"
-    serial: str | None          # USB iSerial, None when the board has none
-    tty_path: str | None        # "/dev/ttyACM0"
+    kind: str  # table kind ("microbit", "arduino_uno_r3"...) or "unknown"
+    vendor_id: str  # 4 lowercase hex digits, "0d28"
+    product_id: str  # "0204"
+    serial: str | None  # USB iSerial, None when the board has none
+    tty_path: str | None  # "/dev/ttyACM0"
     model_name: str | None
-    ambiguous: bool             # generic USB-serial bridge: the id does not say which board
-    protocol: str               # handshake to try: micropython | firmata | aseba | none
+    ambiguous: bool  # generic USB-serial bridge: the id does not say which board
+    protocol: str  # handshake to try: micropython | firmata | aseba | none
     measured_at: datetime
 
 
@@ -59,8 +59,7 @@ def _usb_ids(tty: Any) -> tuple[str | None, str | None, str | None, str | None]:
             continue  # an attribute that vanished mid-read (board unplugged)
     model = None
     for mapping in ([parent.properties] if parent is not None else []) + [tty.properties]:
-        model = model or _text(mapping.get("ID_MODEL_FROM_DATABASE")) or _text(
-            mapping.get("ID_MODEL"))
+        model = model or _text(mapping.get("ID_MODEL_FROM_DATABASE")) or _text(mapping.get("ID_MODEL"))
     if parent is None and vendor is None:
         return None, None, None, None
     return vendor, product, serial, model
@@ -83,18 +82,30 @@ def detect_boards(context: Any = None, *, table: BoardTable | None = None) -> li
         if vendor is None or product is None:
             continue  # not a USB serial port (ttyS0, virtual consoles, ptys)
         spec = table.get((vendor, product))
-        boards.append(BoardFacts(
-            kind=spec.kind if spec else UNKNOWN_KIND, vendor_id=vendor, product_id=product,
-            serial=serial, tty_path=_text(tty.device_node),
-            model_name=spec.model_name if spec else model,
-            ambiguous=spec.ambiguous if spec else False,
-            protocol=spec.protocol if spec else "none", measured_at=now))
+        boards.append(
+            BoardFacts(
+                kind=spec.kind if spec else UNKNOWN_KIND,
+                vendor_id=vendor,
+                product_id=product,
+                serial=serial,
+                tty_path=_text(tty.device_node),
+                model_name=spec.model_name if spec else model,
+                ambiguous=spec.ambiguous if spec else False,
+                protocol=spec.protocol if spec else "none",
+                measured_at=now,
+            )
+        )
     return sorted(boards, key=lambda b: b.tty_path or "")
 
 
-def find_board(*, serial: str | None = None, vendor_id: str | None = None,
-               product_id: str | None = None, context: Any = None,
-               table: BoardTable | None = None) -> BoardFacts | None:
+def find_board(
+    *,
+    serial: str | None = None,
+    vendor_id: str | None = None,
+    product_id: str | None = None,
+    context: Any = None,
+    table: BoardTable | None = None,
+) -> BoardFacts | None:
     """The first board matching the USB serial number, or the vendor[/product] id."""
     if serial is None and vendor_id is None:
         raise ValueError("find_board needs serial= or vendor_id= (and optionally product_id=)")

@@ -41,18 +41,16 @@ CTRL_C, CTRL_B = b"\x03", b"\x02"
 class HandshakeFacts:
     answered: bool
     protocol: str
-    firmware: str | None        # "MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040"
-    reason: str | None          # why answered is False, e.g. "silent"
+    firmware: str | None  # "MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040"
+    reason: str | None  # why answered is False, e.g. "silent"
     measured_at: datetime
 
 
 def _micropython(link: SerialLink) -> str | None:
     link.write(b"\r" + CTRL_C + CTRL_C)
-    first = link.read_until(lambda b: b.rstrip().endswith(b">>>"),
-                            max_s=min(1.0, link.remaining_s()))
+    first = link.read_until(lambda b: b.rstrip().endswith(b">>>"), max_s=min(1.0, link.remaining_s()))
     link.write(CTRL_B)
-    data = first + link.read_until(
-        lambda b: b"information" in b and b.rstrip().endswith(b">>>"))
+    data = first + link.read_until(lambda b: b"information" in b and b.rstrip().endswith(b">>>"))
     if not data:
         return None
     answer = parse_repl_answer(data)
@@ -65,6 +63,7 @@ def _firmata(link: SerialLink) -> str | None:
     def complete(buffer: bytes) -> bool:
         start = buffer.find(bytes([SYSEX_START, REPORT_FIRMWARE]))
         return start >= 0 and buffer.find(bytes([SYSEX_END]), start) > 0
+
     data = link.read_until(complete)
     if not data:
         return None
@@ -80,9 +79,15 @@ def _probe(link: SerialLink, probe: bytes, expect: str) -> str | None:
     return parse_probe_answer(data, expect)
 
 
-def handshake(tty_path: str, protocol: Protocol, timeout_s: float = 3.0, *,
-              baudrate: int = DEFAULT_BAUDRATE, probe: bytes | None = None,
-              expect: str | None = None) -> HandshakeFacts:
+def handshake(
+    tty_path: str,
+    protocol: Protocol,
+    timeout_s: float = 3.0,
+    *,
+    baudrate: int = DEFAULT_BAUDRATE,
+    probe: bytes | None = None,
+    expect: str | None = None,
+) -> HandshakeFacts:
     """Open ``tty_path``, run the protocol's hello, say whether and what the board answered."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; supported: {', '.join(PROTOCOLS)}")
@@ -99,10 +104,8 @@ def handshake(tty_path: str, protocol: Protocol, timeout_s: float = 3.0, *,
             firmware = _probe(link, probe, expect)
     now = datetime.now(UTC)
     if firmware is None:
-        return HandshakeFacts(answered=False, protocol=protocol, firmware=None,
-                              reason="silent", measured_at=now)
-    return HandshakeFacts(answered=True, protocol=protocol, firmware=firmware, reason=None,
-                          measured_at=now)
+        return HandshakeFacts(answered=False, protocol=protocol, firmware=None, reason="silent", measured_at=now)
+    return HandshakeFacts(answered=True, protocol=protocol, firmware=firmware, reason=None, measured_at=now)
 
 
 __all__ = ["PROTOCOLS", "HandshakeFacts", "Protocol", "handshake"]

@@ -20,8 +20,8 @@ SYSEX_START, SYSEX_END, REPORT_FIRMWARE = 0xF0, 0xF7, 0x79
 # "MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040"
 # "Adafruit CircuitPython 8.2.0 on 2023-07-05; Raspberry Pi Pico with rp2040"
 _BANNER = re.compile(
-    r"((?:Adafruit\s+)?(?:MicroPython|CircuitPython)\s+v?\d[^\r\n;]*?(?:;[^\r\n]*)?)\s*(?:\r?\n|$)",
-    re.IGNORECASE)
+    r"((?:Adafruit\s+)?(?:MicroPython|CircuitPython)\s+v?\d[^\r\n;]*?(?:;[^\r\n]*)?)\s*(?:\r?\n|$)", re.IGNORECASE
+)
 _PROMPT = b">>>"
 
 
@@ -39,14 +39,14 @@ class UsbIdentity:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplAnswer:
     prompt_seen: bool
-    banner: str | None          # the banner line, e.g. "MicroPython v1.14 on ...; Pico"
+    banner: str | None  # the banner line, e.g. "MicroPython v1.14 on ...; Pico"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FirmataAnswer:
-    protocol_version: str | None    # from REPORT_VERSION, e.g. "2.5"
-    firmware_name: str | None       # from REPORT_FIRMWARE, e.g. "StandardFirmata.ino"
-    firmware_version: str | None    # from REPORT_FIRMWARE, e.g. "2.5"
+    protocol_version: str | None  # from REPORT_VERSION, e.g. "2.5"
+    firmware_name: str | None  # from REPORT_FIRMWARE, e.g. "StandardFirmata.ino"
+    firmware_version: str | None  # from REPORT_FIRMWARE, e.g. "2.5"
 
     @property
     def firmware(self) -> str:
@@ -77,22 +77,32 @@ def parse_usb_identity(text: str) -> UsbIdentity:
     if not isinstance(text, str):
         raise BadAnswer("USB listing is not text")
     sep = r"[ \t]*[:=][ \t]*"
-    vendor = _first([rf"^\s*E:\s*ID_VENDOR_ID{sep}(\w+)", r"idVendor\s*=\s*(\w+)",
-                     rf"^\s*Vendor ID{sep}(\w+)"], text)
-    product = _first([rf"^\s*E:\s*ID_MODEL_ID{sep}(\w+)", r"idProduct\s*=\s*(\w+)",
-                      rf"^\s*Product ID{sep}(\w+)"], text)
-    serial = _first([rf"^\s*E:\s*ID_SERIAL_SHORT{sep}(\S+)", r"SerialNumber:\s*(\S+)\s*$",
-                     rf"^\s*Serial Number{sep}(\S+)"], text)
-    name = _first([rf"^\s*E:\s*ID_MODEL_FROM_DATABASE{sep}(.+?)\s*$",
-                   r"usb [\d.-]+: Product:\s*(.+?)\s*$", r"^(\S[^\r\n:]*):\s*$"], text)
-    maker = _first([rf"^\s*E:\s*ID_VENDOR_FROM_DATABASE{sep}(.+?)\s*$",
-                    r"usb [\d.-]+: Manufacturer:\s*(.+?)\s*$", rf"^\s*Manufacturer{sep}(.+?)\s*$",
-                    rf"^\s*E:\s*ID_VENDOR{sep}(.+?)\s*$"], text)
+    vendor = _first([rf"^\s*E:\s*ID_VENDOR_ID{sep}(\w+)", r"idVendor\s*=\s*(\w+)", rf"^\s*Vendor ID{sep}(\w+)"], text)
+    product = _first([rf"^\s*E:\s*ID_MODEL_ID{sep}(\w+)", r"idProduct\s*=\s*(\w+)", rf"^\s*Product ID{sep}(\w+)"], text)
+    serial = _first(
+        [rf"^\s*E:\s*ID_SERIAL_SHORT{sep}(\S+)", r"SerialNumber:\s*(\S+)\s*$", rf"^\s*Serial Number{sep}(\S+)"], text
+    )
+    name = _first(
+        [
+            rf"^\s*E:\s*ID_MODEL_FROM_DATABASE{sep}(.+?)\s*$",
+            r"usb [\d.-]+: Product:\s*(.+?)\s*$",
+            r"^(\S[^\r\n:]*):\s*$",
+        ],
+        text,
+    )
+    maker = _first(
+        [
+            rf"^\s*E:\s*ID_VENDOR_FROM_DATABASE{sep}(.+?)\s*$",
+            r"usb [\d.-]+: Manufacturer:\s*(.+?)\s*$",
+            rf"^\s*Manufacturer{sep}(.+?)\s*$",
+            rf"^\s*E:\s*ID_VENDOR{sep}(.+?)\s*$",
+        ],
+        text,
+    )
     vendor_id, product_id = normalize_usb_id(vendor), normalize_usb_id(product)
     if vendor_id is None and product_id is None:
         raise BadAnswer("no USB vendor/product id found in the listing")
-    return UsbIdentity(vendor_id=vendor_id, product_id=product_id, serial=serial,
-                       product_name=name, manufacturer=maker)
+    return UsbIdentity(vendor_id=vendor_id, product_id=product_id, serial=serial, product_name=name, manufacturer=maker)
 
 
 def parse_repl_answer(data: bytes) -> ReplAnswer:
@@ -138,13 +148,12 @@ def parse_firmata_answer(data: bytes) -> FirmataAnswer:
     start = data.find(bytes([SYSEX_START, REPORT_FIRMWARE]))
     if start >= 0:
         end = data.find(bytes([SYSEX_END]), start + 2)
-        body = data[start + 2:end] if end > 0 else b""
+        body = data[start + 2 : end] if end > 0 else b""
         if len(body) >= 2 and all(b < 0x80 for b in body):
             name, fw_version = _decode_firmware_sysex(body)
     if version is None and name is None:
         raise BadAnswer("no Firmata REPORT_VERSION or REPORT_FIRMWARE in the answer")
-    return FirmataAnswer(protocol_version=version, firmware_name=name or None,
-                         firmware_version=fw_version)
+    return FirmataAnswer(protocol_version=version, firmware_name=name or None, firmware_version=fw_version)
 
 
 def encode_firmata_firmware(name: str, major: int, minor: int) -> bytes:
@@ -179,8 +188,10 @@ def parse_raw_repl_reply(data: bytes) -> tuple[str, str]:
     start = data.find(b"OK")
     if start < 0:
         raise BadAnswer("raw REPL did not acknowledge the code (no OK)")
-    parts = bytes(data[start + 2:]).split(b"\x04")
+    parts = bytes(data[start + 2 :]).split(b"\x04")
     if len(parts) < 3:
         raise BadAnswer("raw REPL reply is truncated (missing \\x04 markers)")
-    return (parts[0].decode("utf-8", "replace").replace("\r\n", "\n"),
-            parts[1].decode("utf-8", "replace").replace("\r\n", "\n"))
+    return (
+        parts[0].decode("utf-8", "replace").replace("\r\n", "\n"),
+        parts[1].decode("utf-8", "replace").replace("\r\n", "\n"),
+    )

@@ -36,8 +36,9 @@ class SerialLink:
     busy or not a tty). Every read is bounded by the link's overall deadline.
     """
 
-    def __init__(self, tty_path: str, *, timeout_s: float, baudrate: int = DEFAULT_BAUDRATE,
-                 dtr: bool | None = None) -> None:
+    def __init__(
+        self, tty_path: str, *, timeout_s: float, baudrate: int = DEFAULT_BAUDRATE, dtr: bool | None = None
+    ) -> None:
         self.tty_path = tty_path
         self.timeout_s = timeout_s
         self._deadline = time.monotonic() + timeout_s
@@ -58,14 +59,16 @@ class SerialLink:
                 raise Unreachable(
                     f"serial port {tty_path} is busy: another program holds it (Thonny, "
                     "mpremote, Arduino IDE, Thymio Suite, a serial console, ModemManager); "
-                    f"close it and probe again ({exc})") from exc
+                    f"close it and probe again ({exc})"
+                ) from exc
             raise Unreachable(f"cannot open serial port {tty_path}: {exc}") from exc
 
     def __enter__(self) -> SerialLink:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -92,8 +95,7 @@ class SerialLink:
         except (serial.SerialException, OSError) as exc:
             raise Unreachable(f"read from {self.tty_path} failed: {exc}") from exc
 
-    def read_until(self, done: Callable[[bytes], bool], *, max_s: float | None = None,
-                   limit: int = 65536) -> bytes:
+    def read_until(self, done: Callable[[bytes], bool], *, max_s: float | None = None, limit: int = 65536) -> bytes:
         """Accumulate bytes until ``done(buffer)`` or the deadline; returns what was read.
 
         Never raises on silence: the caller decides what a short answer means.

@@ -19,7 +19,14 @@ from devices.printer.models import PrinterState, PrinterStatus, Supply, split_ma
 from devices.printer.parse import parse_ipp_response, parse_snmp_values
 
 __all__ = [
-    "PrinterState", "PrinterStatus", "Supply", "parse_ipp_response", "parse_snmp_values",
-    "read_printer", "read_printer_ipp", "read_printer_snmp", "read_printer_snmp_async",
+    "PrinterState",
+    "PrinterStatus",
+    "Supply",
+    "parse_ipp_response",
+    "parse_snmp_values",
+    "read_printer",
+    "read_printer_ipp",
+    "read_printer_snmp",
+    "read_printer_snmp_async",
     "split_make_and_model",
 ]

@@ -40,15 +40,30 @@ def _format_host(host: str) -> str:
 
 
 def _get_printer_attributes(
-    host: str, port: int, path: str, timeout_s: float, tls: bool, version: tuple[int, int],
+    host: str,
+    port: int,
+    path: str,
+    timeout_s: float,
+    tls: bool,
+    version: tuple[int, int],
     deadline: float,
 ) -> bytes:
     scheme = "ipps" if tls else "ipp"
     uri = f"{scheme}://{_format_host(host)}:{port}{path}"
     body = ipp.get_printer_attributes_request(
-        uri, REQUESTED_ATTRIBUTES, request_id=next(_request_ids) & 0x7FFFFFFF, version=version)
-    reply = http_request("POST", host, port, path, timeout_s=timeout_s, body=body, tls=tls,
-                         headers={"Content-Type": "application/ipp"}, deadline=deadline)
+        uri, REQUESTED_ATTRIBUTES, request_id=next(_request_ids) & 0x7FFFFFFF, version=version
+    )
+    reply = http_request(
+        "POST",
+        host,
+        port,
+        path,
+        timeout_s=timeout_s,
+        body=body,
+        tls=tls,
+        headers={"Content-Type": "application/ipp"},
+        deadline=deadline,
+    )
     where = f"{uri} (HTTP {reply.status})"
     if reply.status in (401, 403):
         raise AuthenticationFailed(f"{where}: printer asks for authentication")
@@ -84,8 +99,14 @@ async def read_printer_snmp_async(
 ) -> PrinterStatus:
     """Printer-MIB / Host-Resources-MIB status over SNMP (asyncio)."""
     values = await snmp_collect_async(
-        host, port, community=community, scalars=SNMP_SCALARS, subtrees=SNMP_SUBTREES,
-        timeout_s=timeout_s, version=version)
+        host,
+        port,
+        community=community,
+        scalars=SNMP_SCALARS,
+        subtrees=SNMP_SUBTREES,
+        timeout_s=timeout_s,
+        version=version,
+    )
     if not values:
         raise BadAnswer(f"snmp://{host}:{port}: agent answered but has no Printer-MIB data")
     return parse_snmp_values(values, measured_at=datetime.now(UTC), host=host)
@@ -100,8 +121,15 @@ def read_printer_snmp(
     version: str = "2c",
 ) -> PrinterStatus:
     """Blocking :func:`read_printer_snmp_async` (call from a worker thread under asyncio)."""
-    values = snmp_collect(host, port, community=community, scalars=SNMP_SCALARS,
-                          subtrees=SNMP_SUBTREES, timeout_s=timeout_s, version=version)
+    values = snmp_collect(
+        host,
+        port,
+        community=community,
+        scalars=SNMP_SCALARS,
+        subtrees=SNMP_SUBTREES,
+        timeout_s=timeout_s,
+        version=version,
+    )
     if not values:
         raise BadAnswer(f"snmp://{host}:{port}: agent answered but has no Printer-MIB data")
     return parse_snmp_values(values, measured_at=datetime.now(UTC), host=host)

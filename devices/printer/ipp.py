@@ -55,8 +55,7 @@ EXTENSION = 0x7F
 GET_PRINTER_ATTRIBUTES = 0x000B
 
 _STRING_TAGS = frozenset(
-    {TEXT, NAME, KEYWORD, URI, URI_SCHEME, CHARSET, NATURAL_LANGUAGE, MIME_MEDIA_TYPE,
-     MEMBER_ATTR_NAME}
+    {TEXT, NAME, KEYWORD, URI, URI_SCHEME, CHARSET, NATURAL_LANGUAGE, MIME_MEDIA_TYPE, MEMBER_ATTR_NAME}
 )
 _INT_TAGS = frozenset({INTEGER, ENUM})
 _MAX_DEPTH = 16
@@ -213,7 +212,7 @@ class _Reader:
         end = self.pos + n
         if end > len(self.buf):
             raise BadAnswer(f"IPP message truncated at byte {self.pos} (wanted {n} more)")
-        chunk = self.buf[self.pos:end]
+        chunk = self.buf[self.pos : end]
         self.pos = end
         return chunk
 

@@ -70,17 +70,49 @@ class PrinterStatus:
 # --------------------------------------------------------------------------- make / model
 
 _MAKES = (
-    "Konica Minolta", "Fuji Xerox", "FUJIFILM Business Innovation", "TA Triumph-Adler",
-    "Hewlett-Packard", "EPSON", "HP", "Canon", "Brother", "Kyocera", "Xerox", "Sharp", "Ricoh",
-    "Lexmark", "Samsung", "OKI", "OKIDATA", "Toshiba", "Dell", "Pantum", "Sindoh", "Develop",
-    "Olivetti", "UTAX", "FUJIFILM", "Panasonic", "Zebra", "DYMO", "Muratec", "Lanier",
-    "Savin", "Gestetner", "Plustek", "Fujitsu", "Avision", "Visioneer", "Ambir", "Acme",
+    "Konica Minolta",
+    "Fuji Xerox",
+    "FUJIFILM Business Innovation",
+    "TA Triumph-Adler",
+    "Hewlett-Packard",
+    "EPSON",
+    "HP",
+    "Canon",
+    "Brother",
+    "Kyocera",
+    "Xerox",
+    "Sharp",
+    "Ricoh",
+    "Lexmark",
+    "Samsung",
+    "OKI",
+    "OKIDATA",
+    "Toshiba",
+    "Dell",
+    "Pantum",
+    "Sindoh",
+    "Develop",
+    "Olivetti",
+    "UTAX",
+    "FUJIFILM",
+    "Panasonic",
+    "Zebra",
+    "DYMO",
+    "Muratec",
+    "Lanier",
+    "Savin",
+    "Gestetner",
+    "Plustek",
+    "Fujitsu",
+    "Avision",
+    "Visioneer",
+    "Ambir",
+    "Acme",
 )
 # Model families printed without the maker's name ("ECOSYS M2540dn").
 _FAMILIES: tuple[tuple[str, str], ...] = (
     (r"ecosys|taskalfa", "Kyocera"),
-    (r"(color )?laserjet|deskjet|officejet|envy|pagewide|smart tank|neverstop|photosmart",
-     "HP"),
+    (r"(color )?laserjet|deskjet|officejet|envy|pagewide|smart tank|neverstop|photosmart", "HP"),
     (r"pixma|imagerunner|imageclass|i-sensys|maxify|selphy|imageformula", "Canon"),
     (r"workcentre|altalink|versalink|phaser|primelink|colorqube|docucentre", "Xerox"),
     (r"bizhub|magicolor", "Konica Minolta"),
@@ -88,8 +120,19 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (r"(mfc|dcp|hl|ads)-", "Brother"),
     (r"aficio|im c|mp c", "Ricoh"),
 )
-_NOT_A_MAKE = {"color", "colour", "laser", "printer", "mfp", "multifunction", "network",
-               "generic", "ipp", "everywhere", "the"}
+_NOT_A_MAKE = {
+    "color",
+    "colour",
+    "laser",
+    "printer",
+    "mfp",
+    "multifunction",
+    "network",
+    "generic",
+    "ipp",
+    "everywhere",
+    "the",
+}
 
 
 def parse_device_id(device_id: str) -> dict[str, str]:
@@ -116,7 +159,7 @@ def split_make_and_model(make_and_model: str | None) -> tuple[str | None, str | 
         if lowered == make.lower():
             return text, None
         if lowered.startswith(make.lower() + " "):
-            return text[: len(make)], text[len(make) + 1:].strip() or None
+            return text[: len(make)], text[len(make) + 1 :].strip() or None
     for pattern, make in _FAMILIES:
         if re.match(pattern, lowered):
             return make, text
@@ -133,9 +176,17 @@ def colour_name(value: str | None) -> str | None:
     text = value.strip().lower()
     if not text or text == "none":
         return None
-    hex_names = {"#000000": "black", "#00ffff": "cyan", "#ff00ff": "magenta",
-                 "#ffff00": "yellow", "#ffffff": "white", "#ff0000": "red",
-                 "#00ff00": "green", "#0000ff": "blue", "#808080": "grey"}
+    hex_names = {
+        "#000000": "black",
+        "#00ffff": "cyan",
+        "#ff00ff": "magenta",
+        "#ffff00": "yellow",
+        "#ffffff": "white",
+        "#ff0000": "red",
+        "#00ff00": "green",
+        "#0000ff": "blue",
+        "#808080": "grey",
+    }
     if text in hex_names:
         return hex_names[text]
     words = set(re.findall(r"[a-z]+", text))

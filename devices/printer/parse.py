@@ -27,11 +27,23 @@ from devices.printer.models import (
 
 # Attributes asked in Get-Printer-Attributes (requested-attributes).
 REQUESTED_ATTRIBUTES = (
-    "printer-state", "printer-state-reasons", "printer-state-message",
-    "marker-names", "marker-levels", "marker-colors", "marker-types",
-    "marker-low-levels", "printer-make-and-model", "printer-device-id",
-    "printer-uri-supported", "printer-info", "printer-location", "printer-name",
-    "printer-firmware-string-version", "printer-supply", "printer-supply-description",
+    "printer-state",
+    "printer-state-reasons",
+    "printer-state-message",
+    "marker-names",
+    "marker-levels",
+    "marker-colors",
+    "marker-types",
+    "marker-low-levels",
+    "printer-make-and-model",
+    "printer-device-id",
+    "printer-uri-supported",
+    "printer-info",
+    "printer-location",
+    "printer-name",
+    "printer-firmware-string-version",
+    "printer-supply",
+    "printer-supply-description",
 )
 
 _IPP_STATES = {3: PrinterState.IDLE, 4: PrinterState.PROCESSING, 5: PrinterState.STOPPED}
@@ -46,8 +58,7 @@ def _first_str(attrs: Mapping[str, list[Any]], name: str) -> str | None:
 
 
 def _ints(attrs: Mapping[str, list[Any]], name: str) -> list[int | None]:
-    return [v if isinstance(v, int) and not isinstance(v, bool) else None
-            for v in attrs.get(name, ())]
+    return [v if isinstance(v, int) and not isinstance(v, bool) else None for v in attrs.get(name, ())]
 
 
 def _strs(attrs: Mapping[str, list[Any]], name: str) -> list[str | None]:
@@ -86,17 +97,24 @@ def printer_supply_entries(attrs: Mapping[str, list[Any]]) -> tuple[Supply, ...]
             raw = raw.decode("utf-8", errors="replace")
         if not isinstance(raw, str):
             continue
-        fields = {k.strip().lower(): v.strip() for k, _, v in
-                  (part.partition("=") for part in raw.split(";")) if k.strip()}
+        fields = {
+            k.strip().lower(): v.strip() for k, _, v in (part.partition("=") for part in raw.split(";")) if k.strip()
+        }
         level = _int_or_none(fields.get("level"))
         max_capacity = _int_or_none(fields.get("maxcapacity"))
         pct = _snmp_level_pct(level, max_capacity)
         name = _at(descriptions, index) or fields.get("type") or f"supply {index + 1}"
-        supplies.append(Supply(
-            name=name, colour=colour_name(fields.get("colorantname")) or colour_name(name),
-            kind=_kebab(fields.get("type")), level_pct=pct, raw_level=level,
-            max_capacity=max_capacity, low_level_pct=None,
-        ))
+        supplies.append(
+            Supply(
+                name=name,
+                colour=colour_name(fields.get("colorantname")) or colour_name(name),
+                kind=_kebab(fields.get("type")),
+                level_pct=pct,
+                raw_level=level,
+                max_capacity=max_capacity,
+                low_level_pct=None,
+            )
+        )
     return tuple(supplies)
 
 
@@ -121,17 +139,21 @@ def ipp_supplies(attrs: Mapping[str, list[Any]]) -> tuple[Supply, ...]:
         name = _at(names, index) or f"marker {index + 1}"
         colour = colour_name(_at(colours, index)) or colour_name(name)
         kind = _at(kinds, index)
-        supplies.append(Supply(
-            name=name, colour=colour, kind=kind.lower() if kind else None,
-            level_pct=_pct(level), raw_level=level, max_capacity=None,
-            low_level_pct=_pct(_at(lows, index)),
-        ))
+        supplies.append(
+            Supply(
+                name=name,
+                colour=colour,
+                kind=kind.lower() if kind else None,
+                level_pct=_pct(level),
+                raw_level=level,
+                max_capacity=None,
+                low_level_pct=_pct(_at(lows, index)),
+            )
+        )
     return tuple(supplies)
 
 
-def parse_ipp_response(
-    body: bytes, *, measured_at: datetime, host: str | None = None
-) -> PrinterStatus:
+def parse_ipp_response(body: bytes, *, measured_at: datetime, host: str | None = None) -> PrinterStatus:
     """Facts from a Get-Printer-Attributes response body (application/ipp)."""
     message = ipp.decode_message(body)
     if message.code in _AUTH_STATUSES:
@@ -161,8 +183,7 @@ def parse_ipp_response(
         make_and_model=make_and_model,
         make=make or None,
         model=model or None,
-        uris=tuple(v.strip() for v in attrs.get("printer-uri-supported", ())
-                   if isinstance(v, str) and v.strip()),
+        uris=tuple(v.strip() for v in attrs.get("printer-uri-supported", ()) if isinstance(v, str) and v.strip()),
         name=_first_str(attrs, "printer-name"),
         info=_first_str(attrs, "printer-info"),
         location=_first_str(attrs, "printer-location"),
@@ -190,30 +211,63 @@ COLORANT_VALUE = "1.3.6.1.2.1.43.12.1.1.4"
 HR_DEVICE_PRINTER = "1.3.6.1.2.1.25.3.1.5"
 
 # Subtrees the transport walks; the scalars are fetched with GET.
-SNMP_SUBTREES = ("1.3.6.1.2.1.25.3.2.1", "1.3.6.1.2.1.25.3.5.1",
-                 "1.3.6.1.2.1.43.11.1.1", "1.3.6.1.2.1.43.12.1.1.4")
+SNMP_SUBTREES = ("1.3.6.1.2.1.25.3.2.1", "1.3.6.1.2.1.25.3.5.1", "1.3.6.1.2.1.43.11.1.1", "1.3.6.1.2.1.43.12.1.1.4")
 SNMP_SCALARS = (SYS_DESCR, SYS_NAME, SYS_LOCATION)
 
 # hrPrinterDetectedErrorState bits (RFC 3805 §2.2.13.2: bit 0 = 0x80 of the first octet)
 # named with the IPP printer-state-reasons keyword that says the same thing.
 _ERROR_BITS = (
-    "media-low", "media-empty", "toner-low", "toner-empty", "door-open", "media-jam",
-    "offline", "service-requested", "input-tray-missing", "output-tray-missing",
-    "marker-supply-missing", "output-area-almost-full", "output-area-full",
-    "input-tray-empty", "overdue-preventive-maintenance",
+    "media-low",
+    "media-empty",
+    "toner-low",
+    "toner-empty",
+    "door-open",
+    "media-jam",
+    "offline",
+    "service-requested",
+    "input-tray-missing",
+    "output-tray-missing",
+    "marker-supply-missing",
+    "output-area-almost-full",
+    "output-area-full",
+    "input-tray-empty",
+    "overdue-preventive-maintenance",
 )
 # prtMarkerSuppliesType (RFC 3805 PrtMarkerSuppliesTypeTC) -> IPP marker-types keyword.
 _SUPPLY_KINDS = {
-    3: "toner", 4: "waste-toner", 5: "ink", 6: "ink-cartridge", 7: "ink-ribbon",
-    8: "waste-ink", 9: "opc", 10: "developer", 11: "fuser-oil", 12: "solid-wax",
-    13: "ribbon-wax", 14: "waste-wax", 15: "fuser", 16: "corona-wire", 17: "fuser-oil-wick",
-    18: "cleaner-unit", 19: "fuser-cleaning-pad", 20: "transfer-unit", 21: "toner-cartridge",
-    22: "fuser-oiler", 23: "water", 24: "waste-water", 26: "waste-paper",
-    27: "binding-supply", 28: "banding-supply", 29: "stitching-wire", 30: "shrink-wrap",
-    31: "paper-wrap", 32: "staples", 33: "inserts", 34: "covers",
+    3: "toner",
+    4: "waste-toner",
+    5: "ink",
+    6: "ink-cartridge",
+    7: "ink-ribbon",
+    8: "waste-ink",
+    9: "opc",
+    10: "developer",
+    11: "fuser-oil",
+    12: "solid-wax",
+    13: "ribbon-wax",
+    14: "waste-wax",
+    15: "fuser",
+    16: "corona-wire",
+    17: "fuser-oil-wick",
+    18: "cleaner-unit",
+    19: "fuser-cleaning-pad",
+    20: "transfer-unit",
+    21: "toner-cartridge",
+    22: "fuser-oiler",
+    23: "water",
+    24: "waste-water",
+    26: "waste-paper",
+    27: "binding-supply",
+    28: "banding-supply",
+    29: "stitching-wire",
+    30: "shrink-wrap",
+    31: "paper-wrap",
+    32: "staples",
+    33: "inserts",
+    34: "covers",
 }
-_HR_PRINTER_STATES = {3: PrinterState.IDLE, 4: PrinterState.PROCESSING,
-                      5: PrinterState.PROCESSING}
+_HR_PRINTER_STATES = {3: PrinterState.IDLE, 4: PrinterState.PROCESSING, 5: PrinterState.PROCESSING}
 _HR_DEVICE_DOWN = 5
 
 
@@ -242,7 +296,7 @@ def _snmp_int(value: Any) -> int | None:
 def _column(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """{row index suffix: value} of one table column."""
     start = prefix + "."
-    return {oid[len(start):]: value for oid, value in values.items() if oid.startswith(start)}
+    return {oid[len(start) :]: value for oid, value in values.items() if oid.startswith(start)}
 
 
 def error_state_reasons(octets: Any) -> tuple[str, ...]:
@@ -288,15 +342,17 @@ def snmp_supplies(values: Mapping[str, Any]) -> tuple[Supply, ...]:
         if colorant and colorant > 0:
             device = row.split(".")[0]
             colour = colour_name(_snmp_text(colorants.get(f"{device}.{colorant}")))
-        supplies.append(Supply(
-            name=name,
-            colour=colour or colour_name(name),
-            kind=_SUPPLY_KINDS.get(_snmp_int(kinds.get(row)) or 0),
-            level_pct=_snmp_level_pct(level, max_capacity),
-            raw_level=level,
-            max_capacity=max_capacity,
-            low_level_pct=None,
-        ))
+        supplies.append(
+            Supply(
+                name=name,
+                colour=colour or colour_name(name),
+                kind=_SUPPLY_KINDS.get(_snmp_int(kinds.get(row)) or 0),
+                level_pct=_snmp_level_pct(level, max_capacity),
+                raw_level=level,
+                max_capacity=max_capacity,
+                low_level_pct=None,
+            )
+        )
     return tuple(supplies)
 
 
@@ -309,9 +365,7 @@ def _printer_device(values: Mapping[str, Any]) -> str | None:
     return rows[0] if rows else None
 
 
-def parse_snmp_values(
-    values: Mapping[str, Any], *, measured_at: datetime, host: str | None = None
-) -> PrinterStatus:
+def parse_snmp_values(values: Mapping[str, Any], *, measured_at: datetime, host: str | None = None) -> PrinterStatus:
     """Facts from walked Printer-MIB / Host-Resources-MIB values ``{"1.3.6...": value}``."""
     if not isinstance(values, Mapping):
         raise BadAnswer("SNMP values are not a mapping")

@@ -48,8 +48,9 @@ def print_job_request(printer_uri: str, pdf: bytes, job_name: str, *, request_id
         Attribute(name="job-name", tag=ipp.NAME, values=(job_name,)),
         Attribute(name="document-format", tag=ipp.MIME_MEDIA_TYPE, values=("application/pdf",)),
     ]
-    return ipp.encode_message(code=PRINT_JOB, request_id=request_id, version=(1, 1),
-                              groups=[(ipp.OPERATION_GROUP, operation)], data=pdf)
+    return ipp.encode_message(
+        code=PRINT_JOB, request_id=request_id, version=(1, 1), groups=[(ipp.OPERATION_GROUP, operation)], data=pdf
+    )
 
 
 def send_pdf(printer_uri: str, pdf: bytes, job_name: str, *, timeout_s: float | None = None) -> PrintResult:
@@ -82,8 +83,16 @@ def _send_once(printer_uri: str, pdf: bytes, job_name: str, *, timeout_s: float)
     path = parts.path or "/ipp/print"
     body = print_job_request(printer_uri, pdf, job_name)
     try:
-        reply = http_request("POST", host, port, path, timeout_s=timeout_s, body=body, tls=tls,
-                             headers={"Content-Type": "application/ipp"})
+        reply = http_request(
+            "POST",
+            host,
+            port,
+            path,
+            timeout_s=timeout_s,
+            body=body,
+            tls=tls,
+            headers={"Content-Type": "application/ipp"},
+        )
     except (DeviceError, OSError) as exc:
         raise PrintError(str(exc) or type(exc).__name__) from exc
     if reply.status != 200:

@@ -43,8 +43,18 @@ def http_request(
     The certificate of an ``ipps://`` / eSCL ``https`` device is not verified: printers and
     scanners ship self-signed ones, and we send them no credentials.
     """
-    return http.request(method, host, port, path, timeout_s=timeout_s, deadline=deadline,
-                        body=body, headers=headers, tls=tls, verify_tls=False)
+    return http.request(
+        method,
+        host,
+        port,
+        path,
+        timeout_s=timeout_s,
+        deadline=deadline,
+        body=body,
+        headers=headers,
+        tls=tls,
+        verify_tls=False,
+    )
 
 
 # --------------------------------------------------------------------------- SNMP
@@ -80,9 +90,16 @@ def _python_value(value: Any) -> Any:
         return bytes(value.asOctets())
     if isinstance(value, rfc1902.ObjectIdentifier):
         return str(value)
-    if isinstance(value, rfc1902.Integer | rfc1902.Integer32 | rfc1902.Counter32
-                  | rfc1902.Gauge32 | rfc1902.TimeTicks | rfc1902.Unsigned32
-                  | rfc1902.Counter64):
+    if isinstance(
+        value,
+        rfc1902.Integer
+        | rfc1902.Integer32
+        | rfc1902.Counter32
+        | rfc1902.Gauge32
+        | rfc1902.TimeTicks
+        | rfc1902.Unsigned32
+        | rfc1902.Counter64,
+    ):
         return int(value)
     return None
 
@@ -109,8 +126,7 @@ class _PooledEngine:
     def unbind(self) -> None:
         self.engine.close_dispatcher()  # closes the UDP transport, forgets the loop
 
-    def target(self, address: tuple[str, int], community: str, mp_model: int,
-               timeout_s: float, retries: int) -> str:
+    def target(self, address: tuple[str, int], community: str, mp_model: int, timeout_s: float, retries: int) -> str:
         """Name of the LCD target for this agent and community, added on first use."""
         from pysnmp.carrier.asyncio.dgram import udp
         from pysnmp.entity import config
@@ -121,8 +137,7 @@ class _PooledEngine:
             security = f"s{number}"  # never derived from the community (a credential)
             config.add_v1_system(self.engine, security, community, securityName=security)
             params = f"p{number}"
-            config.add_target_parameters(self.engine, params, security, "noAuthNoPriv",
-                                         mp_model)
+            config.add_target_parameters(self.engine, params, security, "noAuthNoPriv", mp_model)
             self._params[(community, mp_model)] = params
         ticks = max(1, round(timeout_s * 100))
         key = (address, params, ticks, retries)
@@ -133,8 +148,7 @@ class _PooledEngine:
                     config.delete_target_address(self.engine, old)
                 self._targets.clear()
             name = f"a{next(self._names)}"
-            config.add_target_address(self.engine, name, udp.DOMAIN_NAME, address, params,
-                                      ticks, retries)
+            config.add_target_address(self.engine, name, udp.DOMAIN_NAME, address, params, ticks, retries)
             self._targets[key] = name
         return name
 
@@ -182,22 +196,28 @@ async def _send(pooled: _PooledEngine, target: str, kind: str, oids: Iterable[An
 
     future = asyncio.get_running_loop().create_future()
 
-    def on_response(_engine: Any, _handle: Any, error_indication: Any, error_status: Any,
-                    _error_index: Any, var_binds: Any, _ctx: Any) -> None:
+    def on_response(
+        _engine: Any,
+        _handle: Any,
+        error_indication: Any,
+        error_status: Any,
+        _error_index: Any,
+        var_binds: Any,
+        _ctx: Any,
+    ) -> None:
         if not future.done():  # cancelled when the read ran out of time
             future.set_result((error_indication, error_status, var_binds))
 
     var_binds = [(rfc1902.ObjectName(oid), univ.Null("")) for oid in oids]
     engine = pooled.engine
     if kind == "get":
-        cmdgen.GetCommandGenerator().send_varbinds(engine, target, None, b"", var_binds,
-                                                   on_response)
+        cmdgen.GetCommandGenerator().send_varbinds(engine, target, None, b"", var_binds, on_response)
     elif kind == "next":
-        cmdgen.NextCommandGeneratorSingleRun().send_varbinds(engine, target, None, b"",
-                                                             var_binds, on_response)
+        cmdgen.NextCommandGeneratorSingleRun().send_varbinds(engine, target, None, b"", var_binds, on_response)
     else:
         cmdgen.BulkCommandGeneratorSingleRun().send_varbinds(
-            engine, target, None, b"", 0, SNMP_MAX_REPETITIONS, var_binds, on_response)
+            engine, target, None, b"", 0, SNMP_MAX_REPETITIONS, var_binds, on_response
+        )
     return await future
 
 
@@ -220,8 +240,7 @@ async def snmp_collect_async(
     if version not in ("1", "2c"):
         raise ValueError(f"SNMP version must be '1' or '2c', not {version!r}")
     try:
-        scalars, subtrees = ([str(rfc1902.ObjectName(oid)) for oid in oids]
-                             for oids in (scalars, subtrees))
+        scalars, subtrees = ([str(rfc1902.ObjectName(oid)) for oid in oids] for oids in (scalars, subtrees))
     except Exception as exc:  # pyasn1's error for "sysDescr.0" and the like
         raise ValueError("SNMP OIDs must be numeric, e.g. '1.3.6.1.2.1.1.1.0'") from exc
     where = f"snmp://{host}:{port}"
@@ -243,15 +262,15 @@ async def snmp_collect_async(
         root = current = rfc1902.ObjectName(subtree)
         while True:
             error_indication, error_status, var_binds = await _send(
-                pooled, target, "next" if version == "1" else "bulk", [current])
+                pooled, target, "next" if version == "1" else "bulk", [current]
+            )
             if not error_indication and error_status and int(error_status) == _NO_SUCH_NAME:
                 return  # SNMPv1 end of MIB view
             check(error_indication, error_status, "walk")
             if not var_binds:
                 return
             for oid, value in var_binds:
-                if isinstance(value, rfc1905.EndOfMibView) or len(oid) <= len(root) \
-                        or not root.isPrefixOf(oid):
+                if isinstance(value, rfc1905.EndOfMibView) or len(oid) <= len(root) or not root.isPrefixOf(oid):
                     return  # left the subtree
                 converted = _python_value(value)
                 if converted is not None:
@@ -264,18 +283,18 @@ async def snmp_collect_async(
     async def run(pooled: _PooledEngine) -> None:
         loop = asyncio.get_running_loop()
         try:
-            sockaddr = (await loop.getaddrinfo(host, port, family=socket.AF_INET,
-                                               type=socket.SOCK_DGRAM,
-                                               proto=socket.IPPROTO_UDP))[0][4]
+            sockaddr = (
+                await loop.getaddrinfo(
+                    host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM, proto=socket.IPPROTO_UDP
+                )
+            )[0][4]
             address = (str(sockaddr[0]), int(sockaddr[1]))
         except OSError as exc:
             raise Unreachable(f"{where}: cannot resolve or open UDP transport") from exc
-        target = pooled.target(address, community, 0 if version == "1" else 1,
-                               max(0.2, timeout_s / 3), 1)
+        target = pooled.target(address, community, 0 if version == "1" else 1, max(0.2, timeout_s / 3), 1)
         scalar_list = list(scalars)
         if scalar_list:
-            error_indication, error_status, var_binds = await _send(
-                pooled, target, "get", scalar_list)
+            error_indication, error_status, var_binds = await _send(pooled, target, "get", scalar_list)
             # an SNMPv1 agent lacking one scalar answers noSuchName for the whole GET
             if error_indication or not error_status or int(error_status) != _NO_SUCH_NAME:
                 check(error_indication, error_status, "get")
@@ -290,7 +309,7 @@ async def snmp_collect_async(
     pooled = _acquire_engine(loop)
     try:
         await asyncio.wait_for(run(pooled), timeout=timeout_s)
-    except (TimeoutError, asyncio.TimeoutError) as exc:
+    except TimeoutError as exc:
         raise Unreachable(f"{where}: SNMP answers not complete within {timeout_s:g} s") from exc
     finally:
         _release_engine(loop, pooled)

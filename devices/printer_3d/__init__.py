@@ -11,6 +11,10 @@ from devices.printer_3d.driver import DRIVERS, read_printer_3d
 from devices.printer_3d.facts import FilamentSensor, Printer3DFacts, PrinterState, SpoolFacts
 
 __all__ = [
-    "DRIVERS", "FilamentSensor", "Printer3DFacts", "PrinterState", "SpoolFacts",
+    "DRIVERS",
+    "FilamentSensor",
+    "Printer3DFacts",
+    "PrinterState",
+    "SpoolFacts",
     "read_printer_3d",
 ]

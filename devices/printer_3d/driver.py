@@ -44,8 +44,7 @@ def read_printer_3d(driver: str, **params: object) -> Printer3DFacts:
         read = DRIVERS[driver]
     except (KeyError, TypeError):
         supported = ", ".join(sorted(DRIVERS))
-        raise ValueError(
-            f"unknown 3D-printer driver {driver!r}; supported: {supported}") from None
+        raise ValueError(f"unknown 3D-printer driver {driver!r}; supported: {supported}") from None
     spoolman_host = params.pop("spoolman_host", None)
     spoolman_port = params.pop("spoolman_port", SPOOLMAN_PORT)
     spool_id = params.pop("spool_id", None)
@@ -54,9 +53,12 @@ def read_printer_3d(driver: str, **params: object) -> Printer3DFacts:
     if not spoolman_host:
         return facts
     try:
-        spool = read_spool(host=str(spoolman_host), port=int(str(spoolman_port)),
-                           spool_id=None if spool_id is None else int(str(spool_id)),
-                           timeout_s=float(str(spoolman_timeout_s)))
+        spool = read_spool(
+            host=str(spoolman_host),
+            port=int(str(spoolman_port)),
+            spool_id=None if spool_id is None else int(str(spool_id)),
+            timeout_s=float(str(spoolman_timeout_s)),
+        )
     except DeviceError as exc:
         return replace(facts, errors=facts.errors + (f"spoolman: {exc}",))
     return replace(facts, spool=spool, remaining_g=spool.remaining_g)

@@ -26,17 +26,17 @@ from dataclasses import dataclass, replace
 import serial
 
 from devices.errors import BadAnswer, Unreachable
-from devices.printer_3d.facts import FilamentSensor, PrinterState, Printer3DFacts, utc_now
+from devices.printer_3d.facts import FilamentSensor, Printer3DFacts, PrinterState, utc_now
 from devices.printer_3d.parse_marlin import (
     FirmwareInfo,
     error_lines,
     has_ok,
     is_fatal,
     is_unknown_command,
+    parse_m27,
     parse_m105,
     parse_m115,
     parse_m119,
-    parse_m27,
     parse_m412,
 )
 
@@ -54,13 +54,11 @@ class Reply:
 class MarlinSerial:
     """Line-oriented G-code exchange over a pyserial port (the only pyserial user)."""
 
-    def __init__(self, port: str, *, baudrate: int = DEFAULT_BAUDRATE, timeout_s: float = 3.0
-                 ) -> None:
+    def __init__(self, port: str, *, baudrate: int = DEFAULT_BAUDRATE, timeout_s: float = 3.0) -> None:
         self.port_name = port
         self.timeout_s = timeout_s
         try:
-            self._ser = serial.Serial(port, baudrate=baudrate, timeout=0.05,
-                                      write_timeout=timeout_s)
+            self._ser = serial.Serial(port, baudrate=baudrate, timeout=0.05, write_timeout=timeout_s)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise Unreachable(f"cannot open serial port {port}: {type(exc).__name__}") from exc
 
@@ -70,7 +68,7 @@ class MarlinSerial:
         except (serial.SerialException, OSError):
             pass
 
-    def __enter__(self) -> "MarlinSerial":
+    def __enter__(self) -> MarlinSerial:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -236,18 +234,28 @@ def read_marlin(
         if reply is not None:
             errors += error_lines(reply.text)
     facts = build_facts(
-        firmware, m105.text,
-        m119.text if m119 else None, m412.text if m412 else None, m27.text if m27 else None,
-        errors=tuple(dict.fromkeys(errors)), triggered_means_present=triggered_means_present)
+        firmware,
+        m105.text,
+        m119.text if m119 else None,
+        m412.text if m412 else None,
+        m27.text if m27 else None,
+        errors=tuple(dict.fromkeys(errors)),
+        triggered_means_present=triggered_means_present,
+    )
     return _with_time(facts, measured_at)
 
 
-def _halted(errors: tuple[str, ...], measured_at: dt.datetime, firmware: FirmwareInfo | None = None
-            ) -> Printer3DFacts:
+def _halted(errors: tuple[str, ...], measured_at: dt.datetime, firmware: FirmwareInfo | None = None) -> Printer3DFacts:
     return Printer3DFacts(
-        driver="marlin", connected=True, state=PrinterState.ERROR, printing=None,
-        filament_sensor=None, firmware=firmware.name if firmware else None,
-        errors=tuple(dict.fromkeys(errors)), measured_at=measured_at)
+        driver="marlin",
+        connected=True,
+        state=PrinterState.ERROR,
+        printing=None,
+        filament_sensor=None,
+        firmware=firmware.name if firmware else None,
+        errors=tuple(dict.fromkeys(errors)),
+        measured_at=measured_at,
+    )
 
 
 def _with_time(facts: Printer3DFacts, measured_at: dt.datetime) -> Printer3DFacts:

@@ -61,9 +61,14 @@ def build_facts(
     measured_at = measured_at or utc_now()
     if info is None:
         return Printer3DFacts(
-            driver="moonraker", connected=False, state=PrinterState.OFFLINE, printing=False,
-            filament_sensor=None, errors=(offline_reason or "Klippy disconnected",),
-            measured_at=measured_at)
+            driver="moonraker",
+            connected=False,
+            state=PrinterState.OFFLINE,
+            printing=False,
+            filament_sensor=None,
+            errors=(offline_reason or "Klippy disconnected",),
+            measured_at=measured_at,
+        )
     errors: list[str] = []
     if info.state != "ready":
         state = PrinterState.UNKNOWN if info.state == "startup" else PrinterState.ERROR
@@ -88,8 +93,7 @@ def build_facts(
     else:
         filament = combine_sensors(sensors)
     enabled = [s.enabled for s in sensors]
-    runout_enabled = (None if not enabled or any(e is None for e in enabled)
-                      else all(enabled))
+    runout_enabled = None if not enabled or any(e is None for e in enabled) else all(enabled)
     in_job = state in (PrinterState.PRINTING, PrinterState.PAUSED)
     if in_job:
         printing: bool | None = True
@@ -143,8 +147,7 @@ def read_moonraker(
     answer = get("/printer/info")
     if answer.status == 503 or (answer.status >= 500 and b"lippy" in answer.body):
         reason = _error_message(answer.body) or f"HTTP {answer.status}"
-        return build_facts(None, None, None, offline_reason=reason[:200],
-                           measured_at=measured_at)
+        return build_facts(None, None, None, offline_reason=reason[:200], measured_at=measured_at)
     if answer.status != 200:
         raise BadAnswer(f"GET /printer/info: HTTP {answer.status}")
     info = parse_moonraker_info(answer.body)

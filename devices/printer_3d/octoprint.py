@@ -42,8 +42,11 @@ def build_facts(
     """Combine the three parsed answers (any may be None when not available)."""
     # /api/printer and /api/job carry the same fresh state string; /api/connection is the
     # fallback (and the only one left when the printer is not operational).
-    state_text = (printer.state_text if printer else None) or (
-        job.state_text if job else None) or (connection.state_text if connection else None)
+    state_text = (
+        (printer.state_text if printer else None)
+        or (job.state_text if job else None)
+        or (connection.state_text if connection else None)
+    )
     state = octoprint_state(state_text)
     texts = [x.state_text for x in (printer, job, connection) if x is not None and x.state_text]
     if any(octoprint_state(t) is PrinterState.ERROR for t in texts):

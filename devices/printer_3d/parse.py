@@ -132,8 +132,16 @@ class OctoJob:
 
 
 _CONNECTED_PREFIXES = (
-    "operational", "printing", "paused", "pausing", "resuming", "cancelling", "finishing",
-    "starting", "sending file", "transferring file",
+    "operational",
+    "printing",
+    "paused",
+    "pausing",
+    "resuming",
+    "cancelling",
+    "finishing",
+    "starting",
+    "sending file",
+    "transferring file",
 )
 _DISCONNECTED_PREFIXES = ("closed", "offline", "error")
 
@@ -205,8 +213,7 @@ def parse_octoprint_printer(raw: bytes | str | Mapping[str, Any]) -> OctoPrinter
         operational=flag(field(flags, "operational")),
         printing=flag(field(flags, "printing")),
         paused=flag(field(flags, "paused")),
-        error=(error or closed_or_error) if (error is not None or closed_or_error is not None)
-        else None,
+        error=(error or closed_or_error) if (error is not None or closed_or_error is not None) else None,
         error_text=text(field(state, "error")),
         nozzle_c=nozzle_c if nozzle_c is not None else number(field(telemetry, "temp-nozzle")),
         nozzle_target_c=number(field(tool, "target")),
@@ -215,8 +222,7 @@ def parse_octoprint_printer(raw: bytes | str | Mapping[str, Any]) -> OctoPrinter
     )
 
 
-def parse_octoprint_job(raw: bytes | str | Mapping[str, Any], *, completion_is_fraction: bool = False
-                        ) -> OctoJob:
+def parse_octoprint_job(raw: bytes | str | Mapping[str, Any], *, completion_is_fraction: bool = False) -> OctoJob:
     """``GET /api/job`` -> job.file.{display,name,path}, progress.completion, state.
 
     OctoPrint's ``completion`` is a percentage (0-100); PrusaLink's legacy copy sends a
@@ -225,8 +231,7 @@ def parse_octoprint_job(raw: bytes | str | Mapping[str, Any], *, completion_is_f
     data = require_object(load_json(raw, "/api/job"), "/api/job")
     job = field(data, "job")
     progress = field(data, "progress")
-    if (not isinstance(job, Mapping) and not isinstance(progress, Mapping)
-            and text(field(data, "state")) is None):
+    if not isinstance(job, Mapping) and not isinstance(progress, Mapping) and text(field(data, "state")) is None:
         raise BadAnswer("/api/job: no 'job', 'progress' or 'state'")
     file = field(job, "file")
     name = text(field(file, "display")) or text(field(file, "name")) or text(field(file, "path"))
@@ -295,8 +300,7 @@ def parse_moonraker_objects_list(raw: bytes | str | Mapping[str, Any]) -> tuple[
 def filament_sensor_objects(objects: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The Klipper objects that report ``filament_detected``."""
     return tuple(
-        o for o in objects
-        if o.lower().startswith(FILAMENT_OBJECT_PREFIXES) or o.lower() in FILAMENT_OBJECTS_BARE
+        o for o in objects if o.lower().startswith(FILAMENT_OBJECT_PREFIXES) or o.lower() in FILAMENT_OBJECTS_BARE
     )
 
 
@@ -315,14 +319,18 @@ def parse_moonraker_query(raw: bytes | str | Mapping[str, Any]) -> KlipperStatus
         progress = number(field(field(status, "virtual_sdcard"), "progress"))
     sensors = []
     for name, value in status.items():
-        if isinstance(name, str) and isinstance(value, Mapping) and (
-            name.lower().startswith(FILAMENT_OBJECT_PREFIXES) or name.lower() in FILAMENT_OBJECTS_BARE
+        if (
+            isinstance(name, str)
+            and isinstance(value, Mapping)
+            and (name.lower().startswith(FILAMENT_OBJECT_PREFIXES) or name.lower() in FILAMENT_OBJECTS_BARE)
         ):
-            sensors.append(FilamentReading(
-                name=name,
-                detected=flag(field(value, "filament_detected")),
-                enabled=flag(field(value, "enabled")),
-            ))
+            sensors.append(
+                FilamentReading(
+                    name=name,
+                    detected=flag(field(value, "filament_detected")),
+                    enabled=flag(field(value, "enabled")),
+                )
+            )
     print_state = text(field(stats, "state"))
     return KlipperStatus(
         print_state=print_state.lower() if print_state else None,
@@ -339,9 +347,12 @@ def parse_moonraker_query(raw: bytes | str | Mapping[str, Any]) -> KlipperStatus
 
 def klipper_print_state(print_state: str | None) -> PrinterState:
     return {
-        "standby": PrinterState.IDLE, "complete": PrinterState.IDLE,
-        "cancelled": PrinterState.IDLE, "printing": PrinterState.PRINTING,
-        "paused": PrinterState.PAUSED, "error": PrinterState.ERROR,
+        "standby": PrinterState.IDLE,
+        "complete": PrinterState.IDLE,
+        "cancelled": PrinterState.IDLE,
+        "printing": PrinterState.PRINTING,
+        "paused": PrinterState.PAUSED,
+        "error": PrinterState.ERROR,
     }.get((print_state or "").lower(), PrinterState.UNKNOWN)
 
 
@@ -392,9 +403,13 @@ def parse_prusalink_status(raw: bytes | str | Mapping[str, Any]) -> PrusaStatus:
 
 def prusalink_state(state: str | None) -> PrinterState:
     return {
-        "IDLE": PrinterState.IDLE, "READY": PrinterState.IDLE, "FINISHED": PrinterState.IDLE,
-        "STOPPED": PrinterState.IDLE, "PRINTING": PrinterState.PRINTING,
-        "PAUSED": PrinterState.PAUSED, "ERROR": PrinterState.ERROR,
+        "IDLE": PrinterState.IDLE,
+        "READY": PrinterState.IDLE,
+        "FINISHED": PrinterState.IDLE,
+        "STOPPED": PrinterState.IDLE,
+        "PRINTING": PrinterState.PRINTING,
+        "PAUSED": PrinterState.PAUSED,
+        "ERROR": PrinterState.ERROR,
         # ATTENTION: the printer waits for a human (filament runout, crash, MMU...).
         "ATTENTION": PrinterState.ERROR,
     }.get((state or "").upper(), PrinterState.UNKNOWN)

@@ -21,7 +21,9 @@ _ERROR = re.compile(r"^\s*(?:echo\s*:\s*)?error\s*:\s*(?P<msg>.*)$", re.I)
 # Errors after which Marlin stops printing: the printer needs a human (and often M999).
 _FATAL = re.compile(
     r"halted|kill\(\)|stopped|thermal runaway|mintemp|maxtemp|heating failed|"
-    r"temp(?:erature)? (?:sensor )?error", re.I)
+    r"temp(?:erature)? (?:sensor )?error",
+    re.I,
+)
 
 
 def lines_of(reply: str | bytes) -> list[str]:
@@ -82,7 +84,8 @@ CAPABILITY_ALIASES: dict[str, tuple[str, ...]] = {"RUNOUT": _RUNOUT_NAMES, "FILA
 
 _M115_KEY = re.compile(
     r"(?:^|\s)((?i:firmware_name|firmware_url|firmware_version|source_code_url|protocol_version|"
-    r"machine_type|extruder_count|uuid)|[A-Z][A-Z0-9_]{2,}):")
+    r"machine_type|extruder_count|uuid)|[A-Z][A-Z0-9_]{2,}):"
+)
 _ECHO = re.compile(r"^\s*echo\s*:\s*", re.I)
 _CAP = re.compile(r"^\s*(?:echo\s*:\s*)?cap\s*:\s*([A-Z0-9_]+)\s*:\s*([01])\b", re.I)
 
@@ -103,7 +106,7 @@ def parse_m115(reply: str | bytes) -> FirmwareInfo:
         keys = list(_M115_KEY.finditer(line))
         for i, key in enumerate(keys):
             end = keys[i + 1].start() if i + 1 < len(keys) else len(line)
-            info[key.group(1).upper()] = line[key.end():end].strip()
+            info[key.group(1).upper()] = line[key.end() : end].strip()
     if "FIRMWARE_NAME" not in info and not caps:
         raise BadAnswer("M115: no FIRMWARE_NAME and no Cap: line")
     count = info.get("EXTRUDER_COUNT", "")

@@ -53,7 +53,8 @@ def build_facts(
     elif status.state == "ERROR":
         errors.append("PrusaLink state ERROR")
     in_job = state in (PrinterState.PRINTING, PrinterState.PAUSED) or (
-        status.state == "ATTENTION" and status.job_id is not None)
+        status.state == "ATTENTION" and status.job_id is not None
+    )
     if in_job:
         printing: bool | None = True
     elif state is PrinterState.UNKNOWN and status.state != "BUSY":
@@ -97,18 +98,29 @@ def read_prusalink(
     deadline = time.monotonic() + timeout_s
 
     def get(path: str) -> Reply:
-        return http_get(url, path, timeout_s=timeout_s, deadline=deadline, api_key=api_key,
-                        username=username if use_digest else None,
-                        password=password if use_digest else None)
+        return http_get(
+            url,
+            path,
+            timeout_s=timeout_s,
+            deadline=deadline,
+            api_key=api_key,
+            username=username if use_digest else None,
+            password=password if use_digest else None,
+        )
 
     answer = get("/api/v1/status")
     if answer.status == 404:
         return _read_legacy(get, measured_at)
     if answer.status == 503:  # Prusa-Link up, but its USB link to the printer is down
         return Printer3DFacts(
-            driver="prusalink", connected=False, state=PrinterState.OFFLINE, printing=False,
-            filament_sensor=None, errors=("PrusaLink: printer not connected (HTTP 503)",),
-            measured_at=measured_at)
+            driver="prusalink",
+            connected=False,
+            state=PrinterState.OFFLINE,
+            printing=False,
+            filament_sensor=None,
+            errors=("PrusaLink: printer not connected (HTTP 503)",),
+            measured_at=measured_at,
+        )
     if answer.status != 200:
         raise BadAnswer(f"GET /api/v1/status: HTTP {answer.status}")
     status = parse_prusalink_status(answer.body)

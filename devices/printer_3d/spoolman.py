@@ -84,6 +84,5 @@ def read_spool(
         raise BadAnswer(f"GET /api/v1/spool: HTTP {answer.status}")
     spools = [s for s in parse_spoolman_spools(answer.body) if s.archived is not True]
     if len(spools) != 1:
-        raise AmbiguousSpool(
-            f"GET /api/v1/spool: {len(spools)} active spools and no spool id given")
+        raise AmbiguousSpool(f"GET /api/v1/spool: {len(spools)} active spools and no spool id given")
     return spools[0]

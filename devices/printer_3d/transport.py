@@ -35,7 +35,9 @@ class _Hasher(Protocol):
 
 
 _DIGEST_HASHES: dict[str, Callable[[bytes], _Hasher]] = {
-    "MD5": hashlib.md5, "SHA": hashlib.sha1, "SHA-256": hashlib.sha256,
+    "MD5": hashlib.md5,
+    "SHA": hashlib.sha1,
+    "SHA-256": hashlib.sha256,
     "SHA-512-256": lambda data: hashlib.new("sha512_256", data),
 }
 
@@ -76,17 +78,25 @@ def http_get(
         headers["X-Api-Key"] = api_key
 
     def get() -> http.Reply:
-        return http.request("GET", split.hostname or "", port or (443 if tls else 80), target,
-                            timeout_s=timeout_s, deadline=end, headers=headers, tls=tls,
-                            verify_tls=True, max_body=MAX_BODY_BYTES)
+        return http.request(
+            "GET",
+            split.hostname or "",
+            port or (443 if tls else 80),
+            target,
+            timeout_s=timeout_s,
+            deadline=end,
+            headers=headers,
+            tls=tls,
+            verify_tls=True,
+            max_body=MAX_BODY_BYTES,
+        )
 
     reply = get()
     for _ in range(2):  # a second try only when the server says our nonce went stale
         if reply.status != 401 or username is None or password is None:
             break
         challenge = _digest_challenge(reply)
-        if challenge is None or ("Authorization" in headers
-                                 and challenge.get("stale", "").lower() != "true"):
+        if challenge is None or ("Authorization" in headers and challenge.get("stale", "").lower() != "true"):
             break
         authorization = digest_authorization(challenge, "GET", target, username, password)
         if authorization is None:
@@ -102,14 +112,12 @@ def _digest_challenge(reply: http.Reply) -> dict[str, str] | None:
     for value in reply.header_values("www-authenticate"):
         scheme, _, params = value.strip().partition(" ")
         if scheme.lower() == "digest":
-            parsed: dict[str, str] = urllib.request.parse_keqv_list(
-                urllib.request.parse_http_list(params))
+            parsed: dict[str, str] = urllib.request.parse_keqv_list(urllib.request.parse_http_list(params))
             return {key.lower(): val for key, val in parsed.items()}
     return None
 
 
-def digest_authorization(challenge: dict[str, str], method: str, uri: str, username: str,
-                         password: str) -> str | None:
+def digest_authorization(challenge: dict[str, str], method: str, uri: str, username: str, password: str) -> str | None:
     """The ``Authorization: Digest ...`` value answering ``challenge`` (lower-cased keys),
     or None when it asks for something we do not do (an unknown algorithm, auth-int only)."""
     algorithm = challenge.get("algorithm", "MD5")
@@ -139,9 +147,14 @@ def digest_authorization(challenge: dict[str, str], method: str, uri: str, usern
     def quoted(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    fields = [f"username={quoted(username)}", f"realm={quoted(realm)}",
-              f"nonce={quoted(nonce)}", f"uri={quoted(uri)}", f"response={quoted(response)}",
-              f"algorithm={algorithm}"]
+    fields = [
+        f"username={quoted(username)}",
+        f"realm={quoted(realm)}",
+        f"nonce={quoted(nonce)}",
+        f"uri={quoted(uri)}",
+        f"response={quoted(response)}",
+        f"algorithm={algorithm}",
+    ]
     if "opaque" in challenge:
         fields.append(f"opaque={quoted(challenge['opaque'])}")
     if qops:

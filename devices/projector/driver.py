@@ -130,8 +130,7 @@ def power_on(
     if reply.error is not None:
         if reply.error in ("ERR1", "ERR2"):
             raise BadAnswer(f"PJLink {host}:{port}: power-on refused with {reply.error}")
-        return PowerOnResult(accepted=False, reason=f"{reply.error} {PJLINK_ERRORS[reply.error]}",
-                             measured_at=now)
+        return PowerOnResult(accepted=False, reason=f"{reply.error} {PJLINK_ERRORS[reply.error]}", measured_at=now)
     if (reply.value or "").upper() != "OK":
         raise BadAnswer(f"PJLink {host}:{port}: unexpected answer to power-on")
     return PowerOnResult(accepted=True, reason=None, measured_at=now)

@@ -146,7 +146,7 @@ def parse_lamps(value: str) -> tuple[tuple[int, bool], ...]:
     if not fields or len(fields) % 2 or len(fields) > 16:
         raise BadAnswer(f"PJLink lamp answer is not hour/state pairs: {value[:40]!r}")
     lamps = []
-    for hours, state in zip(fields[0::2], fields[1::2]):
+    for hours, state in zip(fields[0::2], fields[1::2], strict=False):
         if not hours.isascii() or not hours.isdigit() or len(hours) > 5 or state not in ("0", "1"):
             raise BadAnswer(f"bad PJLink lamp pair {hours[:6]!r} {state[:3]!r}")
         lamps.append((int(hours), state == "1"))
@@ -158,7 +158,7 @@ def parse_errors(value: str) -> dict[str, Severity]:
     digits = value.strip()
     if len(digits) != 6 or any(d not in _SEVERITY for d in digits):
         raise BadAnswer(f"PJLink error status is not 6 digits 0-2: {value[:20]!r}")
-    return {part: _SEVERITY[d] for part, d in zip(ERROR_PARTS, digits)}
+    return {part: _SEVERITY[d] for part, d in zip(ERROR_PARTS, digits, strict=False)}
 
 
 def parse_class(value: str) -> int:

@@ -27,7 +27,7 @@ NODE_PRESENT, DESCRIPTION = 0x900C, 0x9000
 NAMED_VARIABLE_DESCRIPTION, VARIABLES = 0x9001, 0x9005
 HOST_NODE_ID = 0
 HOST_PROTOCOL_VERSION = 5
-MAX_PAYLOAD = 1024       # aseba caps messages well below this; longer = desynchronised/junk
+MAX_PAYLOAD = 1024  # aseba caps messages well below this; longer = desynchronised/junk
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def split_frames(buffer: bytes) -> tuple[list[Message], bytes]:
             raise BadAnswer(f"Aseba frame announces {length} bytes: not an Aseba stream")
         if len(buffer) - offset < 6 + length:
             break
-        messages.append(Message(msg_type, source, bytes(buffer[offset + 6:offset + 6 + length])))
+        messages.append(Message(msg_type, source, bytes(buffer[offset + 6 : offset + 6 + length])))
         offset += 6 + length
     return messages, bytes(buffer[offset:])
 
@@ -79,7 +79,7 @@ def _string(payload: bytes, offset: int) -> tuple[str, int]:
     if offset >= len(payload) or offset + 1 + payload[offset] > len(payload):
         raise BadAnswer("truncated string in Aseba message")
     end = offset + 1 + payload[offset]
-    return payload[offset + 1:end].decode("utf-8", errors="replace"), end
+    return payload[offset + 1 : end].decode("utf-8", errors="replace"), end
 
 
 def _words(payload: bytes, offset: int, count: int) -> tuple[int, ...]:

@@ -64,27 +64,27 @@ def _map_error(exc: BaseException, address: str) -> Exception:
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
         return Unreachable(f"BLE {address}: no answer (timeout)")
     if isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
-        return Unreachable(f"BLE {address}: no D-Bus system bus; is BlueZ (bluetoothd) running "
-                           "on this machine?")
+        return Unreachable(f"BLE {address}: no D-Bus system bus; is BlueZ (bluetoothd) running on this machine?")
     if isinstance(exc, BleakDBusError):
         return Unreachable(f"BLE {address}: BlueZ error {exc.dbus_error}")
     return Unreachable(f"BLE {address}: {type(exc).__name__}: {exc}")
 
 
-async def read_ble_battery_async(address: str, timeout_s: float = 10.0, *,
-                                 transport: BleTransport | None = None) -> RobotBatteryFacts:
+async def read_ble_battery_async(
+    address: str, timeout_s: float = 10.0, *, transport: BleTransport | None = None
+) -> RobotBatteryFacts:
     transport = transport if transport is not None else BleakTransport()
     try:
         async with asyncio.timeout(timeout_s):
             value = await transport.read_characteristic(address, BATTERY_LEVEL_UUID, timeout_s)
     except CharacteristicNotFound:
-        return RobotBatteryFacts(level_pct=None, source="ble", reason="ble.no_battery_service",
-                                 raw=None, measured_at=datetime.now(UTC))
+        return RobotBatteryFacts(
+            level_pct=None, source="ble", reason="ble.no_battery_service", raw=None, measured_at=datetime.now(UTC)
+        )
     except Exception as exc:  # bleak raises BleakError, OSError, dbus-fast errors...
         raise _map_error(exc, address) from exc
     level = parse_battery_level(value)
-    return RobotBatteryFacts(level_pct=level, source="ble", reason=None, raw=value.hex(),
-                             measured_at=datetime.now(UTC))
+    return RobotBatteryFacts(level_pct=level, source="ble", reason=None, raw=value.hex(), measured_at=datetime.now(UTC))
 
 
 Backend = Literal["auto", "bluez", "gatt"]
@@ -95,16 +95,15 @@ def default_backend(platform: str | None = None) -> Literal["bluez", "gatt"]:
     return "bluez" if (platform or sys.platform).startswith("linux") else "gatt"
 
 
-def read_ble_battery(address: str, timeout_s: float = 10.0, *,
-                     transport: BleTransport | None = None,
-                     backend: Backend = "auto") -> RobotBatteryFacts:
+def read_ble_battery(
+    address: str, timeout_s: float = 10.0, *, transport: BleTransport | None = None, backend: Backend = "auto"
+) -> RobotBatteryFacts:
     """Blocking form, for the sweep's thread pool (runs its own event loop).
 
     ``backend="auto"``: the GATT path when a ``transport`` is given, else
     :func:`default_backend` (BlueZ's Battery1 over D-Bus on Linux).
     """
-    chosen = backend if backend != "auto" else ("gatt" if transport is not None
-                                                else default_backend())
+    chosen = backend if backend != "auto" else ("gatt" if transport is not None else default_backend())
     if chosen == "bluez":
         from devices.robot.bluez import read_bluez_battery_async
 

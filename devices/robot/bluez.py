@@ -37,8 +37,9 @@ def device_path(address: str, adapter: str = "hci0") -> str:
     return f"/org/bluez/{adapter}/dev_{address.strip().upper().replace(':', '_')}"
 
 
-def find_device(objects: dict[str, dict[str, dict[str, Any]]], address: str
-                ) -> tuple[str, dict[str, dict[str, Any]]] | None:
+def find_device(
+    objects: dict[str, dict[str, dict[str, Any]]], address: str
+) -> tuple[str, dict[str, dict[str, Any]]] | None:
     """The (path, interfaces) of the BlueZ device with this address, from GetManagedObjects."""
     wanted = address.strip().upper()
     for path, interfaces in sorted(objects.items()):
@@ -46,7 +47,7 @@ def find_device(objects: dict[str, dict[str, dict[str, Any]]], address: str
         if device is None:
             continue
         value = device.get("Address")
-        value = getattr(value, "value", value)      # dbus-fast Variant or plain
+        value = getattr(value, "value", value)  # dbus-fast Variant or plain
         if isinstance(value, str) and value.upper() == wanted:
             return path, interfaces
     return None
@@ -73,22 +74,23 @@ class _Bus:
     def __init__(self, bus: Any) -> None:
         self.bus = bus
 
-    async def call(self, path: str, interface: str, member: str,
-                   signature: str = "", body: list[Any] | None = None) -> list[Any]:
+    async def call(
+        self, path: str, interface: str, member: str, signature: str = "", body: list[Any] | None = None
+    ) -> list[Any]:
         from dbus_fast import Message, MessageType
         from dbus_fast.errors import DBusError
 
-        reply = await self.bus.call(Message(destination=BLUEZ, path=path, interface=interface,
-                                            member=member, signature=signature,
-                                            body=body or []))
+        reply = await self.bus.call(
+            Message(
+                destination=BLUEZ, path=path, interface=interface, member=member, signature=signature, body=body or []
+            )
+        )
         if reply.message_type == MessageType.ERROR:
-            raise DBusError(reply.error_name or "unknown", str(reply.body[0] if reply.body
-                                                                else ""), reply)
+            raise DBusError(reply.error_name or "unknown", str(reply.body[0] if reply.body else ""), reply)
         return list(reply.body)
 
     async def objects(self) -> dict[str, dict[str, dict[str, Any]]]:
-        (objects,) = await self.call("/", "org.freedesktop.DBus.ObjectManager",
-                                     "GetManagedObjects")
+        (objects,) = await self.call("/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects")
         managed: dict[str, dict[str, dict[str, Any]]] = objects
         return managed
 
@@ -97,15 +99,16 @@ def _map_dbus_error(exc: BaseException, address: str) -> Exception:
     name = getattr(exc, "type", "") or ""
     if name.endswith("AuthenticationFailed") or name.endswith("AuthenticationRejected"):
         return AuthenticationFailed(f"BLE {address}: pairing refused ({name})")
-    if name in ("org.freedesktop.DBus.Error.ServiceUnknown",
-                "org.freedesktop.DBus.Error.NameHasNoOwner"):
-        return Unreachable(f"BLE {address}: BlueZ is not running on the system bus ({name}); "
-                           "start it with 'systemctl start bluetooth'")
+    if name in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"):
+        return Unreachable(
+            f"BLE {address}: BlueZ is not running on the system bus ({name}); start it with 'systemctl start bluetooth'"
+        )
     if name:
         return Unreachable(f"BLE {address}: BlueZ error {name}: {getattr(exc, 'text', '')}")
     if isinstance(exc, (FileNotFoundError, ConnectionRefusedError, PermissionError)):
-        return Unreachable(f"BLE {address}: no D-Bus system bus ({exc}); is this Linux with "
-                           "BlueZ (bluetoothd) running?")
+        return Unreachable(
+            f"BLE {address}: no D-Bus system bus ({exc}); is this Linux with BlueZ (bluetoothd) running?"
+        )
     return Unreachable(f"BLE {address}: {type(exc).__name__}: {exc}")
 
 
@@ -113,8 +116,10 @@ async def _read(bus: _Bus, address: str, deadline: float) -> RobotBatteryFacts:
     loop = asyncio.get_running_loop()
     found = find_device(await bus.objects(), address)
     if found is None:
-        raise Unreachable(f"BLE {address}: unknown to BlueZ (never paired nor seen): switch "
-                          f"the robot on and pair it once ('bluetoothctl pair {address}')")
+        raise Unreachable(
+            f"BLE {address}: unknown to BlueZ (never paired nor seen): switch "
+            f"the robot on and pair it once ('bluetoothctl pair {address}')"
+        )
     path, interfaces = found
     connected_by_us = False
     if BATTERY1 not in interfaces and not _prop(interfaces, DEVICE1, "Connected"):
@@ -127,7 +132,7 @@ async def _read(bus: _Bus, address: str, deadline: float) -> RobotBatteryFacts:
             if _prop(interfaces, DEVICE1, "ServicesResolved"):
                 resolved_polls += 1
                 if resolved_polls > 1:
-                    break       # resolved, looked once more: the robot has no 0x180F
+                    break  # resolved, looked once more: the robot has no 0x180F
             await asyncio.sleep(min(POLL_S, max(0.0, deadline - loop.time())))
             found = find_device(await bus.objects(), address)
             if found is None:
@@ -138,17 +143,21 @@ async def _read(bus: _Bus, address: str, deadline: float) -> RobotBatteryFacts:
         if connected_by_us:
             try:
                 await bus.call(path, DEVICE1, "Disconnect")
-            except Exception:  # noqa: BLE001 - best effort: leave the robot as we found it
+            except Exception:  # best effort: leave the robot as we found it  # noqa: BLE001
                 pass
     now = datetime.now(UTC)
     if level is None:
         resolved = bool(_prop(interfaces, DEVICE1, "ServicesResolved"))
         return RobotBatteryFacts(
-            level_pct=None, source="bluez",
+            level_pct=None,
+            source="bluez",
             reason="ble.no_battery_service" if resolved else "bluez.services_not_resolved",
-            raw=f"{path}: no {BATTERY1}", measured_at=now)
-    return RobotBatteryFacts(level_pct=level, source="bluez", reason=None,
-                             raw=f"{path} {BATTERY1}.Percentage={level}", measured_at=now)
+            raw=f"{path}: no {BATTERY1}",
+            measured_at=now,
+        )
+    return RobotBatteryFacts(
+        level_pct=level, source="bluez", reason=None, raw=f"{path} {BATTERY1}.Percentage={level}", measured_at=now
+    )
 
 
 async def read_bluez_battery_async(address: str, timeout_s: float = 10.0) -> RobotBatteryFacts:
@@ -157,7 +166,7 @@ async def read_bluez_battery_async(address: str, timeout_s: float = 10.0) -> Rob
     from dbus_fast.aio import MessageBus
 
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 0.8 * timeout_s     # leave time to disconnect and answer
+    deadline = loop.time() + 0.8 * timeout_s  # leave time to disconnect and answer
     bus = None
     try:
         async with asyncio.timeout(timeout_s):

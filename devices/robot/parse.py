@@ -29,18 +29,23 @@ def parse_battery_level(value: bytes | bytearray) -> int:
 def parse_bluetoothctl_info(text: str) -> BluezDeviceInfo:
     """``bluetoothctl info <address>``; the battery line needs BlueZ's Battery1 interface.
 
-        Device 4C:B9:9B:E3:1A:C4 (public)
-        \tName: Wireless Controller
-        \tConnected: yes
-        \tBattery Percentage: 0x64 (100)
+    Device 4C:B9:9B:E3:1A:C4 (public)
+    \tName: Wireless Controller
+    \tConnected: yes
+    \tBattery Percentage: 0x64 (100)
     """
     if not isinstance(text, str):
         raise BadAnswer("bluetoothctl output is not text")
     text = text.replace("\r", "")
     if re.search(rf"Device\s+{_MAC}\s+not available", text, re.IGNORECASE):
         address = re.search(_MAC, text)
-        return BluezDeviceInfo(available=False, address=address.group(0).upper() if address
-                               else None, name=None, connected=None, battery_pct=None)
+        return BluezDeviceInfo(
+            available=False,
+            address=address.group(0).upper() if address else None,
+            name=None,
+            connected=None,
+            battery_pct=None,
+        )
     fields: dict[str, str] = {}
     for line in text.split("\n"):
         match = re.match(r"^\s*([A-Za-z][A-Za-z0-9 ]*?)\s*:\s*(.*?)\s*$", line)
@@ -59,9 +64,12 @@ def parse_bluetoothctl_info(text: str) -> BluezDeviceInfo:
         raise BadAnswer("not a bluetoothctl info listing")
     connected = fields.get("connected", "").lower()
     return BluezDeviceInfo(
-        available=True, address=header.group(1).upper() if header else None,
+        available=True,
+        address=header.group(1).upper() if header else None,
         name=fields.get("name") or None,
-        connected={"yes": True, "no": False}.get(connected), battery_pct=battery)
+        connected={"yes": True, "no": False}.get(connected),
+        battery_pct=battery,
+    )
 
 
 def parse_upower(text: str) -> int | None:
@@ -71,11 +79,13 @@ def parse_upower(text: str) -> int | None:
     """
     if not isinstance(text, str):
         raise BadAnswer("upower output is not text")
-    if not re.search(r"^\s*(native-path|model|percentage|power supply|updated)\s*:",
-                     text, re.IGNORECASE | re.MULTILINE):
+    if not re.search(
+        r"^\s*(native-path|model|percentage|power supply|updated)\s*:", text, re.IGNORECASE | re.MULTILINE
+    ):
         raise BadAnswer("not an upower -i listing")
-    match = re.search(r"^\s*percentage:\s*([0-9]+(?:[.,][0-9]+)?)\s*%\s*(\(should be ignored\))?",
-                      text, re.IGNORECASE | re.MULTILINE)
+    match = re.search(
+        r"^\s*percentage:\s*([0-9]+(?:[.,][0-9]+)?)\s*%\s*(\(should be ignored\))?", text, re.IGNORECASE | re.MULTILINE
+    )
     if match is None or match.group(2):
         return None
     return _check_pct(float(match.group(1).replace(",", ".")), "upower percentage")
@@ -87,8 +97,7 @@ def parse_busctl_battery1(text: str) -> int | None:
         raise BadAnswer("busctl output is not text")
     if "org.bluez" not in text.lower():
         raise BadAnswer("not a busctl introspection of a BlueZ object")
-    match = re.search(r"^\s*\.Percentage\s+property\s+y\s+(\d+)", text,
-                      re.MULTILINE | re.IGNORECASE)
+    match = re.search(r"^\s*\.Percentage\s+property\s+y\s+(\d+)", text, re.MULTILINE | re.IGNORECASE)
     return _check_pct(int(match.group(1)), "Battery1.Percentage") if match else None
 
 
@@ -100,8 +109,11 @@ def parse_thymio_vbat(words: object) -> float:
     lights 3/2/1 LEDs above 3.90/3.60/3.40 V; no percentage mapping is documented.
     A Thymio's Li-ion cell reads 3-4.2 V (more on USB power); beyond 0-6 V is not a reading.
     """
-    if not isinstance(words, (list, tuple)) or len(words) != 2 or not all(
-            isinstance(w, int) and not isinstance(w, bool) and 0 <= w <= 0xFFFF for w in words):
+    if (
+        not isinstance(words, (list, tuple))
+        or len(words) != 2
+        or not all(isinstance(w, int) and not isinstance(w, bool) and 0 <= w <= 0xFFFF for w in words)
+    ):
         raise BadAnswer("_vbat must be two unsigned 16-bit words")
     volts = round(float(words[0] + words[1]) * 10 / 3978, 2)
     if not 0 < volts <= 6:

@@ -75,11 +75,9 @@ class _TdmLink:
         self.error: DeviceError | None = None
         self._stop = threading.Event()
         self._send_lock = threading.Lock()
-        self._sock = socket.create_connection((host, port),
-                                              timeout=max(deadline - time.monotonic(), 0.01))
+        self._sock = socket.create_connection((host, port), timeout=max(deadline - time.monotonic(), 0.01))
         self._sock.settimeout(max(deadline - time.monotonic(), 0.01))  # bounds sendall
-        self._reader = threading.Thread(target=self._read_loop, daemon=True,
-                                        name=f"plateau-tdm-reader {host}:{port}")
+        self._reader = threading.Thread(target=self._read_loop, daemon=True, name=f"plateau-tdm-reader {host}:{port}")
         self._reader.start()
 
     def send_packet(self, packet: bytes) -> None:
@@ -128,26 +126,28 @@ class _TdmLink:
             while len(buffer) >= 4:
                 size = int.from_bytes(buffer[:4], "little")
                 if size > MAX_PACKET_BYTES:
-                    self._fail(BadAnswer(f"{self.where}: not a Thymio Device Manager answer "
-                                         f"(packet of {size} bytes announced)"))
+                    self._fail(
+                        BadAnswer(
+                            f"{self.where}: not a Thymio Device Manager answer (packet of {size} bytes announced)"
+                        )
+                    )
                     return
                 if len(buffer) < 4 + size:
                     break
                 if self.packets.qsize() >= MAX_QUEUED_PACKETS:
-                    self._fail(BadAnswer(f"{self.where}: not a Thymio Device Manager answer "
-                                         "(a flood of packets)"))
+                    self._fail(BadAnswer(f"{self.where}: not a Thymio Device Manager answer (a flood of packets)"))
                     return
-                self.packets.put(bytes(buffer[4:4 + size]))
-                del buffer[:4 + size]
+                self.packets.put(bytes(buffer[4 : 4 + size]))
+                del buffer[: 4 + size]
 
     def _fail(self, error: DeviceError) -> None:
         if not self._stop.is_set():
             self.error = error
 
 
-def read_thymio_tdm(host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT,
-                    timeout_s: float = 5.0, *, node_name: str | None = None
-                    ) -> RobotBatteryFacts:
+def read_thymio_tdm(
+    host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT, timeout_s: float = 5.0, *, node_name: str | None = None
+) -> RobotBatteryFacts:
     """Battery of the first Thymio (or the one named ``node_name``) the TDM knows."""
     deadline = time.monotonic() + timeout_s
     where = f"TDM {host}:{port}"
@@ -158,8 +158,9 @@ def read_thymio_tdm(host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT,
     try:
         link = _TdmLink(host, port, deadline, where)
     except OSError as exc:
-        raise Unreachable(f"{where}: cannot connect ({exc}); is Thymio Suite (its device "
-                          "manager) running on that machine?") from exc
+        raise Unreachable(
+            f"{where}: cannot connect ({exc}); is Thymio Suite (its device manager) running on that machine?"
+        ) from exc
     try:
         client = ClientAsync(tdm_transport=link)  # sends the handshake
     except OSError as exc:
@@ -187,25 +188,32 @@ def read_thymio_tdm(host: str = "127.0.0.1", port: int = DEFAULT_TDM_PORT,
         _drive(read(), deadline, link)
     except _Deadline as exc:
         if "node" not in found:
-            raise Unreachable(f"{where}: the device manager answered but no Thymio "
-                              f"{node_name or ''} is connected to it".replace("  ", " ")
-                              ) from exc
+            raise Unreachable(
+                f"{where}: the device manager answered but no Thymio {node_name or ''} is connected to it".replace(
+                    "  ", " "
+                )
+            ) from exc
         raise Unreachable(f"{where}: the Thymio did not send its variables in time") from exc
     except DeviceError:
         raise
     except (OSError, ConnectionError) as exc:
         raise Unreachable(f"{where}: connection lost ({exc})") from exc
     except Exception as exc:  # tdmclient's FlatBuffers decoder on a non-TDM peer
-        raise BadAnswer(f"{where}: not a Thymio Device Manager answer "
-                        f"({type(exc).__name__})") from exc
+        raise BadAnswer(f"{where}: not a Thymio Device Manager answer ({type(exc).__name__})") from exc
     finally:
         client.disconnect()  # -> link.request_shutdown()
         link.close()
     now = datetime.now(UTC)
     if vbat is None:
-        return RobotBatteryFacts(level_pct=None, source="tdm", reason="thymio.no_vbat_variable",
-                                 raw=None, measured_at=now)
+        return RobotBatteryFacts(
+            level_pct=None, source="tdm", reason="thymio.no_vbat_variable", raw=None, measured_at=now
+        )
     volts = parse_thymio_vbat(tuple(vbat))
-    return RobotBatteryFacts(level_pct=None, source="tdm", reason="thymio.voltage_only",
-                             raw="_vbat=" + ",".join(map(str, vbat)), measured_at=now,
-                             voltage_v=volts)
+    return RobotBatteryFacts(
+        level_pct=None,
+        source="tdm",
+        reason="thymio.voltage_only",
+        raw="_vbat=" + ",".join(map(str, vbat)),
+        measured_at=now,
+        voltage_v=volts,
+    )

@@ -40,8 +40,7 @@ class _AsebaSession:
             for index, message in enumerate(messages):
                 if message.type == wanted and (source is None or message.source == source):
                     # keep what followed for the next call, re-encoded as it came
-                    tail = b"".join(aseba.encode(m.type, m.payload, m.source)
-                                    for m in messages[index + 1:])
+                    tail = b"".join(aseba.encode(m.type, m.payload, m.source) for m in messages[index + 1 :])
                     self.rest = tail + self.rest
                     return message
             if self.link.remaining_s() <= 0:
@@ -88,27 +87,36 @@ def read_thymio(tty_path: str, timeout_s: float = 3.0) -> ThymioFacts:
             if got_offset != offset or len(words) != size:
                 raise BadAnswer(f"{tty_path}: VARIABLES answer does not match {name}")
             values[name] = words
-    return ThymioFacts(node_id=node, node_name=description.name or None,
-                       protocol_version=description.protocol_version,
-                       firmware_version=values["_fwversion"][0] if "_fwversion" in values
-                       else None,
-                       vbat_raw=values.get("_vbat"), measured_at=datetime.now(UTC))
+    return ThymioFacts(
+        node_id=node,
+        node_name=description.name or None,
+        protocol_version=description.protocol_version,
+        firmware_version=values["_fwversion"][0] if "_fwversion" in values else None,
+        vbat_raw=values.get("_vbat"),
+        measured_at=datetime.now(UTC),
+    )
 
 
 def read_thymio_battery(tty_path: str, timeout_s: float = 3.0) -> RobotBatteryFacts:
     """``_vbat`` in volts (firmware formula, :func:`parse_thymio_vbat`); no percentage."""
     facts = read_thymio(tty_path, timeout_s)
     if facts.vbat_raw is None:
-        return RobotBatteryFacts(level_pct=None, source="aseba", reason="thymio.no_vbat_variable",
-                                 raw=None, measured_at=facts.measured_at)
+        return RobotBatteryFacts(
+            level_pct=None, source="aseba", reason="thymio.no_vbat_variable", raw=None, measured_at=facts.measured_at
+        )
     return RobotBatteryFacts(
-        level_pct=None, source="aseba", reason="thymio.voltage_only",
-        raw="_vbat=" + ",".join(map(str, facts.vbat_raw)), measured_at=facts.measured_at,
-        voltage_v=parse_thymio_vbat(facts.vbat_raw))
+        level_pct=None,
+        source="aseba",
+        reason="thymio.voltage_only",
+        raw="_vbat=" + ",".join(map(str, facts.vbat_raw)),
+        measured_at=facts.measured_at,
+        voltage_v=parse_thymio_vbat(facts.vbat_raw),
+    )
 
 
-def read_hub_battery(tty_path: str, timeout_s: float = 3.0, *,
-                     expression: str = DEFAULT_HUB_EXPRESSION) -> RobotBatteryFacts:
+def read_hub_battery(
+    tty_path: str, timeout_s: float = 3.0, *, expression: str = DEFAULT_HUB_EXPRESSION
+) -> RobotBatteryFacts:
     """Battery of a LEGO hub (SPIKE Prime, Robot Inventor) through its MicroPython raw REPL.
 
     Raw REPL rather than the friendly one: no echo to tell apart from the answer, and
@@ -117,23 +125,27 @@ def read_hub_battery(tty_path: str, timeout_s: float = 3.0, *,
     code = f"import hub\nprint('BAT=%d' % {expression})".encode()
     with SerialLink(tty_path, timeout_s=timeout_s) as link:
         link.drain()
-        link.write(b"\r\x03\x03")                  # interrupt a running program
+        link.write(b"\r\x03\x03")  # interrupt a running program
         link.read_until(lambda b: False, max_s=min(0.1, link.remaining_s()))
-        link.write(b"\r\x01")                      # Ctrl-A: raw REPL
+        link.write(b"\r\x01")  # Ctrl-A: raw REPL
         banner = link.read_until(lambda b: b.endswith(RAW_REPL_BANNER))
         if not banner.endswith(RAW_REPL_BANNER):
             if banner:
                 raise BadAnswer(f"{tty_path}: bytes received but no MicroPython raw REPL")
-            raise Unreachable(f"{tty_path}: the hub's REPL did not answer (is it on, and "
-                              "running LEGO's MicroPython firmware?)")
+            raise Unreachable(
+                f"{tty_path}: the hub's REPL did not answer (is it on, and running LEGO's MicroPython firmware?)"
+            )
         link.write(code + b"\x04")
         data = link.read_until(lambda b: b.count(b"\x04") >= 2)
-        link.write(b"\x02")                         # Ctrl-B: leave the hub as we found it
+        link.write(b"\x02")  # Ctrl-B: leave the hub as we found it
     if not data:
         raise Unreachable(f"{tty_path}: the hub accepted the raw REPL but did not run the code")
     stdout, stderr = parse_raw_repl_reply(data)
     level = parse_repl_battery(stdout + stderr)
     return RobotBatteryFacts(
-        level_pct=level, source="repl",
+        level_pct=level,
+        source="repl",
         reason=None if level is not None else "hub.battery_api_missing",
-        raw=(stdout + stderr).strip()[-200:] or None, measured_at=datetime.now(UTC))
+        raw=(stdout + stderr).strip()[-200:] or None,
+        measured_at=datetime.now(UTC),
+    )

@@ -15,7 +15,13 @@ from devices.scanner.parse import (
 )
 
 __all__ = [
-    "ScannerCapabilities", "ScannerFacts", "ScannerState", "ScannerStatus",
-    "parse_capabilities", "parse_status", "read_scanner", "read_scanner_capabilities",
+    "ScannerCapabilities",
+    "ScannerFacts",
+    "ScannerState",
+    "ScannerStatus",
+    "parse_capabilities",
+    "parse_status",
+    "read_scanner",
+    "read_scanner_capabilities",
     "read_scanner_status",
 ]

@@ -43,33 +43,47 @@ def _path(base_path: str, leaf: str) -> str:
 
 
 def read_scanner_capabilities(
-    host: str, *, port: int = ESCL_PORT, base_path: str = ESCL_BASE_PATH,
-    timeout_s: float = 5.0, tls: bool = False, deadline: float | None = None,
+    host: str,
+    *,
+    port: int = ESCL_PORT,
+    base_path: str = ESCL_BASE_PATH,
+    timeout_s: float = 5.0,
+    tls: bool = False,
+    deadline: float | None = None,
 ) -> ScannerCapabilities:
     """``GET /eSCL/ScannerCapabilities`` (ends before ``deadline``, if given, too)."""
-    body = escl_get(host, port, _path(base_path, "ScannerCapabilities"),
-                    timeout_s=timeout_s, tls=tls, deadline=deadline)
+    body = escl_get(
+        host, port, _path(base_path, "ScannerCapabilities"), timeout_s=timeout_s, tls=tls, deadline=deadline
+    )
     return parse_capabilities(body)
 
 
 def read_scanner_status(
-    host: str, *, port: int = ESCL_PORT, base_path: str = ESCL_BASE_PATH,
-    timeout_s: float = 5.0, tls: bool = False, deadline: float | None = None,
+    host: str,
+    *,
+    port: int = ESCL_PORT,
+    base_path: str = ESCL_BASE_PATH,
+    timeout_s: float = 5.0,
+    tls: bool = False,
+    deadline: float | None = None,
 ) -> ScannerStatus:
     """``GET /eSCL/ScannerStatus`` (ends before ``deadline``, if given, too)."""
-    body = escl_get(host, port, _path(base_path, "ScannerStatus"), timeout_s=timeout_s, tls=tls,
-                    deadline=deadline)
+    body = escl_get(host, port, _path(base_path, "ScannerStatus"), timeout_s=timeout_s, tls=tls, deadline=deadline)
     return parse_status(body, measured_at=datetime.now(UTC))
 
 
 def read_scanner(
-    host: str, *, port: int = ESCL_PORT, base_path: str = ESCL_BASE_PATH,
-    timeout_s: float = 5.0, tls: bool = False,
+    host: str,
+    *,
+    port: int = ESCL_PORT,
+    base_path: str = ESCL_BASE_PATH,
+    timeout_s: float = 5.0,
+    tls: bool = False,
 ) -> ScannerFacts:
     """Capabilities then status, both within one ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
-    capabilities = read_scanner_capabilities(host, port=port, base_path=base_path,
-                                             timeout_s=timeout_s, tls=tls, deadline=deadline)
-    status = read_scanner_status(host, port=port, base_path=base_path, timeout_s=timeout_s,
-                                 tls=tls, deadline=deadline)
+    capabilities = read_scanner_capabilities(
+        host, port=port, base_path=base_path, timeout_s=timeout_s, tls=tls, deadline=deadline
+    )
+    status = read_scanner_status(host, port=port, base_path=base_path, timeout_s=timeout_s, tls=tls, deadline=deadline)
     return ScannerFacts(host=host, capabilities=capabilities, status=status)

@@ -33,21 +33,45 @@ class ScannerState(StrEnum):
 
 # scan:AdfState values of the eSCL schema (and names some firmware send instead: DoorOpen for
 # HatchOpen, PaperTooShort/TooLong, HardwareError), keyed by lower case for lenient matching.
-ADF_STATES = {name.lower(): name for name in (
-    "ScannerAdfProcessing", "ScannerAdfEmpty", "ScannerAdfJam", "ScannerAdfLoaded",
-    "ScannerAdfMispick", "ScannerAdfHatchOpen", "ScannerAdfDuplexPageTooShort",
-    "ScannerAdfDuplexPageTooLong", "ScannerAdfMultipickDetected", "ScannerAdfInputTrayFailed",
-    "ScannerAdfInputTrayOverloaded", "ScannerAdfDoorOpen", "ScannerAdfPaperTooShort",
-    "ScannerAdfPaperTooLong", "ScannerAdfHardwareError",
-)}
+ADF_STATES = {
+    name.lower(): name
+    for name in (
+        "ScannerAdfProcessing",
+        "ScannerAdfEmpty",
+        "ScannerAdfJam",
+        "ScannerAdfLoaded",
+        "ScannerAdfMispick",
+        "ScannerAdfHatchOpen",
+        "ScannerAdfDuplexPageTooShort",
+        "ScannerAdfDuplexPageTooLong",
+        "ScannerAdfMultipickDetected",
+        "ScannerAdfInputTrayFailed",
+        "ScannerAdfInputTrayOverloaded",
+        "ScannerAdfDoorOpen",
+        "ScannerAdfPaperTooShort",
+        "ScannerAdfPaperTooLong",
+        "ScannerAdfHardwareError",
+    )
+}
 # NAPS2's eSCL server sends the misspelt "ScannedAdfLoaded" (its EsclAdfState enum).
 ADF_STATES["scannedadfloaded"] = "ScannerAdfLoaded"
 # AdfState values that keep the feeder from scanning until someone acts.
-ADF_FAULTS = frozenset({"ScannerAdfJam", "ScannerAdfMispick", "ScannerAdfHatchOpen",
-                        "ScannerAdfMultipickDetected", "ScannerAdfInputTrayFailed",
-                        "ScannerAdfInputTrayOverloaded", "ScannerAdfDuplexPageTooShort",
-                        "ScannerAdfDuplexPageTooLong", "ScannerAdfDoorOpen", "ScannerAdfPaperTooShort",
-                        "ScannerAdfPaperTooLong", "ScannerAdfHardwareError"})
+ADF_FAULTS = frozenset(
+    {
+        "ScannerAdfJam",
+        "ScannerAdfMispick",
+        "ScannerAdfHatchOpen",
+        "ScannerAdfMultipickDetected",
+        "ScannerAdfInputTrayFailed",
+        "ScannerAdfInputTrayOverloaded",
+        "ScannerAdfDuplexPageTooShort",
+        "ScannerAdfDuplexPageTooLong",
+        "ScannerAdfDoorOpen",
+        "ScannerAdfPaperTooShort",
+        "ScannerAdfPaperTooLong",
+        "ScannerAdfHardwareError",
+    }
+)
 # AdfState values with which a scan can start.
 ADF_READY = frozenset({"ScannerAdfEmpty", "ScannerAdfProcessing", "ScannerAdfLoaded"})
 

@@ -10,16 +10,25 @@ from devices import http
 from devices.errors import AuthenticationFailed, BadAnswer
 
 
-def escl_get(host: str, port: int, path: str, *, timeout_s: float, tls: bool = False,
-             deadline: float | None = None) -> bytes:
+def escl_get(
+    host: str, port: int, path: str, *, timeout_s: float, tls: bool = False, deadline: float | None = None
+) -> bytes:
     """``GET path`` (e.g. /eSCL/ScannerStatus) and return the XML body of a 200 reply.
 
     The whole exchange ends within ``timeout_s`` and before ``deadline`` (monotonic).
     Certificates are not verified: scanners ship self-signed ones and get no credentials.
     """
-    reply = http.request("GET", host, port, path, timeout_s=timeout_s, deadline=deadline,
-                         tls=tls, verify_tls=False,
-                         headers={"Accept": "text/xml, application/xml"})
+    reply = http.request(
+        "GET",
+        host,
+        port,
+        path,
+        timeout_s=timeout_s,
+        deadline=deadline,
+        tls=tls,
+        verify_tls=False,
+        headers={"Accept": "text/xml, application/xml"},
+    )
     where = f"{'https' if tls else 'http'}://{host}:{port}{path} (HTTP {reply.status})"
     if reply.status in (401, 403):
         raise AuthenticationFailed(f"{where}: scanner asks for authentication")

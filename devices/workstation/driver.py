@@ -71,8 +71,15 @@ def read_linux(address: str | None, port: int, *, username: str, password: str |
     else:
         if password is None:
             raise ValueError("an SSH check needs the admin password")
-        run = run_script_ssh(address, port, username=username, password=password, script=script,
-                             timeout_s=timeout_s, known_hosts=known_hosts)
+        run = run_script_ssh(
+            address,
+            port,
+            username=username,
+            password=password,
+            script=script,
+            timeout_s=timeout_s,
+            known_hosts=known_hosts,
+        )
         login = username
     return linux_facts(run, login=login)
 
@@ -82,8 +89,9 @@ def linux_facts(run: ScriptRun, *, login: str | None) -> LinuxFacts:
     sections = split_sections(run.stdout)
     missing = [name for name in LINUX_SECTIONS if name not in sections or sections[name].rc is None]
     if missing:
-        raise BadAnswer(f"workstation script: sections {', '.join(missing)} missing or cut "
-                        f"(exit status {run.exit_status})")
+        raise BadAnswer(
+            f"workstation script: sections {', '.join(missing)} missing or cut (exit status {run.exit_status})"
+        )
     errors: dict[str, str] = {}
 
     def ok(name: str) -> Section | None:
@@ -109,13 +117,18 @@ def linux_facts(run: ScriptRun, *, login: str | None) -> LinuxFacts:
     else:
         errors["usb_modprobe"] = f"exit status {modprobe.rc}"
     return LinuxFacts(
-        login=login, login_verified_at=run.authenticated_at,
+        login=login,
+        login_verified_at=run.authenticated_at,
         native_arch=arch.body.strip() if arch and arch.body.strip() else None,
         packages=tuple(parse_dpkg(dpkg.body)) if dpkg else None,
-        flatpaks=flatpaks, flatpak_installed=flatpak_installed,
-        disk=parse_df(df.body) if df else None, usb=usb,
+        flatpaks=flatpaks,
+        flatpak_installed=flatpak_installed,
+        disk=parse_df(df.body) if df else None,
+        usb=usb,
         internet=tuple(parse_internet(sections["internet"].body)),
-        errors=errors, seconds=run.seconds, measured_at=dt.datetime.now(dt.UTC),
+        errors=errors,
+        seconds=run.seconds,
+        measured_at=dt.datetime.now(dt.UTC),
     )
 
 
@@ -132,8 +145,9 @@ class MacFacts:
 def read_macos(address: str, port: int, *, username: str, password: str, internet_targets: Sequence[str],
                timeout_s: float, known_hosts: Path | None = None) -> MacFacts:  # fmt: skip
     script = mac_script(internet_targets, per_target_s=max(1.0, timeout_s * 0.4))
-    run = run_script_ssh(address, port, username=username, password=password, script=script,
-                         timeout_s=timeout_s, known_hosts=known_hosts)
+    run = run_script_ssh(
+        address, port, username=username, password=password, script=script, timeout_s=timeout_s, known_hosts=known_hosts
+    )
     return mac_facts(run, login=username)
 
 
@@ -147,10 +161,14 @@ def mac_facts(run: ScriptRun, *, login: str | None) -> MacFacts:
     casks = parse_brew_list(sections["brew_cask"].body) if sections["brew_cask"].rc == 0 else frozenset()
     formulae = parse_brew_list(sections["brew_formula"].body) if sections["brew_formula"].rc == 0 else frozenset()
     df = sections["df"]
-    return MacFacts(login=login, login_verified_at=run.authenticated_at,
-                    apps=MacApps(parse_mac_bundles(sections["mac_apps"].body), casks, formulae, brew),
-                    disk=parse_df(df.body) if df.rc == 0 else None,
-                    internet=tuple(parse_internet(sections["internet"].body)), measured_at=dt.datetime.now(dt.UTC))
+    return MacFacts(
+        login=login,
+        login_verified_at=run.authenticated_at,
+        apps=MacApps(parse_mac_bundles(sections["mac_apps"].body), casks, formulae, brew),
+        disk=parse_df(df.body) if df.rc == 0 else None,
+        internet=tuple(parse_internet(sections["internet"].body)),
+        measured_at=dt.datetime.now(dt.UTC),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,8 +185,9 @@ def read_windows(address: str, port: int, *, username: str, password: str, inter
                  timeout_s: float, https: bool) -> WindowsFacts:  # fmt: skip
     """One WinRM shell as the admin account, one PowerShell script printing JSON."""
     script = windows_script(internet_targets, per_target_s=max(1.0, timeout_s * 0.4))
-    run = run_powershell_winrm(address, port, username=username, password=password, script=script,
-                               timeout_s=timeout_s, https=https)
+    run = run_powershell_winrm(
+        address, port, username=username, password=password, script=script, timeout_s=timeout_s, https=https
+    )
     return windows_facts(run, login=username)
 
 
@@ -176,6 +195,11 @@ def windows_facts(run: ScriptRun, *, login: str) -> WindowsFacts:
     """Pure: the facts of the Windows script's JSON (exit status 0 required)."""
     if run.exit_status != 0:
         raise BadAnswer(f"windows script: exit status {run.exit_status}")
-    return WindowsFacts(login=login, login_verified_at=run.authenticated_at,
-                        entries=tuple(parse_windows_inventory(run.stdout)), disk=parse_windows_disk(run.stdout),
-                        internet=tuple(parse_windows_internet(run.stdout)), measured_at=dt.datetime.now(dt.UTC))
+    return WindowsFacts(
+        login=login,
+        login_verified_at=run.authenticated_at,
+        entries=tuple(parse_windows_inventory(run.stdout)),
+        disk=parse_windows_disk(run.stdout),
+        internet=tuple(parse_windows_internet(run.stdout)),
+        measured_at=dt.datetime.now(dt.UTC),
+    )

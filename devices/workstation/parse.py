@@ -43,11 +43,11 @@ def split_sections(text: str) -> dict[str, Section]:
         if raw.startswith(SECTION):
             if name is not None:
                 sections[name] = Section(name, "\n".join(body), None)
-            name, body = raw[len(SECTION):].strip(), []
+            name, body = raw[len(SECTION) :].strip(), []
             if not name or name in sections:
                 raise BadAnswer(f"workstation script: section {name!r} repeated or unnamed")
         elif raw.startswith(RC):
-            parts = raw[len(RC):].split()
+            parts = raw[len(RC) :].split()
             if name is None or len(parts) != 2 or parts[0] != name or not parts[1].lstrip("-").isdigit():
                 raise BadAnswer("workstation script: exit status line out of place")
             sections[name] = Section(name, "\n".join(body).strip("\n"), int(parts[1]))
@@ -185,8 +185,16 @@ class Reached:
 
 
 #: curl's exit codes worth naming (man curl, EXIT CODES)
-_CURL_REASONS = {6: "dns", 7: "connection refused", 28: "timeout", 35: "tls", 60: "tls certificate",
-                 5: "proxy dns", 52: "empty reply", 56: "receive error"}
+_CURL_REASONS = {
+    6: "dns",
+    7: "connection refused",
+    28: "timeout",
+    35: "tls",
+    60: "tls certificate",
+    5: "proxy dns",
+    52: "empty reply",
+    56: "receive error",
+}
 
 
 def parse_internet(text: str) -> list[Reached]:
@@ -243,16 +251,30 @@ def parse_windows_inventory(text: str) -> list[WindowsEntry]:
         view = str(item.get("View") or "64")
         scope = "user" if view == "user" else "machine"
         source = {"64": "uninstall64", "32": "uninstall32", "user": "uninstall_user"}.get(view, "uninstall64")
-        entries.append(WindowsEntry(source, str(name).strip(), _text(item.get("DisplayVersion")),
-                                    "x86" if view == "32" else None, scope))
+        entries.append(
+            WindowsEntry(
+                source, str(name).strip(), _text(item.get("DisplayVersion")), "x86" if view == "32" else None, scope
+            )
+        )
     for item in _as_list(data.get("appx")):
         name = item.get("Name")
         if not name:
             continue
         arch = item.get("Architecture")
-        arch_text = {0: "X86", 5: "Arm", 9: "X64", 11: "Neutral", 12: "Arm64"}.get(arch) if isinstance(arch, int) else _text(arch)
-        entries.append(WindowsEntry("appx", str(name).strip(), _text(item.get("Version")), arch_text,
-                                    "machine" if item.get("AllUsers", True) else "user"))
+        arch_text = (
+            {0: "X86", 5: "Arm", 9: "X64", 11: "Neutral", 12: "Arm64"}.get(arch)
+            if isinstance(arch, int)
+            else _text(arch)
+        )
+        entries.append(
+            WindowsEntry(
+                "appx",
+                str(name).strip(),
+                _text(item.get("Version")),
+                arch_text,
+                "machine" if item.get("AllUsers", True) else "user",
+            )
+        )
     return entries
 
 

@@ -134,6 +134,7 @@ def powershell_encoded(script: str) -> str:
 
     return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
 
+
 #: macOS: bundle ids of /Applications apps, Homebrew casks and formulae
 MAC_SCRIPT = r"""LC_ALL=C; export LC_ALL
 s() { printf '\n### plateau-section %s\n' "$1"; }

@@ -131,8 +131,19 @@ def run_script_ssh(address: str, port: int, *, username: str, password: str, scr
     watchdog.daemon = True
     watchdog.start()
     try:
-        return _session(client, paramiko, address, port, username=username, password=password, script=script,
-                        timeout_s=timeout_s, known_hosts=known_hosts, started=started, deadline=deadline)
+        return _session(
+            client,
+            paramiko,
+            address,
+            port,
+            username=username,
+            password=password,
+            script=script,
+            timeout_s=timeout_s,
+            known_hosts=known_hosts,
+            started=started,
+            deadline=deadline,
+        )
     except (BadAnswer, Unreachable, AuthenticationFailed):
         if expired.is_set():
             raise Unreachable(f"SSH {address}:{port}: the check did not finish within {timeout_s:g} s") from None
@@ -153,13 +164,16 @@ def _session(client: Any, paramiko: Any, address: str, port: int, *, username: s
                        banner_timeout=timeout_s, auth_timeout=timeout_s, channel_timeout=timeout_s,
                        allow_agent=False, look_for_keys=False)  # fmt: skip
     except paramiko.BadAuthenticationType as exc:
-        raise PasswordLoginUnavailable(f"SSH {address}:{port}: no password authentication "
-                                       f"(server allows {', '.join(exc.allowed_types)})") from None
+        raise PasswordLoginUnavailable(
+            f"SSH {address}:{port}: no password authentication (server allows {', '.join(exc.allowed_types)})"
+        ) from None
     except paramiko.AuthenticationException:
         raise PasswordLoginRefused(f"SSH {address}:{port}: password refused for the admin account") from None
     except paramiko.BadHostKeyException:
-        raise BadAnswer(f"SSH {address}:{port}: the host key changed since plateau first saw it "
-                        f"(remove its line from {known_hosts} if the PC was reinstalled)") from None
+        raise BadAnswer(
+            f"SSH {address}:{port}: the host key changed since plateau first saw it "
+            f"(remove its line from {known_hosts} if the PC was reinstalled)"
+        ) from None
     except (paramiko.SSHException, EOFError) as exc:
         raise Unreachable(f"SSH {address}:{port}: {type(exc).__name__}: {exc}") from None
     except TimeoutError:
@@ -182,8 +196,13 @@ def _session(client: Any, paramiko: Any, address: str, port: int, *, username: s
         raise Unreachable(f"SSH {address}:{port}: the check did not finish within {timeout_s:g} s") from None
     except (paramiko.SSHException, EOFError, OSError) as exc:
         raise BadAnswer(f"SSH {address}:{port}: session broken: {type(exc).__name__}") from None
-    return ScriptRun(out.decode("utf-8", "replace"), err.decode("utf-8", "replace")[:2000], status,
-                     authenticated_at, time.monotonic() - started)
+    return ScriptRun(
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace")[:2000],
+        status,
+        authenticated_at,
+        time.monotonic() - started,
+    )
 
 
 def _drain(channel: Any, deadline: float) -> tuple[bytes, bytes]:
@@ -285,7 +304,7 @@ def run_powershell_winrm(address: str, port: int, *, username: str, password: st
                     protocol.cleanup_command(shell_id, command_id)
                 if shell_id:
                     protocol.close_shell(shell_id)
-            except Exception:  # noqa: BLE001 - cleaning up a shell that may be gone: never the result
+            except Exception:  # cleaning up a shell that may be gone: never the result  # noqa: BLE001
                 pass
     except wexc.InvalidCredentialsError:
         raise PasswordLoginRefused(f"WinRM {address}:{port}: password refused for the admin account") from None

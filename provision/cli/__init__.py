@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         err.print(render("cli.interrupted"))
         code = EXIT_INTERRUPTED
     except BrokenPipeError:  # output piped into `head`: not an error
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        sys.stderr = open(os.devnull, "w")  # silence the interpreter's flush at exit  # noqa: SIM115
         code = EXIT_OK
     except click.exceptions.ClickException as exc:
         exc.show()

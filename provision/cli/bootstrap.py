@@ -26,8 +26,11 @@ USER_RE = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
 DEFAULT_USER = "plateau"
 
 bootstrap_app = typer.Typer(
-    name="bootstrap", help="Prépare un poste neuf pour que plateau puisse le joindre.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="bootstrap",
+    help="Prépare un poste neuf pour que plateau puisse le joindre.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -69,8 +72,13 @@ def windows_hosts(root: Path, vault_password_file: Path | None) -> list[tuple[st
     try:
         raw = ansible_source.load(hosts_file, password)
     except ansible_source.AnsibleLoadError as exc:  # « plateau validate » names every file and line
-        raise PlateauError(Problem(key="bootstrap.unreadable", file=str(hosts_file),
-                                   params={"path": shown(root), "reason": str(exc).splitlines()[0] if str(exc) else ""})) from None
+        raise PlateauError(
+            Problem(
+                key="bootstrap.unreadable",
+                file=str(hosts_file),
+                params={"path": shown(root), "reason": str(exc).splitlines()[0] if str(exc) else ""},
+            )
+        ) from None
     found = []
     for host in raw.hosts:
         if "windows" in host.groups:
@@ -82,9 +90,31 @@ def windows_hosts(root: Path, vault_password_file: Path | None) -> list[tuple[st
 @bootstrap_app.command("windows")
 def bootstrap_windows(
     inventory: InventoryOpt,
-    transport: Annotated[str | None, typer.Option("--transport", help="ssh (OpenSSH Server) ou winrm (WinRM HTTPS 5986) ; par défaut celui de l'inventaire.", show_default=False)] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Compte que plateau utilise sur le poste ; par défaut ansible_user de l'inventaire, sinon « plateau ».", show_default=False)] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Fichier à écrire (par défaut <inventaire>/bootstrap/bootstrap-windows.ps1).", show_default=False)] = None,
+    transport: Annotated[
+        str | None,
+        typer.Option(
+            "--transport",
+            help="ssh (OpenSSH Server) ou winrm (WinRM HTTPS 5986) ; par défaut celui de l'inventaire.",
+            show_default=False,
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Compte que plateau utilise sur le poste ; par défaut ansible_user de l'inventaire, sinon « plateau ».",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Fichier à écrire (par défaut <inventaire>/bootstrap/bootstrap-windows.ps1).",
+            show_default=False,
+        ),
+    ] = None,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Écrit le script PowerShell à lancer une fois sur chaque poste Windows neuf, et affiche les étapes."""
@@ -105,17 +135,30 @@ def bootstrap_windows(
 
     mismatched = [n for n, c, _u in hosts if transport_of(c) != transport]
     no_user = [n for n, _c, u in hosts if not u]
-    params = {"path": shown(path), "file": path.name, "transport": transport, "user": user,
-              "hosts": len(hosts), "port": 22 if transport == "ssh" else 5986}
+    params = {
+        "path": shown(path),
+        "file": path.name,
+        "transport": transport,
+        "user": user,
+        "hosts": len(hosts),
+        "port": 22 if transport == "ssh" else 5986,
+    }
     out.print("[bold green]✓[/] " + render("bootstrap.written", params), highlight=False)
     out.print(render("bootstrap.steps_title"), highlight=False)
     for n in range(1, 7):
         out.print(f"  {n}. " + render(f"bootstrap.step{n}_{transport if n == 4 else 'all'}", params), highlight=False)
     if mismatched:
-        out.print("[yellow]![/] " + render("bootstrap.mismatched", {**params, "names": ", ".join(mismatched)}), highlight=False)
+        out.print(
+            "[yellow]![/] " + render("bootstrap.mismatched", {**params, "names": ", ".join(mismatched)}),
+            highlight=False,
+        )
     if no_user:
-        out.print("[yellow]![/] " + render("bootstrap.no_user", {**params, "names": ", ".join(no_user)}), highlight=False)
+        out.print(
+            "[yellow]![/] " + render("bootstrap.no_user", {**params, "names": ", ".join(no_user)}), highlight=False
+        )
     out.print(render("bootstrap.doc"), highlight=False)
 
 
-app.add_typer(bootstrap_app, name="bootstrap", help="Prépare un poste Windows neuf (OpenSSH ou WinRM HTTPS) pour plateau.")
+app.add_typer(
+    bootstrap_app, name="bootstrap", help="Prépare un poste Windows neuf (OpenSSH ou WinRM HTTPS) pour plateau."
+)

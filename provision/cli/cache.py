@@ -19,7 +19,14 @@ from provision.paths import shown
 @app.command("cache", help="Télécharge à l'avance ce qui peut l'être (paquets Debian, Flatpak, installeurs, APK).")
 def cache_command(
     inventory: InventoryOpt,
-    only: Annotated[str | None, typer.Option("--only", help="Seulement ces sources, séparées par des virgules : apt, flatpak, winget, choco, apk, ipa.", show_default=False)] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Seulement ces sources, séparées par des virgules : apt, flatpak, winget, choco, apk, ipa.",
+            show_default=False,
+        ),
+    ] = None,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Télécharge à l'avance dans <inventaire>/cache/ ce qui peut l'être (paquets Debian, Flatpak), et liste le reste."""
@@ -31,8 +38,13 @@ def cache_command(
     try:
         kinds = parse_only(only)
     except ValueError as exc:
-        raise PlateauError(Problem(key="cache.unknown_kind", field="--only",
-                                   params={"kinds": exc.args[0], "known": "apt, flatpak, winget, choco, apk, ipa"})) from None
+        raise PlateauError(
+            Problem(
+                key="cache.unknown_kind",
+                field="--only",
+                params={"kinds": exc.args[0], "known": "apt, flatpak, winget, choco, apk, ipa"},
+            )
+        ) from None
     password_file, _how = find_vault_password_file(root, vault_password_file)
     loaded = load_all(root, password_file)  # no secret is needed, but vault files are read when present
     if loaded.warnings:
@@ -65,7 +77,17 @@ def print_cache_report(console: Any, report: Any) -> None:
         table.add_row(entry.kind, entry.title, labels.get(entry.status, entry.status), render(entry.key, entry.params))
     console.print(table)
     counts = {s: sum(1 for e in report.entries if e.status == s) for s in labels}
-    console.print(render("cache.summary", {
-        "cached": counts[Status.CACHED] + counts[Status.PRESENT], "manual": counts[Status.MANUAL] + counts[Status.UNAVAILABLE],
-        "failed": counts[Status.FAILED], "debs": report.apt_debs, "mb": round(report.apt_bytes / 1e6, 1),
-        "path": shown(report.root / CACHE_DIR)}), highlight=False)
+    console.print(
+        render(
+            "cache.summary",
+            {
+                "cached": counts[Status.CACHED] + counts[Status.PRESENT],
+                "manual": counts[Status.MANUAL] + counts[Status.UNAVAILABLE],
+                "failed": counts[Status.FAILED],
+                "debs": report.apt_debs,
+                "mb": round(report.apt_bytes / 1e6, 1),
+                "path": shown(report.root / CACHE_DIR),
+            },
+        ),
+        highlight=False,
+    )

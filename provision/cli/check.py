@@ -36,8 +36,9 @@ def check(
     format: Annotated[
         str, typer.Option("--format", "-f", help="table (lisible) ou json.", click_type=click.Choice(["table", "json"]))
     ] = "table",
-    timeout_s: Annotated[float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")]
-    = DEFAULT_TIMEOUT_S,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")
+    ] = DEFAULT_TIMEOUT_S,
     reset_state: Annotated[
         bool, typer.Option("--reset-state", help="Mettre de côté .plateau/state.db (endommagé) et en créer un neuf.")
     ] = False,
@@ -51,12 +52,18 @@ def check(
 
     loaded = load_all(inventory, vault_password_file)
     if room is not None and room not in loaded.inventory.rooms:
-        raise PlateauError(Problem(key="cli.unknown_room", field="--room",
-                                   params={"room": room, "rooms": sorted(loaded.inventory.rooms)}))
+        raise PlateauError(
+            Problem(
+                key="cli.unknown_room", field="--room", params={"room": room, "rooms": sorted(loaded.inventory.rooms)}
+            )
+        )
     if reset_state:
         aside = set_aside(loaded.inventory.root)
-        message = ("state.set_aside", {"path": shown(aside)}) if aside else \
-            ("state.nothing_to_set_aside", {"path": shown(store_path(loaded.inventory.root))})
+        message = (
+            ("state.set_aside", {"path": shown(aside)})
+            if aside
+            else ("state.nothing_to_set_aside", {"path": shown(store_path(loaded.inventory.root))})
+        )
         err.print(render(*message), highlight=False, soft_wrap=True)
     # the store fails soft: on a full disk, a read-only or a damaged state.db the check still
     # runs, prints and exports its results, then says what to do (exit 2)
@@ -70,16 +77,37 @@ def check(
         try:
             write_junit(junit, result.verdicts, elapsed_s=(result.finished_at - result.started_at).total_seconds())
         except OSError as exc:
-            problems.append(Problem(key="cli.export_failed", file=shown(junit), field="--junit",
-                                    params={"file": shown(junit), "reason": exc.strerror or str(exc)}))
+            problems.append(
+                Problem(
+                    key="cli.export_failed",
+                    file=shown(junit),
+                    field="--junit",
+                    params={"file": shown(junit), "reason": exc.strerror or str(exc)},
+                )
+            )
     readiness = readiness_of(loaded, result.verdicts, now=result.finished_at)
     if format == "json":
-        sys.stdout.write(as_json(result.verdicts, ready=result.ready, started_at=result.started_at,
-                                 finished_at=result.finished_at, readiness=readiness, room=room) + "\n")
+        sys.stdout.write(
+            as_json(
+                result.verdicts,
+                ready=result.ready,
+                started_at=result.started_at,
+                finished_at=result.finished_at,
+                readiness=readiness,
+                room=room,
+            )
+            + "\n"
+        )
     else:
         rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
-        print_table(out, result.verdicts, rooms, title=f"{loaded.inventory.centre} — vérification de "
-                    f"{result.started_at.astimezone():%d/%m/%Y %H:%M}", readiness=readiness, room=room)
+        print_table(
+            out,
+            result.verdicts,
+            rooms,
+            title=f"{loaded.inventory.centre} — vérification de {result.started_at.astimezone():%d/%m/%Y %H:%M}",
+            readiness=readiness,
+            room=room,
+        )
         out.print(summary_line(result.verdicts, result.ready), highlight=False)
         _print_next_commands(loaded, result.verdicts, ready=result.ready, room=room)
     store.close()
@@ -117,9 +145,10 @@ def _sweep_with_progress(loaded, *, store, room: str | None, timeout_s: float):
                 more = f" (+{len(names) - 1})" if len(names) > 1 else ""
                 first = names[0] if names else ""
                 if len(first) + len(more) > room_for_names:
-                    first = first[:max(1, room_for_names - len(more) - 1)] + "…"
-                progress.update(task, completed=len(expected) - len(waiting),
-                                waiting=f"attend : {first}{more}" if names else "")
+                    first = first[: max(1, room_for_names - len(more) - 1)] + "…"
+                progress.update(
+                    task, completed=len(expected) - len(waiting), waiting=f"attend : {first}{more}" if names else ""
+                )
 
         result = run_sweep(loaded, store=store, room=room, timeout_s=timeout_s, on_verdict=on_verdict)
         progress.update(task, completed=len(expected) or 1, waiting="")
@@ -154,22 +183,46 @@ def _print_next_commands(loaded, verdicts, *, ready: bool, room: str | None) -> 
         juries = [j.id for j in loaded.session.juries]
         out.print("[bold]Ensuite :[/] imprimer le récapitulatif du jury :", highlight=False)
         for jury in juries or [None]:
-            out.print(f"  plateau recap -i {inv}" + (f" --jury {jury}" if jury else ""), markup=False, highlight=False, soft_wrap=True)
+            out.print(
+                f"  plateau recap -i {inv}" + (f" --jury {jury}" if jury else ""),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         return
     out.print("[bold]Prochaines commandes :[/]", highlight=False)
     if attest:
         out.print("  Vérifier sur place, puis attester :", highlight=False)
         for target in list(attest)[:8]:
-            out.print(f'    plateau attest -i {inv} {target} --par "Prénom Nom"', markup=False, highlight=False, soft_wrap=True)
+            out.print(
+                f'    plateau attest -i {inv} {target} --par "Prénom Nom"',
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         if len(attest) > 8:
-            out.print(f"    (+{len(attest) - 8} autres : plateau attest -i {inv} --liste)", markup=False, highlight=False, soft_wrap=True)
+            out.print(
+                f"    (+{len(attest) - 8} autres : plateau attest -i {inv} --liste)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     if provision:
         out.print("  Installer ce qui manque sur les postes :", highlight=False)
-        out.print(f"    plateau provision -i {inv} --limit {','.join(provision)}", markup=False, highlight=False, soft_wrap=True)
+        out.print(
+            f"    plateau provision -i {inv} --limit {','.join(provision)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if recheck:
         where = f" --room {room}" if room else ""
         out.print(f"  Corriger ({', '.join(recheck[:4])}{' …' if len(recheck) > 4 else ''}), puis revérifier :",
                   markup=False, highlight=False, soft_wrap=True)  # fmt: skip
         out.print(f"    plateau check -i {inv}{where}", markup=False, highlight=False, soft_wrap=True)
-    out.print(f"  Quand tout est prêt : plateau recap -i {inv} --jury <jury>"
-              f" (ou --force pour un document marqué NON PRÊT)", markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"  Quand tout est prêt : plateau recap -i {inv} --jury <jury> (ou --force pour un document marqué NON PRÊT)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -107,16 +107,22 @@ state = {"debug": False}
 InventoryOpt = Annotated[
     Path,
     typer.Option(
-        "-i", "--inventory", envvar="PLATEAU_INVENTORY", help="Dossier d'inventaire du centre (inventories/<centre>).",
-        file_okay=False, show_default=False,
+        "-i",
+        "--inventory",
+        envvar="PLATEAU_INVENTORY",
+        help="Dossier d'inventaire du centre (inventories/<centre>).",
+        file_okay=False,
+        show_default=False,
     ),
 ]
 VaultOpt = Annotated[
     Path | None,
     typer.Option(
-        "--vault-password-file", envvar="PLATEAU_VAULT_PASSWORD_FILE",
+        "--vault-password-file",
+        envvar="PLATEAU_VAULT_PASSWORD_FILE",
         help="Fichier contenant le mot de passe du coffre ansible-vault (défaut : <inventaire>/.vault_pass).",
-        dir_okay=False, show_default=False,
+        dir_okay=False,
+        show_default=False,
     ),
 ]
 

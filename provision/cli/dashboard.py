@@ -18,19 +18,26 @@ from provision.dashboard.server import DEFAULT_HOST, DEFAULT_PORT, resolve_token
 @app.command("dashboard", help="Tableau de bord de préparation, en direct, dans le navigateur (local).")
 def dashboard_command(
     inventory: InventoryOpt,
-    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute. Autre que 127.0.0.1 : --token obligatoire.")]
-    = DEFAULT_HOST,
+    host: Annotated[
+        str, typer.Option("--host", help="Adresse d'écoute. Autre que 127.0.0.1 : --token obligatoire.")
+    ] = DEFAULT_HOST,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = DEFAULT_PORT,
     token: Annotated[
-        str | None, typer.Option("--token", envvar="PLATEAU_DASHBOARD_TOKEN", show_default=False,
-                                    help="Jeton d'accès exigé à chaque requête (« auto » : en générer un).")
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="PLATEAU_DASHBOARD_TOKEN",
+            show_default=False,
+            help="Jeton d'accès exigé à chaque requête (« auto » : en générer un).",
+        ),
     ] = None,
     vault_password_file: VaultOpt = None,
     sweep_on_start: Annotated[
         bool, typer.Option("--sweep-on-start/--no-sweep-on-start", help="Tout vérifier au démarrage.")
     ] = True,
-    timeout_s: Annotated[float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")]
-    = DEFAULT_TIMEOUT_S,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", help="Délai de réponse par appareil, en secondes.")
+    ] = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Tableau de bord local du matin de l'examen : salle par salle, ce qui est prêt et quoi faire sinon."""
     from provision.cli.common import err, print_problems

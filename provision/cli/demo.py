@@ -42,9 +42,19 @@ def demo(
     out.print("[bold]1. Vérification de l'inventaire[/]")
     if loaded.warnings:
         print_problems(loaded.warnings)
-    out.print("[bold green]✓[/] " + render("cli.ok_validate", {
-        "hosts": len(loaded.inventory.hosts), "rooms": len(loaded.inventory.rooms),
-        "candidates": len(loaded.session.candidates), "referentiel": loaded.session.referentiel}), highlight=False)
+    out.print(
+        "[bold green]✓[/] "
+        + render(
+            "cli.ok_validate",
+            {
+                "hosts": len(loaded.inventory.hosts),
+                "rooms": len(loaded.inventory.rooms),
+                "candidates": len(loaded.session.candidates),
+                "referentiel": loaded.session.referentiel,
+            },
+        ),
+        highlight=False,
+    )
     out.print("[bold]2. Plan de préparation[/]")
     print_plan(out, loaded.plan.to_dict())
     out.print("[bold]3. Démarrage des équipements simulés[/] (adresses de bouclage 127.0.1.x)")
@@ -52,8 +62,7 @@ def demo(
     with DemoLab(state_dir(loaded.inventory.root)) as lab:
         for name, where in lab.addresses().items():
             out.print(f"   {name:38} {where}", highlight=False)
-        out.print("[bold]4. Préparation des appareils[/] (les postes réels passent par Ansible : "
-                  "plateau provision)")
+        out.print("[bold]4. Préparation des appareils[/] (les postes réels passent par Ansible : plateau provision)")
         with err.status("Configuration du point d'accès et des tablettes…"):
             outcomes = apply_devices(loaded, select_devices(loaded, None), timeout_s=5.0)
         print_outcomes(out, outcomes)
@@ -63,18 +72,30 @@ def demo(
         rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
         print_table(out, result.verdicts, rooms, title="Résultat de la vérification")
         out.print(summary_line(result.verdicts, result.ready), highlight=False)
-        out.print("Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
-                  "« Constat et action ».", highlight=False)
+        out.print(
+            "Des équipements sont volontairement « non prêts » dans la démonstration : lisez la colonne "
+            "« Constat et action ».",
+            highlight=False,
+        )
         out.print("[bold]6. Récapitulatif du jury et affiche Wi-Fi[/]")
         for path, pages, what in _demo_documents(loaded):
             out.print(f"   {what} : {path} ({pages} page(s), lisible par vous seul : droits 0600)", highlight=False)
         if dashboard:
             from provision.dashboard.server import serve
 
-            out.print(f"[bold]7. Tableau de bord[/] : ouvrez http://127.0.0.1:{port}/ dans un navigateur — "
-                      "les équipements simulés restent allumés ; Ctrl-C pour terminer.", highlight=False)
-            serve(loaded, store, port=port, sweep_on_start=False, timeout_s=3.0,
-                  echo=lambda text: out.print(text, highlight=False))
+            out.print(
+                f"[bold]7. Tableau de bord[/] : ouvrez http://127.0.0.1:{port}/ dans un navigateur — "
+                "les équipements simulés restent allumés ; Ctrl-C pour terminer.",
+                highlight=False,
+            )
+            serve(
+                loaded,
+                store,
+                port=port,
+                sweep_on_start=False,
+                timeout_s=3.0,
+                echo=lambda text: out.print(text, highlight=False),
+            )
 
 
 def _demo_documents(loaded: Any) -> list[tuple[str, int, str]]:

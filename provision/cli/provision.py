@@ -50,8 +50,13 @@ def resolve_limit(limit: str | None, rooms: dict[str, list[str]], hosts: list[st
             selected |= {value} & set(hosts)
         else:
             suggestions = [m[0] for m in process.extract(value, [*rooms, *all_hosts], limit=3, score_cutoff=50)]
-            problems.append(Problem(key="provision.unknown_limit", field="--limit",
-                                    params={"value": value, "rooms": sorted(rooms), "suggestions": suggestions}))
+            problems.append(
+                Problem(
+                    key="provision.unknown_limit",
+                    field="--limit",
+                    params={"value": value, "rooms": sorted(rooms), "suggestions": suggestions},
+                )
+            )
     if problems:
         raise PlateauError(problems)
     return sorted(selected)
@@ -60,9 +65,26 @@ def resolve_limit(limit: str | None, rooms: dict[str, list[str]], hosts: list[st
 @app.command("provision", help="Installe les logiciels et crée les sessions administrateur (Ansible).")
 def provision_command(
     inventory: InventoryOpt,
-    check: Annotated[bool, typer.Option("--check", help="Simulation (mode check d'Ansible, avec --diff) : rien n'est modifié.")] = False,
-    limit: Annotated[str | None, typer.Option("--limit", "-l", help="Limiter à des salles ou postes, séparés par des virgules.", show_default=False)] = None,
-    forks: Annotated[int | None, typer.Option("--forks", "-f", min=1, max=128, help="Postes préparés en parallèle (défaut d'Ansible : 5).", show_default=False)] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Simulation (mode check d'Ansible, avec --diff) : rien n'est modifié.")
+    ] = False,
+    limit: Annotated[
+        str | None,
+        typer.Option(
+            "--limit", "-l", help="Limiter à des salles ou postes, séparés par des virgules.", show_default=False
+        ),
+    ] = None,
+    forks: Annotated[
+        int | None,
+        typer.Option(
+            "--forks",
+            "-f",
+            min=1,
+            max=128,
+            help="Postes préparés en parallèle (défaut d'Ansible : 5).",
+            show_default=False,
+        ),
+    ] = None,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Installe les logiciels, crée les sessions administrateur et applique l'accessibilité sur les postes."""
@@ -97,16 +119,24 @@ def provision_command(
     payload = {"plateau_hosts": host_vars, **cache_vars(root)}
     _write_private(extravars, json.dumps(payload, ensure_ascii=False, indent=1))
     spec = RunSpec(
-        private_data_dir=private, playbook=PLAYBOOK, inventory=(root / HOSTS_FILE).resolve(),
-        extravars_file=extravars.resolve(), vault_password_file=password_file.resolve(),
-        limit=",".join(selected) if limit else None, forks=forks, check=check,
+        private_data_dir=private,
+        playbook=PLAYBOOK,
+        inventory=(root / HOSTS_FILE).resolve(),
+        extravars_file=extravars.resolve(),
+        vault_password_file=password_file.resolve(),
+        limit=",".join(selected) if limit else None,
+        forks=forks,
+        check=check,
     )
     tasks = cached_count_tasks(spec)
     store = open_store(root)
-    run_id = store.start_run(kind="provision", args={"check": check, "limit": limit, "forks": forks,
-                                                     "hosts": selected})
-    out.print(render("provision.starting", {"hosts": len(selected), "tasks": tasks,
-                                            "mode": render("provision.mode_check") if check else ""}))
+    run_id = store.start_run(kind="provision", args={"check": check, "limit": limit, "forks": forks, "hosts": selected})
+    out.print(
+        render(
+            "provision.starting",
+            {"hosts": len(selected), "tasks": tasks, "mode": render("provision.mode_check") if check else ""},
+        )
+    )
     cancel = threading.Event()
     result = None
     try:
@@ -116,8 +146,14 @@ def provision_command(
         status = result.status.value if result is not None else RunStatus.CANCELED.value
         for host, host_result in (result.hosts if result is not None else {}).items():
             store.record_host_result(
-                run_id, host, host_result.status.value, ok=host_result.ok, changed=host_result.changed,
-                failed=host_result.failed, unreachable=host_result.unreachable, detail=host_result.as_detail(),
+                run_id,
+                host,
+                host_result.status.value,
+                ok=host_result.ok,
+                changed=host_result.changed,
+                failed=host_result.failed,
+                unreachable=host_result.unreachable,
+                detail=host_result.as_detail(),
             )
         store.finish_run(run_id, status)
     print_summary(out, result, root, selected, check=check, forks=forks)
@@ -145,10 +181,15 @@ def _devices_phase(loaded: Any, limit: str | None, check: bool) -> int:
     store = open_store(loaded.inventory.root)
     run_id = store.start_run(kind="devices", args={"limit": limit, "devices": [d.name for d in devices]})
     for outcome in outcomes:
-        store.record_host_result(run_id, outcome.device, outcome.status, changed=len(outcome.changes),
-                                 failed=int(outcome.status == "failed"),
-                                 unreachable=int(outcome.status == "unreachable"),
-                                 detail={"key": outcome.key, "changes": outcome.changes})
+        store.record_host_result(
+            run_id,
+            outcome.device,
+            outcome.status,
+            changed=len(outcome.changes),
+            failed=int(outcome.status == "failed"),
+            unreachable=int(outcome.status == "unreachable"),
+            detail={"key": outcome.key, "changes": outcome.changes},
+        )
     bad = [o for o in outcomes if o.status in ("failed", "unreachable")]
     store.finish_run(run_id, "failed" if bad else "successful")
     return EXIT_NOT_READY if bad else EXIT_OK

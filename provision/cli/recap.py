@@ -27,14 +27,22 @@ def recap_command(
     inventory: InventoryOpt,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", dir_okay=False, show_default=False,
-                     metavar="FICHIER",
-                     help="Fichier PDF à écrire (défaut : recap-<jury|centre>-<date>.pdf dans <inventaire>/.plateau)."),
+        typer.Option(
+            "-o",
+            "--output",
+            dir_okay=False,
+            show_default=False,
+            metavar="FICHIER",
+            help="Fichier PDF à écrire (défaut : recap-<jury|centre>-<date>.pdf dans <inventaire>/.plateau).",
+        ),
     ] = None,
     jury: Annotated[
         str | None,
-        typer.Option("--jury", show_default=False,
-                     help="Récapitulatif d'un seul jury : seulement les équipements et secrets de sa salle."),
+        typer.Option(
+            "--jury",
+            show_default=False,
+            help="Récapitulatif d'un seul jury : seulement les équipements et secrets de sa salle.",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Produire le document malgré les points bloquants (marqué « NON PRÊT »).")
@@ -44,15 +52,20 @@ def recap_command(
     ] = False,
     print_to: Annotated[
         str | None,
-        typer.Option("--print-to", metavar="HÔTE[:PORT]", show_default=False,
-                     help="Imprimer sur cette imprimante IPP (implique --print)."),
+        typer.Option(
+            "--print-to",
+            metavar="HÔTE[:PORT]",
+            show_default=False,
+            help="Imprimer sur cette imprimante IPP (implique --print).",
+        ),
     ] = None,
     vault_password_file: VaultOpt = None,
     send_to_printer: Annotated[
         bool, typer.Option("--print", help="Imprimer sur l'imprimante réseau de la salle du jury (IPP).")
     ] = False,
     max_age_h: Annotated[
-        float, typer.Option("--max-age-h", min=0.1, metavar="HEURES", help="Âge maximal du dernier contrôle, en heures.")
+        float,
+        typer.Option("--max-age-h", min=0.1, metavar="HEURES", help="Âge maximal du dernier contrôle, en heures."),
     ] = DEFAULT_MAX_AGE_H,
 ) -> None:
     """Imprime le récapitulatif confidentiel du jury (identifiants, Wi-Fi, état du plateau, candidats)."""
@@ -72,8 +85,9 @@ def recap_command(
         path = output or default_output(root, "poster", scope, date)
         message, job_name = "recap.poster_written", f"Affiche Wi-Fi {scope} {date}"
     else:
-        recap = recap_data.build_recap(loaded, jury, load_readiness(root), now=utcnow(), max_age_h=max_age_h,
-                                       forced=force)
+        recap = recap_data.build_recap(
+            loaded, jury, load_readiness(root), now=utcnow(), max_age_h=max_age_h, forced=force
+        )
         blockers = recap.readiness.blockers
         if blockers:
             _print_blockers(blockers)
@@ -91,7 +105,9 @@ def recap_command(
     except OSError as exc:
         from provision.errors import PlateauError, Problem
 
-        raise PlateauError(Problem(key="recap.bad_output", params={"path": shown(path), "reason": exc.strerror})) from exc
+        raise PlateauError(
+            Problem(key="recap.bad_output", params={"path": shown(path), "reason": exc.strerror})
+        ) from exc
     out.print(render(message, {"path": shown(path), "pages": pdf.pages}), highlight=False)
 
     if send_to_printer or print_to:
@@ -101,8 +117,15 @@ def recap_command(
 def _print_blockers(blockers) -> None:
     for blocker in blockers:
         if blocker.device:
-            line = render("recap.blocker", {"device": blocker.device_label or blocker.device, "check": blocker.check,
-                                            "status": blocker.status, "message": blocker.message})
+            line = render(
+                "recap.blocker",
+                {
+                    "device": blocker.device_label or blocker.device,
+                    "check": blocker.check,
+                    "status": blocker.status,
+                    "message": blocker.message,
+                },
+            )
         else:
             line = blocker.message
         err.print(f"  ✗ {line}", markup=False, highlight=False, soft_wrap=True)
@@ -119,7 +142,11 @@ def _send(loaded, jury: str | None, print_to: str | None, pdf: bytes, job_name: 
     try:
         result = printing.send_pdf(uri, pdf, job_name)
     except printing.PrintError as exc:
-        err.print(render("recap.print.failed", {"printer": uri, "reason": str(exc)}), style="bold red",
-                  highlight=False, markup=False)
+        err.print(
+            render("recap.print.failed", {"printer": uri, "reason": str(exc)}),
+            style="bold red",
+            highlight=False,
+            markup=False,
+        )
         raise typer.Exit(EXIT_NOT_READY) from exc
     out.print(render("recap.print.sent", {"printer": uri, "job": result.job_id}), highlight=False)

@@ -13,15 +13,20 @@ from provision.messages import render
 from provision.paths import shown
 
 secrets_app = typer.Typer(
-    name="secrets", help="Mots de passe des sessions et comptes, dans le coffre ansible-vault.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    name="secrets",
+    help="Mots de passe des sessions et comptes, dans le coffre ansible-vault.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 
 @secrets_app.command("init")
 def secrets_init(
     inventory: InventoryOpt,
-    rotate: Annotated[bool, typer.Option("--rotate", help="Régénère tous les secrets, clés Wi-Fi comprises (après l'examen).")] = False,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Régénère tous les secrets, clés Wi-Fi comprises (après l'examen).")
+    ] = False,
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Génère les mots de passe manquants dans host_vars/<équipement>/vault.yml (jamais affichés)."""
@@ -33,8 +38,10 @@ def secrets_init(
     if report.warnings:
         print_problems(report.warnings)
     key = "secrets.rotated" if rotate else "secrets.summary"
-    out.print("[bold green]✓[/] " + render(key, {"generated": report.generated, "kept": report.kept,
-                                                  "hosts": report.hosts}), highlight=False)
+    out.print(
+        "[bold green]✓[/] " + render(key, {"generated": report.generated, "kept": report.kept, "hosts": report.hosts}),
+        highlight=False,
+    )
     if report.files:
         out.print(render("secrets.files", {"count": len(report.files)}), highlight=False)
 

@@ -42,7 +42,13 @@ def plan(
     inventory: InventoryOpt,
     vault_password_file: VaultOpt = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help="table (lisible) ou json (pour les scripts).", click_type=click.Choice(["table", "json"]))
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (lisible) ou json (pour les scripts).",
+            click_type=click.Choice(["table", "json"]),
+        ),
     ] = "table",
 ) -> None:
     """Montre, équipement par équipement, ce qui sera installé et configuré, et ce qui manque au référentiel."""

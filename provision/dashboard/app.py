@@ -84,8 +84,14 @@ def _age(value: dt.datetime | str | None, now: dt.datetime | None = None) -> str
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("provision.dashboard", "templates"), autoescape=select_autoescape(["j2"]),
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-    env.globals.update(t=lambda key, **params: render(f"dashboard.{key}", params), msg=render, Status=Status,
-                       marks=MARKS, check_label=check_label, status_label=status_label)
+    env.globals.update(
+        t=lambda key, **params: render(f"dashboard.{key}", params),
+        msg=render,
+        Status=Status,
+        marks=MARKS,
+        check_label=check_label,
+        status_label=status_label,
+    )
     env.globals.update(age=_age)
     env.filters.update(when=_when, anchor=anchor, q=lambda s: quote(str(s), safe=""))
     return env
@@ -307,8 +313,11 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
     async def lifespan(app: Starlette):
         if dash.sweep_on_start:
             dash.hub.start_sweep()
-        ticker = asyncio.get_running_loop().create_task(dash.hub.recheck_every(dash.recheck_s)) \
-            if dash.recheck_s > 0 else None
+        ticker = (
+            asyncio.get_running_loop().create_task(dash.hub.recheck_every(dash.recheck_s))
+            if dash.recheck_s > 0
+            else None
+        )
         try:
             yield
         finally:

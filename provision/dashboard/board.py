@@ -237,20 +237,29 @@ def build_board(loaded: Loaded, verdicts: Iterable[Verdict], attested: Iterable[
                     items=[i for i in items if i.device == device.name], state_status=state.status)  # fmt: skip
                 view.stale = {check for check, _title in state.expired}
                 if old_after_s is not None:
-                    view.old = {v.check for v in view.verdicts
-                                if v.probe != "manual" and (now - v.measured_at).total_seconds() > old_after_s}
+                    view.old = {
+                        v.check
+                        for v in view.verdicts
+                        if v.probe != "manual" and (now - v.measured_at).total_seconds() > old_after_s
+                    }
             view.families.append(device.family)
         for view in devices.values():  # a manual device's verdicts are its attestations
             view.verdicts = [*view.verdicts, *(i.verdict for i in view.items if i.verdict)]
         stale = {(d.name, c) for d in devices.values() for c in d.stale}
         scope = ready.rooms[room.id]
-        room_view = RoomView(room.id, room.label, list(devices.values()),
-                             [i for i in items if i.room == room.id and i.device is None],
-                             [jv for rid, jv in juries if rid == room.id], centre, stale, is_ready=scope.ready)
+        room_view = RoomView(
+            room.id,
+            room.label,
+            list(devices.values()),
+            [i for i in items if i.room == room.id and i.device is None],
+            [jv for rid, jv in juries if rid == room.id],
+            centre,
+            stale,
+            is_ready=scope.ready,
+        )
         room_view.todo = [_todo(b, room_view) for b in scope.blockers]
         rooms.append(room_view)
-    return Board(loaded.inventory.centre, loaded.session.date, loaded.session.referentiel, rooms, centre, now,
-                 ready)
+    return Board(loaded.inventory.centre, loaded.session.date, loaded.session.referentiel, rooms, centre, now, ready)
 
 
 def _todo(blocker: Blocker, room: RoomView) -> Todo:
@@ -264,8 +273,15 @@ def _todo(blocker: Blocker, room: RoomView) -> Todo:
         device = next((d for d in room.devices if d.name == blocker.device), None)
         item = next((i for i in device.items if f"attestation:{i.item}" == blocker.check), None) if device else None
         target = "item-" + item.key if item else "dev-" + anchor(blocker.device)
-    return Todo(target, blocker.device_label, blocker.check, blocker.status, blocker.key, dict(blocker.params),
-                blocker.check_label)
+    return Todo(
+        target,
+        blocker.device_label,
+        blocker.check,
+        blocker.status,
+        blocker.key,
+        dict(blocker.params),
+        blocker.check_label,
+    )
 
 
 def _juries(loaded: Loaded, ready: Readiness) -> list[tuple[str, JuryView]]:

@@ -64,7 +64,7 @@ class Guard:
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))
-        except Exception:  # noqa: BLE001 - a garbled cookie is just no cookie
+        except Exception:  # a garbled cookie is just no cookie  # noqa: BLE001
             cookie = SimpleCookie()
         offered = cookie[COOKIE].value if COOKIE in cookie else ""
         bearer = headers.get("authorization", "")

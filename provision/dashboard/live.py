@@ -175,7 +175,7 @@ class Hub:
             first = exc.problems[0] if exc.problems else None
             failed = ("readiness.store_failed",
                       {"problem": render(first.key, first.params) if first else type(exc).__name__})  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - keep serving; the devices it checked turn unknown
+        except Exception as exc:  # keep serving; the devices it checked turn unknown
             log.exception("dashboard sweep failed")
             failed = ("readiness.sweep_failed", {"reason": type(exc).__name__})
         finally:
@@ -200,7 +200,7 @@ class Hub:
             await asyncio.sleep(interval_s)
             try:
                 self.start_sweep()
-            except Exception:  # noqa: BLE001 - the next round tries again
+            except Exception:  # the next round tries again
                 log.exception("dashboard: automatic re-check failed to start")
 
     def _done_one(self, verdict: Verdict) -> None:
@@ -211,7 +211,7 @@ class Hub:
     def _safe_render(self, devices: Iterable[str]) -> dict[str, str]:
         try:
             return self.render(devices)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("dashboard: cannot render")
             return {}
 

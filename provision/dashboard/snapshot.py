@@ -17,8 +17,15 @@ SCHEMA = "plateau.freeze/1"
 
 
 def _verdict(v: Verdict) -> dict[str, Any]:
-    return {"device": v.device, "check": v.check, "status": str(v.status), "blocking": v.blocking,
-            "message": render(v.key, v.params), "measured_at": v.measured_at.isoformat(), "probe": v.probe}
+    return {
+        "device": v.device,
+        "check": v.check,
+        "status": str(v.status),
+        "blocking": v.blocking,
+        "message": render(v.key, v.params),
+        "measured_at": v.measured_at.isoformat(),
+        "probe": v.probe,
+    }
 
 
 def _todo_line(todo: Any) -> str:

@@ -28,8 +28,21 @@ from provision.families.base import (
 from provision.messages import render
 
 __all__ = [
-    "RECAP_SECTIONS", "REGISTRY", "Account", "Family", "ManualCheck", "ProbeDecl", "RecapRow", "RecapSection",
-    "RowContext", "family", "family_label", "families", "manual_check", "probe_for", "resolve",
+    "RECAP_SECTIONS",
+    "REGISTRY",
+    "Account",
+    "Family",
+    "ManualCheck",
+    "ProbeDecl",
+    "RecapRow",
+    "RecapSection",
+    "RowContext",
+    "family",
+    "family_label",
+    "families",
+    "manual_check",
+    "probe_for",
+    "resolve",
 ]
 
 REGISTRY: dict[str, Family] = {

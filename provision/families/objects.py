@@ -24,13 +24,19 @@ def _robot_probe(device: Robot) -> str | None:
 
 
 MICROCONTROLLER = Family(
-    name="microcontroller", model=Microcontroller, recap_section="others",
-    probes={"default": ProbeDecl(name="usb", checks=("board",),
-                                 fn="checks.probes.microcontroller:probe_microcontroller")},
-    recap_row=_board_row, simulator="devices.lab.serial_board:BoardSimulator",
+    name="microcontroller",
+    model=Microcontroller,
+    recap_section="others",
+    probes={
+        "default": ProbeDecl(name="usb", checks=("board",), fn="checks.probes.microcontroller:probe_microcontroller")
+    },
+    recap_row=_board_row,
+    simulator="devices.lab.serial_board:BoardSimulator",
 )
 ROBOT = Family(
-    name="robot", model=Robot, recap_section="others",
+    name="robot",
+    model=Robot,
+    recap_section="others",
     probes={
         "ble": ProbeDecl(name="ble", checks=("battery",), fn="checks.probes.robot:probe_robot_ble"),
         "serial": ProbeDecl(name="serial", checks=("battery",), fn="checks.probes.robot:probe_robot_serial"),
@@ -38,6 +44,7 @@ ROBOT = Family(
     },
     choose_probe=_robot_probe,
     manual=ManualCheck(item="batteries", validity_field="attestation_validity_h"),
-    recap_row=_robot_row, simulator="devices.lab.thymio_tdm:TdmSimulator",
+    recap_row=_robot_row,
+    simulator="devices.lab.thymio_tdm:TdmSimulator",
 )
 DECLARED = (MICROCONTROLLER, ROBOT)

@@ -53,24 +53,44 @@ def _printer_3d_row(device: Printer3D, ctx: RowContext) -> RecapRow:
 
 
 PRINTER = Family(
-    name="printer", model=Printer, recap_section="peripherals",
-    probes={"default": ProbeDecl(name="ipp", checks=("printer_state", "consumables"),
-                                 fn="checks.probes.printer:probe_printer")},
-    recap_row=_printer_row, simulator="devices.lab.printer:IppPrinterSim", port_field="ipp_port",
+    name="printer",
+    model=Printer,
+    recap_section="peripherals",
+    probes={
+        "default": ProbeDecl(
+            name="ipp", checks=("printer_state", "consumables"), fn="checks.probes.printer:probe_printer"
+        )
+    },
+    recap_row=_printer_row,
+    simulator="devices.lab.printer:IppPrinterSim",
+    port_field="ipp_port",
     combines_with=frozenset({"scanner"}),
 )
 SCANNER = Family(
-    name="scanner", model=Scanner, recap_section="peripherals",
+    name="scanner",
+    model=Scanner,
+    recap_section="peripherals",
     probes={"default": ProbeDecl(name="escl", checks=("scanner_state",), fn="checks.probes.scanner:probe_scanner")},
-    recap_row=_scanner_row, simulator="devices.lab.scanner:EsclScannerSim", port_field="escl_port",
+    recap_row=_scanner_row,
+    simulator="devices.lab.scanner:EsclScannerSim",
+    port_field="escl_port",
     combines_with=frozenset({"printer"}),
 )
 PRINTER_3D = Family(
-    name="printer_3d", model=Printer3D, recap_section="others",
-    accounts=(Account(kind="api_key", login=None, secret="api_key", in_plan=False),
-              Account(kind="web_login", login="api_user", secret="api_password", in_plan=False)),
-    probes={"default": ProbeDecl(name="printer_3d", checks=("printer_3d_state", "filament"),
-                                 fn="checks.probes.printer_3d:probe_printer_3d")},
-    recap_row=_printer_3d_row, simulator="devices.lab.printer_3d:OctoPrintSim", port_field="api_port",
+    name="printer_3d",
+    model=Printer3D,
+    recap_section="others",
+    accounts=(
+        Account(kind="api_key", login=None, secret="api_key", in_plan=False),
+        Account(kind="web_login", login="api_user", secret="api_password", in_plan=False),
+    ),
+    probes={
+        "default": ProbeDecl(
+            name="printer_3d", checks=("printer_3d_state", "filament"), fn="checks.probes.printer_3d:probe_printer_3d"
+        )
+    },
+    recap_row=_printer_3d_row,
+    simulator="devices.lab.printer_3d:OctoPrintSim",
+    port_field="api_port",
 )
 DECLARED = (PRINTER, SCANNER, PRINTER_3D)

@@ -31,22 +31,41 @@ def _projector_probe(device: Projector) -> str | None:
 
 
 ACCESS_POINT = Family(
-    name="access_point", model=AccessPoint, recap_section="wifi", provisioning="device",
+    name="access_point",
+    model=AccessPoint,
+    recap_section="wifi",
+    provisioning="device",
     apply="provision.devices_apply:apply_access_point",
-    accounts=(Account(kind="ssh_admin", login="ssh_user", secret="ssh_password"),
-              Account(kind="wifi_key", login="wifi_ssid", secret="wifi_key", on_recap_row=False,
-                      when=lambda ap: ap.wifi_security != "open")),
+    accounts=(
+        Account(kind="ssh_admin", login="ssh_user", secret="ssh_password"),
+        Account(
+            kind="wifi_key",
+            login="wifi_ssid",
+            secret="wifi_key",
+            on_recap_row=False,
+            when=lambda ap: ap.wifi_security != "open",
+        ),
+    ),
     settings=_ap_settings,
-    probes={"default": ProbeDecl(name="ssh", checks=("wifi_radio", "wifi_config"),
-                                 fn="checks.probes.access_point:probe_access_point")},
-    recap_row=_ap_row, simulator="devices.lab.access_point:AccessPointSimulator", port_field="ssh_port",
+    probes={
+        "default": ProbeDecl(
+            name="ssh", checks=("wifi_radio", "wifi_config"), fn="checks.probes.access_point:probe_access_point"
+        )
+    },
+    recap_row=_ap_row,
+    simulator="devices.lab.access_point:AccessPointSimulator",
+    port_field="ssh_port",
 )
 PROJECTOR = Family(
-    name="projector", model=Projector, recap_section="others",
+    name="projector",
+    model=Projector,
+    recap_section="others",
     accounts=(Account(kind="pjlink", login=None, secret="pjlink_password", in_plan=False),),
     probes={"default": ProbeDecl(name="pjlink", checks=("projector",), fn="checks.probes.projector:probe_projector")},
     choose_probe=_projector_probe,
     manual=ManualCheck(item="screen_tested"),
-    recap_row=_projector_row, simulator="devices.lab.projector:ProjectorSimulator", port_field="pjlink_port",
+    recap_row=_projector_row,
+    simulator="devices.lab.projector:ProjectorSimulator",
+    port_field="pjlink_port",
 )
 DECLARED = (ACCESS_POINT, PROJECTOR)

@@ -21,16 +21,31 @@ def _android_row(device: AndroidTablet, ctx: RowContext) -> RecapRow:
 
 
 ANDROID = Family(
-    name="android", model=AndroidTablet, recap_section="tablets", platform="android", provisioning="device",
+    name="android",
+    model=AndroidTablet,
+    recap_section="tablets",
+    platform="android",
+    provisioning="device",
     apply="provision.devices_apply:apply_android",
     accounts=(Account(kind="google_account", login="google_account", secret="google_password"), UNLOCK),
     settings=_android_settings,
-    probes={"default": ProbeDecl(name="adb", checks=("battery", "account", "software", "wifi_joined"),
-                                 fn="checks.probes.android:probe_android")},
-    recap_row=_android_row, simulator="devices.lab.android:SimulatedTablet", port_field="adb_port",
+    probes={
+        "default": ProbeDecl(
+            name="adb",
+            checks=("battery", "account", "software", "wifi_joined"),
+            fn="checks.probes.android:probe_android",
+        )
+    },
+    recap_row=_android_row,
+    simulator="devices.lab.android:SimulatedTablet",
+    port_field="adb_port",
 )
 IPAD = Family(
-    name="ipad", model=Ipad, recap_section="tablets", platform="ios", provisioning="device",
+    name="ipad",
+    model=Ipad,
+    recap_section="tablets",
+    platform="ios",
+    provisioning="device",
     apply="provision.devices_apply:apply_ipad",
     accounts=(Account(kind="apple_id", login="apple_id", secret="apple_id_password"), UNLOCK),
     probes={"default": ProbeDecl(name="ipad", checks=("battery", "software"), fn="checks.probes.ipad:probe_ipad")},

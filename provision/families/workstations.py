@@ -45,16 +45,37 @@ def _macos_probe(device: MacWorkstation) -> str:
 
 
 WINDOWS = Family(
-    name="windows", model=WindowsWorkstation, recap_section="computers", platform="windows",
-    provisioning="ansible", accounts=(ADMIN,), probes={"default": WINDOWS_LIVE, "tcp": REACHABLE},
-    choose_probe=_windows_probe, recap_row=_row, port_field="ansible_port",
+    name="windows",
+    model=WindowsWorkstation,
+    recap_section="computers",
+    platform="windows",
+    provisioning="ansible",
+    accounts=(ADMIN,),
+    probes={"default": WINDOWS_LIVE, "tcp": REACHABLE},
+    choose_probe=_windows_probe,
+    recap_row=_row,
+    port_field="ansible_port",
     simulator="devices.lab.workstation:WinRMLab",
 )
-LINUX = replace(WINDOWS, name="linux", model=LinuxWorkstation, platform="linux",
-                probes={"default": LINUX_LIVE, "station": STATION, "tcp": REACHABLE}, choose_probe=_linux_probe,
-                simulator="devices.lab.workstation:WorkstationLab", no_simulator_reason=None)
-MACOS = replace(WINDOWS, name="macos", model=MacWorkstation, platform="macos",
-                probes={"default": MACOS_LIVE, "tcp": REACHABLE}, choose_probe=_macos_probe, simulator=None,
-                no_simulator_reason="its SSH path is the Linux lab's (devices.lab.workstation:WorkstationLab, real "
-                "sshd); the macOS script's answers are parsed from recorded outputs (tests/devices/workstation)")
+LINUX = replace(
+    WINDOWS,
+    name="linux",
+    model=LinuxWorkstation,
+    platform="linux",
+    probes={"default": LINUX_LIVE, "station": STATION, "tcp": REACHABLE},
+    choose_probe=_linux_probe,
+    simulator="devices.lab.workstation:WorkstationLab",
+    no_simulator_reason=None,
+)
+MACOS = replace(
+    WINDOWS,
+    name="macos",
+    model=MacWorkstation,
+    platform="macos",
+    probes={"default": MACOS_LIVE, "tcp": REACHABLE},
+    choose_probe=_macos_probe,
+    simulator=None,
+    no_simulator_reason="its SSH path is the Linux lab's (devices.lab.workstation:WorkstationLab, real "
+    "sshd); the macOS script's answers are parsed from recorded outputs (tests/devices/workstation)",
+)
 DECLARED = (WINDOWS, LINUX, MACOS)

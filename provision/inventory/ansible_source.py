@@ -173,8 +173,7 @@ def _load(hosts_file: Path, vault_password: bytes | None) -> RawInventory:
             groups = sorted(g.name for g in host.get_groups())
             hosts.append(RawHost(host.name, groups, values, origins, vaulted))
         children = {
-            name: sorted(child.name for child in group.child_groups)
-            for name, group in inventory.groups.items()
+            name: sorted(child.name for child in group.child_groups) for name, group in inventory.groups.items()
         }
         # the same merge as `ansible-inventory --list`: inventory vars, then group_vars/ files
         tagged = {
@@ -193,8 +192,7 @@ def _load(hosts_file: Path, vault_password: bytes | None) -> RawInventory:
         }
     except AnsibleError as exc:
         raise AnsibleLoadError(_first_line(exc)) from exc
-    return RawInventory(hosts=hosts, children=children, group_vars=group_vars, group_own=group_own,
-                        host_own=host_own)
+    return RawInventory(hosts=hosts, children=children, group_vars=group_vars, group_own=group_own, host_own=host_own)
 
 
 def _written(*sources: Any) -> list[Written]:

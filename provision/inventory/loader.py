@@ -91,7 +91,9 @@ def load_inventory(root: Path | str, vault_password_file: Path | None = None) ->
     if not root.is_dir():
         raise InventoryError(Problem(key="inventory.no_dir", params={"path": shown(root)}))
     if not hosts_file.is_file():
-        raise InventoryError(Problem(key="inventory.no_hosts_file", file=shown(hosts_file), params={"path": shown(root)}))
+        raise InventoryError(
+            Problem(key="inventory.no_hosts_file", file=shown(hosts_file), params={"path": shown(root)})
+        )
 
     password_file, source = find_vault_password_file(root, vault_password_file)
     password: bytes | None = None
@@ -100,7 +102,9 @@ def load_inventory(root: Path | str, vault_password_file: Path | None = None) ->
             password = password_file.read_bytes().strip()
         except OSError as exc:
             raise VaultError(
-                Problem(key="vault.password_file_unreadable", file=shown(password_file), params={"reason": exc.strerror})
+                Problem(
+                    key="vault.password_file_unreadable", file=shown(password_file), params={"reason": exc.strerror}
+                )
             ) from exc
 
     nodes: dict[Path, Any] = {}
@@ -114,17 +118,29 @@ def load_inventory(root: Path | str, vault_password_file: Path | None = None) ->
     except ansible_source.InlineVaultError as exc:
         where = exc.where
         label = shown(where.file) if where else shown(hosts_file)
-        raise VaultError(Problem(key="vault.wrong_password", file=label, line=where.line if where else None,
-                                 params={"file": label, "source": source})) from exc
+        raise VaultError(
+            Problem(
+                key="vault.wrong_password",
+                file=label,
+                line=where.line if where else None,
+                params={"file": label, "source": source},
+            )
+        ) from exc
     except ansible_source.AnsibleLoadError as exc:
-        raise InventoryError(Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})) from exc
+        raise InventoryError(
+            Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})
+        ) from exc
 
     return _build(root, hosts_file, raw, password_file, found, nodes.get(hosts_file))
 
 
 def _build(
-    root: Path, hosts_file: Path, raw: ansible_source.RawInventory, password_file: Path | None,
-    warnings: list[Problem] | None = None, hosts_node: Any = None,
+    root: Path,
+    hosts_file: Path,
+    raw: ansible_source.RawInventory,
+    password_file: Path | None,
+    warnings: list[Problem] | None = None,
+    hosts_node: Any = None,
 ) -> Inventory:
     problems: list[Problem] = list(warnings or [])
     host_file = shown(hosts_file)
@@ -142,16 +158,16 @@ def _build(
     if not room_ids:
         problems.append(Problem(key="inventory.no_rooms_group", file=host_file))
         room_ids = []
-    rooms = {
-        rid: Room(rid, str(raw.group_vars.get(rid, {}).get("room_label") or rid)) for rid in room_ids
-    }
+    rooms = {rid: Room(rid, str(raw.group_vars.get(rid, {}).get("room_label") or rid)) for rid in room_ids}
 
     problems.extend(_centre_and_room_vars(raw, rooms, host_file))
     problems.extend(_unknown_variables(raw, rooms, host_file, declared_at))
     problems.extend(_orphan_var_files(root, raw))
     problems.extend(_groups_like_families(raw, rooms, host_file))
-    problems.extend(Problem(key="inventory.ansible_warning", severity=Severity.WARNING, file=host_file,
-                            params={"reason": text}) for text in raw.ansible_warnings)
+    problems.extend(
+        Problem(key="inventory.ansible_warning", severity=Severity.WARNING, file=host_file, params={"reason": text})
+        for text in raw.ansible_warnings
+    )
     problems.extend(_secrets_in_clear(raw, host_file))
     host_names = sorted(h.name for h in raw.hosts)
 
@@ -205,7 +221,11 @@ def _combinable(families: list[str]) -> bool:
 
 
 def _validate(
-    family: str, host: ansible_source.RawHost, room: str | None, host_file: str, host_line: int | None,
+    family: str,
+    host: ansible_source.RawHost,
+    room: str | None,
+    host_file: str,
+    host_line: int | None,
     host_names: list[str] | None = None,
 ) -> tuple[Device | None, list[Problem]]:
     cls = REGISTRY[family].model
@@ -222,8 +242,11 @@ def _validate(
     # rules the models cannot see: a dotted quad out of range is not a host name, a regex must
     # compile, a secret must not be a Jinja template, a host named elsewhere must exist
     for field_name, key, params in _value_checks(cls, data, host_names):
-        problems.append(Problem(key=key, host=host.name, field=field_name, params={**params, "family": family},
-                                **locate(field_name)))
+        problems.append(
+            Problem(
+                key=key, host=host.name, field=field_name, params={**params, "family": family}, **locate(field_name)
+            )
+        )
         if field_name == "ansible_host":
             data[field_name] = "adresse.invalide"  # already reported: let the model check the rest
     data.update(name=host.name, room=room)
@@ -235,8 +258,11 @@ def _validate(
             field_name = loc[0] if loc else ""
             if field_name == "address":
                 field_name = "ansible_host"
-            key, params = describe(error, secret=field_name in cls.secret_fields,
-                                   bounds=field_bounds(cls, "address" if field_name == "ansible_host" else field_name))
+            key, params = describe(
+                error,
+                secret=field_name in cls.secret_fields,
+                bounds=field_bounds(cls, "address" if field_name == "ansible_host" else field_name),
+            )
             params["family"] = family
             problems.append(
                 Problem(

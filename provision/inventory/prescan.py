@@ -38,7 +38,10 @@ def inventory_files(root: Path, hosts_file: Path) -> list[Path]:
 
 
 def prescan(
-    root: Path, hosts_file: Path, vault_password: bytes | None, password_source: str | None,
+    root: Path,
+    hosts_file: Path,
+    vault_password: bytes | None,
+    password_source: str | None,
     nodes: dict[Path, yaml.Node] | None = None,
 ) -> list[Problem]:
     """Every problem of every inventory file (errors and warnings), before Ansible reads any.
@@ -63,7 +66,7 @@ def prescan(
                 continue
             try:
                 data = vault.decrypt(data)
-            except Exception:  # noqa: BLE001 - AnsibleVaultError and friends: wrong password or damaged file
+            except Exception:  # AnsibleVaultError and friends: wrong password or damaged file  # noqa: BLE001
                 problems.append(
                     Problem(key="vault.wrong_password", file=shown, params={"file": shown, "source": password_source})
                 )
@@ -83,8 +86,14 @@ def prescan(
             continue
         if data_read is not None and not isinstance(data_read, dict):
             # Ansible would refuse it naming hosts.yml, or drop it: variables are « name: value »
-            problems.append(Problem(key="yaml.not_mapping", file=shown, line=1,
-                                    params={"file": shown, "found": type(data_read).__name__}))
+            problems.append(
+                Problem(
+                    key="yaml.not_mapping",
+                    file=shown,
+                    line=1,
+                    params={"file": shown, "found": type(data_read).__name__},
+                )
+            )
             continue
         inline = _vault_nodes(node)
         if inline and vault_password is None:
@@ -93,9 +102,15 @@ def prescan(
         for vault_node in inline:  # each inline `!vault` value must open too, named by its line
             try:
                 vault.decrypt(vault_node.value.strip().encode("ascii", "replace"))
-            except Exception:  # noqa: BLE001 - AnsibleVaultError, binascii.Error...: wrong password, damaged value
-                problems.append(Problem(key="vault.wrong_password", file=shown, line=vault_node.start_mark.line + 1,
-                                        params={"file": shown, "source": password_source}))
+            except Exception:  # AnsibleVaultError, binascii.Error...: wrong password, damaged value  # noqa: BLE001
+                problems.append(
+                    Problem(
+                        key="vault.wrong_password",
+                        file=shown,
+                        line=vault_node.start_mark.line + 1,
+                        params={"file": shown, "source": password_source},
+                    )
+                )
     return problems
 
 

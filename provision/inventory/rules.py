@@ -113,8 +113,14 @@ def _unknown_variables(
     owners = _all_device_fields()
     problems: list[Problem] = []
 
-    def report(var: str, where: ansible_source.Where | None, allowed: set[str] | frozenset[str],
-               scope: dict[str, Any], host: str | None, line: int | None) -> None:
+    def report(
+        var: str,
+        where: ansible_source.Where | None,
+        allowed: set[str] | frozenset[str],
+        scope: dict[str, Any],
+        host: str | None,
+        line: int | None,
+    ) -> None:
         file = shown(where.file) if where else host_file
         at = where.line if where else line
         elsewhere = [*owners.get(var, [])]
@@ -181,8 +187,9 @@ def _centre_and_room_vars(raw: ansible_source.RawInventory, rooms: dict[str, Roo
     checks = [("all", "centre_name")] + [(rid, "room_label") for rid in rooms]
     for group, var in checks:
         value = raw.group_vars.get(group, {}).get(var)
-        if value is not None and (not isinstance(value, (str, int, float)) or isinstance(value, bool)
-                                  or not str(value).strip()):
+        if value is not None and (
+            not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip()
+        ):
             problems.append(Problem(key="field.not_text", params={"value": value}, **at(group, var)))
     targets = raw.group_vars.get("all", {}).get("internet_targets")
     if targets is not None:
@@ -191,14 +198,24 @@ def _centre_and_room_vars(raw: ansible_source.RawInventory, rooms: dict[str, Roo
         else:
             for target in targets:
                 if not isinstance(target, str) or not _URL.match(target.strip()):
-                    problems.append(Problem(key="field.format", params={"value": target, "format": "http://… ou https://…"},
-                                            **at("all", "internet_targets")))
+                    problems.append(
+                        Problem(
+                            key="field.format",
+                            params={"value": target, "format": "http://… ou https://…"},
+                            **at("all", "internet_targets"),
+                        )
+                    )
     recheck = raw.group_vars.get("all", {}).get("dashboard_recheck_min")
     if recheck is not None:
         low, high = RECHECK_MIN_RANGE
         if isinstance(recheck, bool) or not isinstance(recheck, (int, float)) or not low <= recheck <= high:
-            problems.append(Problem(key="field.out_of_range", params={"value": recheck, "min": low, "max": high},
-                                    **at("all", "dashboard_recheck_min")))
+            problems.append(
+                Problem(
+                    key="field.out_of_range",
+                    params={"value": recheck, "min": low, "max": high},
+                    **at("all", "dashboard_recheck_min"),
+                )
+            )
     return problems
 
 
@@ -226,11 +243,14 @@ def _orphan_var_files(root: Path, raw: ansible_source.RawInventory) -> list[Prob
             if name in names:
                 continue
             match = process.extractOne(name, names, scorer=fuzz.ratio, score_cutoff=70)
-            problems.append(Problem(
-                key=f"inventory.orphan_{folder}" + ("_did_you_mean" if match else ""),
-                severity=Severity.WARNING, file=shown(entry),
-                params={"name": name, "suggestion": match[0] if match else "", "known": names[:20]},
-            ))
+            problems.append(
+                Problem(
+                    key=f"inventory.orphan_{folder}" + ("_did_you_mean" if match else ""),
+                    severity=Severity.WARNING,
+                    file=shown(entry),
+                    params={"name": name, "suggestion": match[0] if match else "", "known": names[:20]},
+                )
+            )
     return problems
 
 
@@ -242,8 +262,14 @@ def _groups_like_families(raw: ansible_source.RawInventory, rooms: dict[str, Roo
             continue
         match = process.extractOne(group, sorted(REGISTRY), scorer=fuzz.ratio, score_cutoff=70)
         if match:
-            problems.append(Problem(key="inventory.group_like_family", severity=Severity.WARNING, file=host_file,
-                                    params={"group": group, "family": match[0]}))
+            problems.append(
+                Problem(
+                    key="inventory.group_like_family",
+                    severity=Severity.WARNING,
+                    file=host_file,
+                    params={"group": group, "family": match[0]},
+                )
+            )
     return problems
 
 
@@ -270,11 +296,17 @@ def _secrets_in_clear(raw: ansible_source.RawInventory, host_file: str) -> list[
                 continue
             if isinstance(item.value, str) and "{{" in item.value and item.name in ANSIBLE_SECRET_VARS:
                 continue  # a reference to a vaulted variable
-            problems.append(Problem(key="secrets.clear_text", severity=Severity.WARNING, host=host_name,
-                                    field=item.name,
-                                    file=shown(item.where.file) if item.where else host_file,
-                                    line=item.where.line if item.where else None,
-                                    params={"name": item.name, "host": host_name or "<hôte>"}))
+            problems.append(
+                Problem(
+                    key="secrets.clear_text",
+                    severity=Severity.WARNING,
+                    host=host_name,
+                    field=item.name,
+                    file=shown(item.where.file) if item.where else host_file,
+                    line=item.where.line if item.where else None,
+                    params={"name": item.name, "host": host_name or "<hôte>"},
+                )
+            )
     return problems
 
 
@@ -286,7 +318,9 @@ def _is_vault_file(path: str) -> bool:
         return False
 
 
-def _value_checks(cls: type[Device], data: dict[str, Any], host_names: list[str] | None) -> list[tuple[str, str, dict[str, Any]]]:
+def _value_checks(
+    cls: type[Device], data: dict[str, Any], host_names: list[str] | None
+) -> list[tuple[str, str, dict[str, Any]]]:
     found: list[tuple[str, str, dict[str, Any]]] = []
     address = data.get("ansible_host")
     if isinstance(address, str) and address.strip():
@@ -302,14 +336,21 @@ def _value_checks(cls: type[Device], data: dict[str, Any], host_names: list[str]
         try:
             re.compile(expect)
         except re.error as exc:
-            found.append(("expect", "field.bad_regex", {"value": expect, "detail": exc.msg,
-                                                        "position": (exc.pos or 0) + 1}))
+            found.append(
+                ("expect", "field.bad_regex", {"value": expect, "detail": exc.msg, "position": (exc.pos or 0) + 1})
+            )
     attached = data.get("attached_to")
-    if host_names is not None and isinstance(attached, str) and attached.strip() \
-            and "attached_to" in cls.model_fields and attached.strip() not in host_names:
+    if (
+        host_names is not None
+        and isinstance(attached, str)
+        and attached.strip()
+        and "attached_to" in cls.model_fields
+        and attached.strip() not in host_names
+    ):
         match = process.extractOne(attached.strip(), host_names, scorer=fuzz.ratio, score_cutoff=70)
-        found.append(("attached_to", "field.unknown_host",
-                      {"value": attached, "suggestion": match[0] if match else "—"}))
+        found.append(
+            ("attached_to", "field.unknown_host", {"value": attached, "suggestion": match[0] if match else "—"})
+        )
     return found
 
 
@@ -338,8 +379,14 @@ def _unique(problems: list[Problem]) -> list[Problem]:
         if problem.key == "secrets.clear_text":  # one line of group_vars reaches many hosts
             ident: tuple[Any, ...] = (problem.key, problem.file, problem.line, problem.field)
         else:
-            ident = (problem.key, problem.file, problem.line, problem.field, problem.host,
-                     repr(sorted(problem.params.items(), key=lambda kv: kv[0])))
+            ident = (
+                problem.key,
+                problem.file,
+                problem.line,
+                problem.field,
+                problem.host,
+                repr(sorted(problem.params.items(), key=lambda kv: kv[0])),
+            )
         if ident in seen:
             continue
         seen.add(ident)

@@ -94,9 +94,13 @@ class CacheReport:
         return [e for e in self.entries if e.status == Status.FAILED]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"schema": "plateau.cache/1", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "debian_release": _debian_release(), "apt": {"debs": self.apt_debs, "bytes": self.apt_bytes},
-                "entries": [asdict(e) for e in self.entries]}
+        return {
+            "schema": "plateau.cache/1",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "debian_release": _debian_release(),
+            "apt": {"debs": self.apt_debs, "bytes": self.apt_bytes},
+            "entries": [asdict(e) for e in self.entries],
+        }
 
 
 @dataclass(slots=True)
@@ -149,8 +153,18 @@ def apt_closure(package: str, run: Run = subprocess.run) -> list[str]:
     indented; virtual packages show as ``<name>`` and are provided by a real one listed too.
     Raises LookupError when apt knows no such package.
     """
-    args = ["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts",
-            "--no-breaks", "--no-replaces", "--no-enhances", package]
+    args = [
+        "apt-cache",
+        "depends",
+        "--recurse",
+        "--no-recommends",
+        "--no-suggests",
+        "--no-conflicts",
+        "--no-breaks",
+        "--no-replaces",
+        "--no-enhances",
+        package,
+    ]
     done = run(args, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
         raise LookupError((done.stderr or done.stdout).strip().splitlines()[-1:] or [package])
@@ -190,9 +204,8 @@ def with_candidate(names: Sequence[str], run: Run = subprocess.run) -> list[str]
     for line in done.stdout.splitlines():
         if line and not line[0].isspace() and line.endswith(":"):
             current = line[:-1]
-        elif current and line.strip().startswith("Candidate:"):
-            if line.split(":", 1)[1].strip() != "(none)":
-                ok.add(current)
+        elif current and line.strip().startswith("Candidate:") and line.split(":", 1)[1].strip() != "(none)":
+            ok.add(current)
     return [n for n in names if n in ok]
 
 
@@ -207,8 +220,14 @@ def apt_download(names: Sequence[str], dest: Path, run: Run = subprocess.run) ->
     # one bad name (no candidate for this architecture...) fails the whole call: retry one by one
     failed = []
     for name in names:
-        one = run(["apt-get", "download", "-q", name], cwd=dest, capture_output=True, text=True,
-                  timeout=TIMEOUT_S, check=False)
+        one = run(
+            ["apt-get", "download", "-q", name],
+            cwd=dest,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
         if one.returncode != 0:
             failed.append(name)
     return failed
@@ -223,11 +242,14 @@ def build_apt_index(repo: Path, run: Run = subprocess.run) -> int:
     paragraphs = []
     debs = sorted(repo.glob("*.deb"))
     for deb in debs:
-        control = run(["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, timeout=60,
-                      check=True).stdout.strip()
+        control = run(
+            ["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, timeout=60, check=True
+        ).stdout.strip()
         data = deb.read_bytes()
-        paragraphs.append(f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
-                          f"MD5sum: {hashlib.md5(data).hexdigest()}\nSHA256: {hashlib.sha256(data).hexdigest()}\n")
+        paragraphs.append(
+            f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
+            f"MD5sum: {hashlib.md5(data).hexdigest()}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
+        )
     packages = "\n".join(paragraphs).encode()
     (repo / "Packages").write_bytes(packages)
     (repo / "Release").write_text(
@@ -271,8 +293,17 @@ def cache_apt(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run) -
         try:
             closures[item.id] = apt_closure(item.id, run)
         except LookupError as exc:
-            entries.append(CacheEntry("apt", item.id, item.title, Status.FAILED, "cache.apt_unknown",
-                                      {"package": item.id, "reason": " ".join(map(str, exc.args[0]))}, item.hosts))
+            entries.append(
+                CacheEntry(
+                    "apt",
+                    item.id,
+                    item.title,
+                    Status.FAILED,
+                    "cache.apt_unknown",
+                    {"package": item.id, "reason": " ".join(map(str, exc.args[0]))},
+                    item.hosts,
+                )
+            )
     for ident, names in closures.items():  # the title itself is always tried, to be named if it fails
         closures[ident] = [ident] + with_candidate([n for n in names if n != ident], run)
     needed = sorted({name for names in closures.values() for name in names})
@@ -286,11 +317,29 @@ def cache_apt(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run) -
             continue
         missing = [n for n in closures[item.id] if n in failed]
         if missing:
-            entries.append(CacheEntry("apt", item.id, item.title, Status.FAILED, "cache.apt_failed",
-                                      {"package": item.id, "missing": missing[:10]}, item.hosts))
+            entries.append(
+                CacheEntry(
+                    "apt",
+                    item.id,
+                    item.title,
+                    Status.FAILED,
+                    "cache.apt_failed",
+                    {"package": item.id, "missing": missing[:10]},
+                    item.hosts,
+                )
+            )
         else:
-            entries.append(CacheEntry("apt", item.id, item.title, Status.CACHED, "cache.apt_cached",
-                                      {"package": item.id, "debs": len(closures[item.id])}, item.hosts))
+            entries.append(
+                CacheEntry(
+                    "apt",
+                    item.id,
+                    item.title,
+                    Status.CACHED,
+                    "cache.apt_cached",
+                    {"package": item.id, "debs": len(closures[item.id])},
+                    item.hosts,
+                )
+            )
     count = build_apt_index(repo, run) if needed else 0
     if count:
         write_apt_archive(repo, cache / APT_ARCHIVE)
@@ -299,14 +348,17 @@ def cache_apt(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run) -
 
 
 # ---------------------------------------------------------------- flatpak
-def cache_flatpak(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run,
-                  which: Callable[[str], str | None] = shutil.which) -> list[CacheEntry]:
+def cache_flatpak(
+    items: Sequence[Wanted], cache: Path, run: Run = subprocess.run, which: Callable[[str], str | None] = shutil.which
+) -> list[CacheEntry]:
     """Bundles with ``flatpak build-bundle``; the app is installed on this machine first."""
     if not items:
         return []
     if which("flatpak") is None:
-        return [CacheEntry("flatpak", i.id, i.title, Status.UNAVAILABLE, "cache.flatpak_missing",
-                           {"app": i.id}, i.hosts) for i in items]
+        return [
+            CacheEntry("flatpak", i.id, i.title, Status.UNAVAILABLE, "cache.flatpak_missing", {"app": i.id}, i.hosts)
+            for i in items
+        ]
     folder = cache / FLATPAK_DIR
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
@@ -321,19 +373,39 @@ def cache_flatpak(items: Sequence[Wanted], cache: Path, run: Run = subprocess.ru
             done = run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
             if done.returncode != 0:
                 reason = ((done.stderr or done.stdout).strip().splitlines() or ["?"])[-1][:200]
-                entries.append(CacheEntry("flatpak", item.id, item.title, Status.FAILED, "cache.flatpak_failed",
-                                          {"app": item.id, "reason": reason}, item.hosts))
+                entries.append(
+                    CacheEntry(
+                        "flatpak",
+                        item.id,
+                        item.title,
+                        Status.FAILED,
+                        "cache.flatpak_failed",
+                        {"app": item.id, "reason": reason},
+                        item.hosts,
+                    )
+                )
                 break
         else:
-            entries.append(CacheEntry("flatpak", item.id, item.title, Status.CACHED, "cache.flatpak_cached",
-                                      {"app": item.id, "file": bundle.name}, item.hosts))
+            entries.append(
+                CacheEntry(
+                    "flatpak",
+                    item.id,
+                    item.title,
+                    Status.CACHED,
+                    "cache.flatpak_cached",
+                    {"app": item.id, "file": bundle.name},
+                    item.hosts,
+                )
+            )
     return entries
 
 
 # ---------------------------------------------------------------- Windows
 def winget_command(ident: str) -> str:
-    return (f'winget download --id {ident} --exact --download-directory "$here\\winget\\{ident}" '
-            "--accept-package-agreements --accept-source-agreements")
+    return (
+        f'winget download --id {ident} --exact --download-directory "$here\\winget\\{ident}" '
+        "--accept-package-agreements --accept-source-agreements"
+    )
 
 
 def choco_command(ident: str) -> str:
@@ -362,8 +434,17 @@ def windows_manifest(items: Sequence[Wanted], cache: Path) -> list[CacheEntry]:
         command = winget_command(item.id) if item.kind == "winget" else choco_command(item.id)
         lines.append(f"# {item.title} — {', '.join(item.hosts)}")
         lines.append(command)
-        entries.append(CacheEntry(item.kind, item.id, item.title, Status.MANUAL, f"cache.{item.kind}_manual",
-                                  {"id": item.id, "command": command.replace("$here\\", "")}, item.hosts))
+        entries.append(
+            CacheEntry(
+                item.kind,
+                item.id,
+                item.title,
+                Status.MANUAL,
+                f"cache.{item.kind}_manual",
+                {"id": item.id, "command": command.replace("$here\\", "")},
+                item.hosts,
+            )
+        )
     folder = cache / WINDOWS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "fetch-installers.ps1").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
@@ -378,17 +459,41 @@ def tablet_files(items: Sequence[Wanted], root: Path) -> list[CacheEntry]:
         folder, suffix = (APK_DIR, "apk") if item.kind == "apk" else (IPA_DIR, "ipa")
         path = root / folder / f"{item.id}.{suffix}"
         if path.is_file():
-            entries.append(CacheEntry(item.kind, item.id, item.title, Status.PRESENT, f"cache.{item.kind}_present",
-                                      {"file": f"{folder}/{path.name}"}, item.hosts))
+            entries.append(
+                CacheEntry(
+                    item.kind,
+                    item.id,
+                    item.title,
+                    Status.PRESENT,
+                    f"cache.{item.kind}_present",
+                    {"file": f"{folder}/{path.name}"},
+                    item.hosts,
+                )
+            )
         else:
-            entries.append(CacheEntry(item.kind, item.id, item.title, Status.MANUAL, f"cache.{item.kind}_missing",
-                                      {"file": f"{folder}/{path.name}", "id": item.id}, item.hosts))
+            entries.append(
+                CacheEntry(
+                    item.kind,
+                    item.id,
+                    item.title,
+                    Status.MANUAL,
+                    f"cache.{item.kind}_missing",
+                    {"file": f"{folder}/{path.name}", "id": item.id},
+                    item.hosts,
+                )
+            )
     return entries
 
 
 # ---------------------------------------------------------------- the whole cache
-def build_cache(root: Path, plan: Mapping[str, Any], only: Iterable[str] = KINDS, *,
-                run: Run = subprocess.run, which: Callable[[str], str | None] = shutil.which) -> CacheReport:
+def build_cache(
+    root: Path,
+    plan: Mapping[str, Any],
+    only: Iterable[str] = KINDS,
+    *,
+    run: Run = subprocess.run,
+    which: Callable[[str], str | None] = shutil.which,
+) -> CacheReport:
     """Fill ``<root>/cache/`` for ``plan`` (``Plan.to_dict()``) and write its manifest."""
     cache = root / CACHE_DIR
     cache.mkdir(parents=True, exist_ok=True)

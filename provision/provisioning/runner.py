@@ -139,8 +139,15 @@ class HostResult:
 
 
 def _failure_detail(f: TaskFailure) -> dict[str, Any]:
-    return {"task": f.task, "message": f.message, "item": f.item, "unreachable": f.unreachable,
-            "title": f.title, "requested_by": f.requested_by, "reason": f.reason}
+    return {
+        "task": f.task,
+        "message": f.message,
+        "item": f.item,
+        "unreachable": f.unreachable,
+        "title": f.title,
+        "requested_by": f.requested_by,
+        "reason": f.reason,
+    }
 
 
 @dataclass(slots=True)
@@ -192,24 +199,35 @@ class RunSpec:
         # environment, whether or not the virtualenv is "activated" in the shell
         bin_dir = str(Path(sys.executable).parent)
         path = os.pathsep.join([bin_dir, os.environ.get("PATH", "/usr/bin:/bin")])
-        return {**ANSIBLE_ENV, "PATH": path, "ANSIBLE_ROLES_PATH": str(self.playbook.parent / "roles"),
-                **self.envvars}
+        return {**ANSIBLE_ENV, "PATH": path, "ANSIBLE_ROLES_PATH": str(self.playbook.parent / "roles"), **self.envvars}
 
 
 #: Ansible's own words that say nothing about the cause: the tool's stderr says more
 GENERIC_MESSAGES = ("non-zero return code", "MODULE FAILURE", "One or more items failed")
 #: (pattern of Ansible's / sudo's / su's text, reason key): what went wrong, said safely
 REASONS = (
-    (re.compile(r"incorrect (sudo|su|become) password|sorry, try again|incorrect password attempt"
-                r"|su: authentication failure|su: échec d'authentification", re.I), "provision.reason_become_wrong"),
-    (re.compile(r"missing (sudo|su|become) password|a password is required|a terminal is required"
-                r"|waiting for (privilege escalation|become) (prompt|success)|no tty present", re.I),
-     "provision.reason_become_missing"),
+    (
+        re.compile(
+            r"incorrect (sudo|su|become) password|sorry, try again|incorrect password attempt"
+            r"|su: authentication failure|su: échec d'authentification",
+            re.I,
+        ),
+        "provision.reason_become_wrong",
+    ),
+    (
+        re.compile(
+            r"missing (sudo|su|become) password|a password is required|a terminal is required"
+            r"|waiting for (privilege escalation|become) (prompt|success)|no tty present",
+            re.I,
+        ),
+        "provision.reason_become_missing",
+    ),
 )
 _CENSORED = "the output has been hidden"
 _URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I)
-_ASSIGNED = re.compile(r"\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;)]+)",
-                       re.I)
+_ASSIGNED = re.compile(
+    r"\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;)]+)", re.I
+)
 
 
 def redact(text: str, secrets: Sequence[str] = ()) -> str:
@@ -270,9 +288,17 @@ def failures_of(task: str, res: Mapping[str, Any], secrets: Sequence[str] = (), 
         plan_item: Mapping[str, Any] = raw_item if isinstance(raw_item, Mapping) else {}
         title = plan_item.get("title")
         requested = plan_item.get("requested_by") or []
-        found.append(TaskFailure(task, message, _item(item), unreachable, title=None if title is None else str(title),
-                                 requested_by=[str(r) for r in requested] if isinstance(requested, list) else [],
-                                 reason=reason))
+        found.append(
+            TaskFailure(
+                task,
+                message,
+                _item(item),
+                unreachable,
+                title=None if title is None else str(title),
+                requested_by=[str(r) for r in requested] if isinstance(requested, list) else [],
+                reason=reason,
+            )
+        )
     return found
 
 
@@ -313,7 +339,7 @@ class EventTracker:
                 if res.get("changed"):
                     result.changed += 1
                 facts = res.get("ansible_facts")
-                for fact_name, fact in (facts.items() if isinstance(facts, Mapping) else ()):
+                for fact_name, fact in facts.items() if isinstance(facts, Mapping) else ():
                     if str(fact_name).endswith("_warning") and isinstance(fact, Mapping) and "key" in fact:
                         self._warning(result, task, fact)
             elif kind == "runner_on_failed":
@@ -346,8 +372,9 @@ class EventTracker:
             last = result.failures[-1].task  # a loop task left one failure per failed item
             while result.failures and result.failures[-1].task == last:
                 cause = result.failures.pop()
-                result.warnings.append(TaskFailure(cause.task, render(key, {**params, "detail": cause.message}),
-                                                   cause.item, reason=key))
+                result.warnings.append(
+                    TaskFailure(cause.task, render(key, {**params, "detail": cause.message}), cause.item, reason=key)
+                )
             result.failed -= 1
             return
         params.setdefault("detail", "")
@@ -485,8 +512,7 @@ def planned_hosts(spec: RunSpec) -> dict[str, dict[str, Any]]:
 
 def count_tasks(spec: RunSpec) -> int:
     """Tasks listed by ``ansible-playbook --list-tasks`` for the progress bar (0 if unknown)."""
-    args = [_ansible_playbook(), "-i", str(spec.inventory), str(spec.playbook),
-            "--list-tasks", *spec.cmdline()]
+    args = [_ansible_playbook(), "-i", str(spec.inventory), str(spec.playbook), "--list-tasks", *spec.cmdline()]
     if spec.limit:
         args += ["--limit", spec.limit]
     env = {**os.environ, **spec.environment()}

@@ -69,15 +69,21 @@ def _manager(platform: str, ids: Mapping[str, Any]) -> str | None:
 def host_vars(host: Mapping[str, Any]) -> HostVars:
     """Variables of one workstation entry of ``plan["hosts"]``."""
     platform = REGISTRY[host["family"]].platform or ""
-    result: HostVars = {"platform": platform}
     lists: dict[str, list[Install]] = {m: [] for m in MANAGERS}
     for software in host["software"]:
         ids = software.get("install") or {}
         manager = _manager(platform, ids)
         if manager is not None:
             lists[manager].append(_install(software, manager))
-    result.update(winget=lists["winget"], choco=lists["choco"], apt=lists["apt"], flatpak=lists["flatpak"],
-                  brew_cask=lists["brew_cask"], brew=lists["brew"])
+    result: HostVars = {
+        "platform": platform,
+        "winget": lists["winget"],
+        "choco": lists["choco"],
+        "apt": lists["apt"],
+        "flatpak": lists["flatpak"],
+        "brew_cask": lists["brew_cask"],
+        "brew": lists["brew"],
+    }
     for account in host["accounts"]:
         if account["kind"] == "admin_session" and account.get("login"):
             result["admin"] = {"login": account["login"], "secret_var": account["secret_var"]}
@@ -92,9 +98,7 @@ def host_vars(host: Mapping[str, Any]) -> HostVars:
 def plateau_hosts(plan: Mapping[str, Any]) -> dict[str, HostVars]:
     """``plateau_hosts`` for every workstation of the plan (``Plan.to_dict()``)."""
     return {
-        host["name"]: host_vars(host)
-        for host in plan["hosts"]
-        if REGISTRY[host["family"]].provisioning == "ansible"
+        host["name"]: host_vars(host) for host in plan["hosts"] if REGISTRY[host["family"]].provisioning == "ansible"
     }
 
 

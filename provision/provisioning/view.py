@@ -1,9 +1,9 @@
 """What the technician sees during and after ``plateau provision``.
 
-    LiveView      Rich ``Live``: one row per host (state, current task, ok / changed / failed)
-                  above an overall progress bar; implements runner.ProgressListener
-    print_summary the final table, each failure's reason, and the exact command that retries
-                  only the failed hosts
+LiveView      Rich ``Live``: one row per host (state, current task, ok / changed / failed)
+              above an overall progress bar; implements runner.ProgressListener
+print_summary the final table, each failure's reason, and the exact command that retries
+              only the failed hosts
 """
 
 from __future__ import annotations
@@ -47,7 +47,10 @@ class LiveView:
         self.tasks_per_host = max(tasks_per_host, 1)
         self._lock = threading.Lock()
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
             console=console,
         )
         self._bar = self.progress.add_task(render("provision.progress"), total=self.tasks_per_host * len(hosts))
@@ -82,8 +85,12 @@ class LiveView:
         for row in rows:
             status = row.status
             table.add_row(
-                row.host, f"[{STYLE[status]}]{status_label(status)}[/]", row.current_task or "",
-                str(row.ok), str(row.changed), str(row.failed + row.unreachable),
+                row.host,
+                f"[{STYLE[status]}]{status_label(status)}[/]",
+                row.current_task or "",
+                str(row.ok),
+                str(row.changed),
+                str(row.failed + row.unreachable),
             )
         return Group(table, self.progress)
 
@@ -133,8 +140,10 @@ def describe_failure(failure: TaskFailure) -> str:
     « task [item] : message » otherwise."""
     if failure.title:
         who = ", ".join(failure.requested_by) or "—"
-        return render("provision.failure_item", {"title": failure.title, "who": who, "message": failure.message,
-                                                 "task": failure.task})
+        return render(
+            "provision.failure_item",
+            {"title": failure.title, "who": who, "message": failure.message, "task": failure.task},
+        )
     return f"{failure.task}{f' [{failure.item}]' if failure.item else ''} : {failure.message}"
 
 
@@ -145,8 +154,15 @@ def failure_lines(failures: Sequence[TaskFailure]) -> str:
     return "\n".join(lines)
 
 
-def print_summary(console: Console, result: RunResult, inventory: Path, hosts: Sequence[str], *,
-                  check: bool = False, forks: int | None = None) -> None:
+def print_summary(
+    console: Console,
+    result: RunResult,
+    inventory: Path,
+    hosts: Sequence[str],
+    *,
+    check: bool = False,
+    forks: int | None = None,
+) -> None:
     table = Table(title=render("provision.summary_title"), expand=False)
     table.add_column(render("provision.col_host"), no_wrap=True)
     table.add_column(render("provision.col_status"))
@@ -164,8 +180,14 @@ def print_summary(console: Console, result: RunResult, inventory: Path, hosts: S
             reason = f"{escape(reason)}\n{warned}" if reason else warned
         else:
             reason = escape(reason)
-        table.add_row(name, f"[{STYLE[status]}]{status_label(status)}[/]", str(row.ok), str(row.changed),
-                      str(row.failed + row.unreachable), reason)
+        table.add_row(
+            name,
+            f"[{STYLE[status]}]{status_label(status)}[/]",
+            str(row.ok),
+            str(row.changed),
+            str(row.failed + row.unreachable),
+            reason,
+        )
     console.print(table)
 
     failed = result.failed_hosts
@@ -174,12 +196,18 @@ def print_summary(console: Console, result: RunResult, inventory: Path, hosts: S
         pending = sorted(n for n, r in rows.items() if r.status in (HostStatus.PENDING, HostStatus.INTERRUPTED))
         failed = sorted({*failed, *pending})
     elif result.status in (RunStatus.ERROR, RunStatus.TIMEOUT) or (result.status is RunStatus.FAILED and not failed):
-        console.print(f"[bold red]{render('provision.runner_error', {'rc': result.rc, 'artifacts': result.artifacts_dir})}[/]")
+        console.print(
+            f"[bold red]{render('provision.runner_error', {'rc': result.rc, 'artifacts': result.artifacts_dir})}[/]"
+        )
     if failed:
         console.print(render("provision.some_failed", {"failed": len(failed), "hosts": len(rows)}), style="bold red")
         console.print(render("provision.retry"))
-        console.print(f"  {retry_command(inventory, failed, check=check, forks=forks, program=plateau_program())}",
-                      markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"  {retry_command(inventory, failed, check=check, forks=forks, program=plateau_program())}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     elif result.status is RunStatus.SUCCESSFUL:
         changed = sum(1 for r in rows.values() if r.status is HostStatus.CHANGED)
         key = "provision.check_ok" if check else "provision.all_ok"

@@ -164,8 +164,14 @@ def scope_rooms(loaded: Loaded, jury: str | None) -> list[str]:
         return list(loaded.inventory.rooms)
     juries = {j.id: j for j in loaded.session.juries}
     if jury not in juries:
-        raise PlateauError(Problem(key="recap.unknown_jury", file=loaded.session.file, field="juries",
-                                   params={"jury": jury, "juries": sorted(juries)}))
+        raise PlateauError(
+            Problem(
+                key="recap.unknown_jury",
+                file=loaded.session.file,
+                field="juries",
+                params={"jury": jury, "juries": sorted(juries)},
+            )
+        )
     return [juries[jury].room]
 
 
@@ -190,9 +196,7 @@ def build_recap(
     assessment = from_readiness(ready, ready.scope(jury=jury), finished_at=readiness.finished_at,
                                 max_age_h=max_age_h)  # fmt: skip
     juries = tuple(
-        _jury(loaded, j.id, readiness.verdicts, ready)
-        for j in session.juries
-        if (jury is None or j.id == jury)
+        _jury(loaded, j.id, readiness.verdicts, ready) for j in session.juries if (jury is None or j.id == jury)
     )
     return Recap(
         scope=jury or "centre",
@@ -266,15 +270,24 @@ def _row(loaded: Loaded, device: Device, verdicts: tuple[Verdict, ...] = ()) -> 
     part = fam.recap_row(device, RowContext(display_of, family_label(device.family)))
     verified = _login_verified(verdicts, device.name)
     accounts = tuple(
-        Account(render(f"label.account.{a.kind}"), getattr(device, a.login) if a.login else None,
-                secret_of(device, a.secret), a.kind, verified if a.kind == "admin_session" else None)
+        Account(
+            render(f"label.account.{a.kind}"),
+            getattr(device, a.login) if a.login else None,
+            secret_of(device, a.secret),
+            a.kind,
+            verified if a.kind == "admin_session" else None,
+        )
         for a in fam.accounts
-        if a.on_recap_row and a.applies_to(device)
+        if a.on_recap_row
+        and a.applies_to(device)
         and (a.in_plan or getattr(device, a.secret, None) is not None or (a.login and getattr(device, a.login)))
     )
-    details = (*part.details, verified) if verified and any(a.kind == "admin_session" for a in accounts) else part.details
-    return DeviceRow(device.name, device.display(), part.kind, device.address, _brand_model(device), part.access,
-                     details, accounts)
+    details = (
+        (*part.details, verified) if verified and any(a.kind == "admin_session" for a in accounts) else part.details
+    )
+    return DeviceRow(
+        device.name, device.display(), part.kind, device.address, _brand_model(device), part.access, details, accounts
+    )
 
 
 def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...], ready: Any = None) -> JuryRecap:
@@ -293,13 +306,26 @@ def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...], ready: An
         rows = []
         for request in (r for r in session.requests if r.candidate == cand.id):
             hosts = tuple(planned.get((cand.id, request.title_id), ()))
-            status = (worst([ready.software_status(h, request.title_id) for h in hosts]) if ready and hosts
-                      else _software_status(verdicts, hosts, request.title_id))
+            status = (
+                worst([ready.software_status(h, request.title_id) for h in hosts])
+                if ready and hosts
+                else _software_status(verdicts, hosts, request.title_id)
+            )
             label = render("recap.own_laptop") if cand.own_laptop and not hosts else status_label(status)
-            rows.append(SoftwareRow(loaded.catalog[request.title_id].name, family_label(request.kind),
-                                    hosts, status, label))
-        candidates.append(CandidateRow(cand.order, cand.time, cand.id, cand.name, cand.own_laptop,
-                                       tuple(session.accessibility.get(cand.id, ())), tuple(rows)))
+            rows.append(
+                SoftwareRow(loaded.catalog[request.title_id].name, family_label(request.kind), hosts, status, label)
+            )
+        candidates.append(
+            CandidateRow(
+                cand.order,
+                cand.time,
+                cand.id,
+                cand.name,
+                cand.own_laptop,
+                tuple(session.accessibility.get(cand.id, ())),
+                tuple(rows),
+            )
+        )
     room = inventory.rooms.get(jury.room)
     return JuryRecap(jury.id, jury.label or jury.id, room.label if room else jury.room, tuple(candidates))
 
@@ -312,7 +338,6 @@ def _software_status(verdicts: tuple[Verdict, ...], hosts: tuple[str, ...], titl
     found = [
         v.status
         for v in verdicts
-        if v.check == "software" and v.device in hosts
-        and any(v.params.get(p) == title_id for p in _TITLE_PARAMS)
+        if v.check == "software" and v.device in hosts and any(v.params.get(p) == title_id for p in _TITLE_PARAMS)
     ]
     return worst(found) if found else Status.UNKNOWN

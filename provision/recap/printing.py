@@ -30,8 +30,7 @@ def printer_for(inventory: Inventory, rooms: list[str], scope: str) -> str:
     if not printers:
         raise PlateauError(Problem(key="recap.print.no_printer", params={"scope": scope}))
     if len(printers) > 1:
-        raise PlateauError(Problem(key="recap.print.many_printers",
-                                   params={"printers": [p.name for p in printers]}))
+        raise PlateauError(Problem(key="recap.print.many_printers", params={"printers": [p.name for p in printers]}))
     uri = ipp_uri(printers[0])
     assert uri is not None  # printers were chosen for having one
     return uri

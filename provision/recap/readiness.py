@@ -111,8 +111,7 @@ def assess(
     else:
         age_h = (now - readiness.finished_at).total_seconds() / 3600
         if age_h > max_age_h:
-            params = {"age_h": f"{age_h:.0f}", "max_age_h": f"{max_age_h:g}",
-                      "at": _local(readiness.finished_at)}
+            params = {"age_h": f"{age_h:.0f}", "max_age_h": f"{max_age_h:g}", "at": _local(readiness.finished_at)}
             blockers.append(Blocker("recap.gate.stale", render("recap.gate.stale", params, "fr")))
 
     in_scope = [v for v in readiness.verdicts if _in_scope(v, devices, rooms)]
@@ -145,8 +144,7 @@ def from_readiness(ready: Any, scope: Any, *, finished_at: dt.datetime | None, m
     """The recap's gate and device table from the one readiness result (provision/readiness.py):
     ``scope`` is its centre or one jury's scope, centre-wide checks (internet) included."""
     blockers = tuple(
-        Blocker(b.key, b.message("fr"), b.device, b.device_label, b.check_label, b.status)
-        for b in scope.blockers
+        Blocker(b.key, b.message("fr"), b.device, b.device_label, b.check_label, b.status) for b in scope.blockers
     )
     if finished_at is None:  # no sweep at all: that one line, not « pas encore vérifié » for each device
         blockers = tuple(b for b in blockers if b.key == "recap.gate.no_sweep")

@@ -32,8 +32,20 @@ from provision.session import ACCESSIBILITY
 TEMPLATES = Path(__file__).parent / "templates"
 FONTS = ("DejaVu Sans", "DejaVu Sans Mono")
 GROUP = 4
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def OfflineFetcher():  # reads as the class it was; WeasyPrint is imported only here
@@ -56,8 +68,8 @@ def secret_groups(value: str) -> list[str]:
         parts = value.split("-")
         return [part + "-" for part in parts[:-1]] + [parts[-1]]
     if value.isdigit() and len(value) in (6, 9):  # PINs: 482 915
-        return [value[start:start + 3] for start in range(0, len(value), 3)]
-    return [value[start:start + GROUP] for start in range(0, len(value), GROUP)]
+        return [value[start : start + 3] for start in range(0, len(value), 3)]
+    return [value[start : start + GROUP] for start in range(0, len(value), GROUP)]
 
 
 def secret_html(secret: Secret | None) -> Markup:
@@ -119,10 +131,13 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(secret=secret_html, ssid=ssid_html, date_fr=_date_fr, datetime_fr=_datetime_fr,
-                       accessibility=_accessibility)
-    env.globals.update(wifi_qr=lambda w: qr.svg_data_uri(qr.wifi_payload(w.ssid, w.key and w.key.value, w.security)),
-                       status_label=status_label)
+    env.filters.update(
+        secret=secret_html, ssid=ssid_html, date_fr=_date_fr, datetime_fr=_datetime_fr, accessibility=_accessibility
+    )
+    env.globals.update(
+        wifi_qr=lambda w: qr.svg_data_uri(qr.wifi_payload(w.ssid, w.key and w.key.value, w.security)),
+        status_label=status_label,
+    )
     return env
 
 

@@ -11,7 +11,7 @@ from checks import grading_more as gm
 from checks.model import Status, worst
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
 
-NOW = dt.datetime(2026, 12, 3, 6, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 3, 6, 30, tzinfo=dt.UTC)
 COMMON = dict(measured_at=NOW, probe="test", room="salle_a")
 
 

@@ -30,8 +30,10 @@ SUFFIXES = ("-error", "-warning", "-report")
 #: keywords that only say "soon" (RFC 8011 lists them with -warning/-report in practice)
 SOON = ("media-low", "toner-low", "marker-supply-low", "output-area-almost-full", "developer-low", "opc-near-eol",
         "marker-waste-almost-full", "overdue-preventive-maintenance")  # fmt: skip
-BASES = st.one_of(st.sampled_from(sorted(g.PRINTER_REASONS) + ["frobnicator-jam", "com.acme.glitter"]),
-                  st.from_regex(r"[a-z][a-z.-]{0,20}", fullmatch=True))
+BASES = st.one_of(
+    st.sampled_from(sorted(g.PRINTER_REASONS) + ["frobnicator-jam", "com.acme.glitter"]),
+    st.from_regex(r"[a-z][a-z.-]{0,20}", fullmatch=True),
+)
 KEYWORDS = st.tuples(BASES, st.sampled_from(("", *SUFFIXES))).map("".join)
 STATES = st.one_of(st.sampled_from(["idle", "processing", "stopped"]), st.none(), st.text(max_size=10))
 
@@ -60,8 +62,17 @@ def test_printer_is_ok_only_idle_or_processing_without_any_reason(state: str | N
 
 # --------------------------------------------------------------------------- supplies
 KINDS = st.sampled_from(["toner", "ink", "opc", "developer", "fuser", None, "waste-toner", "ink-cartridge"])
-SUPPLY_REASONS = st.sampled_from(["toner-empty", "toner-empty-error", "marker-supply-empty", "toner-low",
-                                  "marker-supply-low-warning", "media-empty-error", "toner-low-report"])
+SUPPLY_REASONS = st.sampled_from(
+    [
+        "toner-empty",
+        "toner-empty-error",
+        "marker-supply-empty",
+        "toner-low",
+        "marker-supply-low-warning",
+        "media-empty-error",
+        "toner-low-report",
+    ]
+)
 
 
 @st.composite
@@ -99,8 +110,9 @@ def test_supplies_are_ok_only_when_every_consumable_has_a_healthy_figure(
         assert not [r for r in reasons if "toner" in r or "marker" in r]
 
 
-SNMP_ROW = st.fixed_dictionaries({
-    "type": st.sampled_from([3, 4, 9, 15, 21, 1]), "max": st.integers(-2, 500), "level": st.integers(-3, 600)})
+SNMP_ROW = st.fixed_dictionaries(
+    {"type": st.sampled_from([3, 4, 9, 15, 21, 1]), "max": st.integers(-2, 500), "level": st.integers(-3, 600)}
+)
 
 
 @SETTINGS
@@ -124,10 +136,15 @@ def test_snmp_supply_table_through_the_parser(rows: list[dict[str, int]]) -> Non
 
 
 # --------------------------------------------------------------------------- eSCL
-ADF = st.one_of(st.none(), st.sampled_from(sorted(ADF_FAULTS | ADF_READY)),
-                st.from_regex(r"ScannerAdf[A-Za-z]{0,12}", fullmatch=True), st.text(max_size=12))
-SCANNER_STATES = st.one_of(st.none(), st.sampled_from(["Idle", "idle", "Processing", "Testing", "Stopped", "Down"]),
-                           st.text(max_size=8))
+ADF = st.one_of(
+    st.none(),
+    st.sampled_from(sorted(ADF_FAULTS | ADF_READY)),
+    st.from_regex(r"ScannerAdf[A-Za-z]{0,12}", fullmatch=True),
+    st.text(max_size=12),
+)
+SCANNER_STATES = st.one_of(
+    st.none(), st.sampled_from(["Idle", "idle", "Processing", "Testing", "Stopped", "Down"]), st.text(max_size=8)
+)
 
 
 @SETTINGS
@@ -143,8 +160,9 @@ def test_scanner_is_ok_only_idle_with_a_fine_feeder(state: str | None, adf: str 
 
 # --------------------------------------------------------------------------- PJLink
 FACTS = ("power", "input", "lamps", "errors", "name", "manufacturer", "model", "pjlink_class")
-CODES = st.sampled_from(["ERR1 undefined command", "ERR2 out of parameter", "ERR3 unavailable time",
-                         "ERR4 projector failure"])
+CODES = st.sampled_from(
+    ["ERR1 undefined command", "ERR2 out of parameter", "ERR3 unavailable time", "ERR4 projector failure"]
+)
 
 
 @SETTINGS
@@ -196,15 +214,20 @@ M105 = "ok T:21.8 /0.0 B:21.5 /0.0 @:0 B@:0\n"
 M119_LINES = st.lists(st.sampled_from(["Reporting endstop status", "x_min: open", "y_min: TRIGGERED",
                                        "filament: open", "filament: TRIGGERED", "filament 2: open", "ok", "garbage"]),
                       max_size=5).map("\n".join)  # fmt: skip
-CAPS = st.dictionaries(st.sampled_from(["RUNOUT", "FILAMENT_RUNOUT", "EEPROM"]), st.sampled_from(["0", "1"]),
-                       max_size=3)
+CAPS = st.dictionaries(
+    st.sampled_from(["RUNOUT", "FILAMENT_RUNOUT", "EEPROM"]), st.sampled_from(["0", "1"]), max_size=3
+)
 ERRORS = st.lists(st.sampled_from(["Printer halted. kill() called!", "MINTEMP triggered", "Unknown command",
                                    "checksum mismatch"]), max_size=2)  # fmt: skip
 
 
 @SETTINGS
-@given(CAPS, st.one_of(st.none(), M119_LINES), st.sampled_from([None, "Not SD printing\nok", "SD printing byte 5/10\nok",
-                                                                  "echo:Unknown command: \"M27\"\nok"]), ERRORS)
+@given(
+    CAPS,
+    st.one_of(st.none(), M119_LINES),
+    st.sampled_from([None, "Not SD printing\nok", "SD printing byte 5/10\nok", 'echo:Unknown command: "M27"\nok']),
+    ERRORS,
+)
 def test_marlin_answers_never_grade_a_false_green(caps: dict[str, str], m119: str | None, m27: str | None,
                                                   errors: list[str]) -> None:  # fmt: skip
     m115 = "FIRMWARE_NAME:Marlin 2.1.2.1 EXTRUDER_COUNT:1\n" + "".join(f"Cap:{k}:{v}\n" for k, v in caps.items())

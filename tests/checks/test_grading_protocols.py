@@ -207,9 +207,11 @@ def test_fine_feeder_states_are_ok(adf: str | None) -> None:
     assert g.scanner_state("s", state="Idle", adf_state=state, **COMMON).status is Status.OK
 
 
-ADF_READY_ALIASES = {"ScannedAdfLoaded": parse_status(
-    "<ScannerStatus><State>Idle</State><AdfState>ScannedAdfLoaded</AdfState></ScannerStatus>",
-    measured_at=NOW).adf_state}  # NAPS2's misspelling
+ADF_READY_ALIASES = {
+    "ScannedAdfLoaded": parse_status(
+        "<ScannerStatus><State>Idle</State><AdfState>ScannedAdfLoaded</AdfState></ScannerStatus>", measured_at=NOW
+    ).adf_state
+}  # NAPS2's misspelling
 
 
 def test_an_unknown_adf_state_is_a_warning_naming_it() -> None:
@@ -243,8 +245,16 @@ class CannedSession:
         return parse_reply(self.answers[command] + "\r", command)
 
 
-HEALTHY = {"CLSS": "%1CLSS=1", "POWR": "%1POWR=1", "INPT": "%1INPT=31", "LAMP": "%1LAMP=1234 1",
-           "ERST": "%1ERST=000000", "NAME": "%1NAME=salle1", "INF1": "%1INF1=Panasonic", "INF2": "%1INF2=VX42Z"}
+HEALTHY = {
+    "CLSS": "%1CLSS=1",
+    "POWR": "%1POWR=1",
+    "INPT": "%1INPT=31",
+    "LAMP": "%1LAMP=1234 1",
+    "ERST": "%1ERST=000000",
+    "NAME": "%1NAME=salle1",
+    "INF1": "%1INF1=Panasonic",
+    "INF2": "%1INF2=VX42Z",
+}
 
 
 def read_canned(monkeypatch: pytest.MonkeyPatch, **answers: str) -> Verdict:
@@ -335,7 +345,8 @@ def test_plugged_but_not_charging_is_not_told_to_plug_it_in() -> None:
 M115_MARLIN_2_1 = (
     "FIRMWARE_NAME:Marlin 2.1.2.1 (Jul  2 2023 12:00:00) SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin "
     "PROTOCOL_VERSION:1.0 MACHINE_TYPE:Ender-3 Pro EXTRUDER_COUNT:1 UUID:cede2a2f-41a2-4748-9b12-c55c62f367ff\n"
-    "Cap:SERIAL_XON_XOFF:0\nCap:EEPROM:1\nCap:AUTOLEVEL:1\nCap:RUNOUT:{runout}\nCap:Z_PROBE:1\nok\n")
+    "Cap:SERIAL_XON_XOFF:0\nCap:EEPROM:1\nCap:AUTOLEVEL:1\nCap:RUNOUT:{runout}\nCap:Z_PROBE:1\nok\n"
+)
 
 
 @pytest.mark.parametrize(("runout", "expected"), [("0", False), ("1", True)])

@@ -15,8 +15,19 @@ from provision.state import open_store
 
 
 def verdict(device: str, status: Status, when: dt.datetime, check: str = "battery") -> Verdict:
-    return Verdict(device=device, check=check, status=status, key=f"check.{check}.x", params={"level_pct": 42},
-                   value=42, unit="%", measured_at=when, probe="adb", facts={"level_pct": 42}, room="salle_a")
+    return Verdict(
+        device=device,
+        check=check,
+        status=status,
+        key=f"check.{check}.x",
+        params={"level_pct": 42},
+        value=42,
+        unit="%",
+        measured_at=when,
+        probe="adb",
+        facts={"level_pct": 42},
+        room="salle_a",
+    )
 
 
 def test_sweep_round_trip(tmp_path: Path) -> None:

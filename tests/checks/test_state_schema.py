@@ -35,8 +35,9 @@ def make_v0(root: Path) -> Path:
     path.parent.mkdir(parents=True)
     db = sqlite3.connect(path)
     db.executescript(state._SCHEMA_V1)
-    db.execute("INSERT INTO sweeps(started_at, finished_at) VALUES ('2024-05-01T08:00:00+00:00',"
-               " '2024-05-01T08:05:00+00:00')")
+    db.execute(
+        "INSERT INTO sweeps(started_at, finished_at) VALUES ('2024-05-01T08:00:00+00:00', '2024-05-01T08:05:00+00:00')"
+    )
     db.execute(
         "INSERT INTO verdicts(sweep_id, device, room, check_name, status, key, params, value, unit, measured_at,"
         " probe, facts, blocking) VALUES (1, 'tab1', 'salle_a', 'battery', 'ok', 'check.battery.ok',"
@@ -57,8 +58,9 @@ def test_a_new_store_is_stamped_and_keeps_its_rows_when_reopened(tmp_path: Path)
     store = open_store(tmp_path)
     assert store.schema_version() == SCHEMA_VERSION == user_version(db_path(tmp_path))
     sweep = store.start_sweep()
-    store.add_verdicts(sweep, [Verdict(device="tab1", check="battery", status=Status.OK, key="k",
-                                       measured_at=utcnow())])
+    store.add_verdicts(
+        sweep, [Verdict(device="tab1", check="battery", status=Status.OK, key="k", measured_at=utcnow())]
+    )
     store.finish_sweep(sweep)
     store.add_attestation("salle_a", "robots_charged", "Awa N.", validity=dt.timedelta(hours=1))
     store.close()
@@ -76,7 +78,12 @@ def test_a_first_release_file_is_stamped_1_without_losing_its_rows(tmp_path: Pat
     assert store.schema_version() == 1 == user_version(path)
     (kept,) = store.latest_verdicts()
     assert (kept.device, kept.check, kept.status, kept.params, kept.value) == (
-        "tab1", "battery", Status.OK, {"level_pct": 80}, 80)
+        "tab1",
+        "battery",
+        Status.OK,
+        {"level_pct": 80},
+        80,
+    )
     latest = store.latest_sweep()
     assert latest is not None and latest.id == 1 and latest.verdicts == [kept]
     store.add_verdicts(None, [Verdict(device="tab2", check="battery", status=Status.FAIL, key="k")])
@@ -103,8 +110,9 @@ def test_a_file_of_a_newer_plateau_is_refused_and_left_untouched(tmp_path: Path)
     assert tables == {"future"}
 
 
-def test_an_appended_step_migrates_and_a_failing_one_rolls_back(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_appended_step_migrates_and_a_failing_one_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     open_store(tmp_path).close()
 
     def add_column(db: sqlite3.Connection) -> None:

@@ -12,14 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.model import Status
-from devices.workstation.nmcli import HeardNetwork, parse_nmcli_wifi
 from devices.errors import BadAnswer
+from devices.workstation.nmcli import HeardNetwork, parse_nmcli_wifi
 
 
 def test_parse_escaped_colons_hidden_networks_and_signal() -> None:
     text = "Examen-Salle-A:78\n:40\nCafé\\:Wifi:12\nfreebox_ABC:\n"
     assert parse_nmcli_wifi(text) == [
-        HeardNetwork("Examen-Salle-A", 78), HeardNetwork("Café:Wifi", 12), HeardNetwork("freebox_ABC", None)]
+        HeardNetwork("Examen-Salle-A", 78),
+        HeardNetwork("Café:Wifi", 12),
+        HeardNetwork("freebox_ABC", None),
+    ]
 
 
 def test_parse_rejects_a_line_that_is_not_nmcli() -> None:
@@ -49,7 +52,8 @@ def linux_pc(tmp_path: Path, local_sshd):
 
 def write_centre(root: Path, port: int, key: Path, nmcli: Path) -> None:
     root.mkdir()
-    (root / "hosts.yml").write_text(f"""all:
+    (root / "hosts.yml").write_text(
+        f"""all:
   children:
     rooms:
       children:
@@ -73,14 +77,17 @@ def write_centre(root: Path, port: int, key: Path, nmcli: Path) -> None:
           platform: openwrt
           wifi_ssid: "Salle;T:2026"
           wifi_security: open
-""", "utf-8")
-    (root / "session.yml").write_text("date: 2026-12-03\nreferentiel: mn-2025\njuries:\n"
-                                      "  - {id: jury-t, room: salle_t}\n", "utf-8")
+""",
+        "utf-8",
+    )
+    (root / "session.yml").write_text(
+        "date: 2026-12-03\nreferentiel: mn-2025\njuries:\n  - {id: jury-t, room: salle_t}\n", "utf-8"
+    )
 
 
 def test_station_hears_the_room_network_through_ansible_over_ssh(linux_pc, tmp_path: Path) -> None:
-    from provision.sweep import run_sweep
     from provision.context import load_all
+    from provision.sweep import run_sweep
 
     port, key, heard, nmcli = linux_pc
     root = tmp_path / "centre"
@@ -136,8 +143,9 @@ def test_workstation_probe_wants_the_real_service(linux_pc, tmp_path: Path) -> N
                 pass
 
     threading.Thread(target=serve, daemon=True).start()
-    windows = WindowsWorkstation(name="pc-win", admin_user="jury", ansible_host="127.0.0.1",
-                                 ansible_connection="winrm", ansible_port=winrm_port)
+    windows = WindowsWorkstation(
+        name="pc-win", admin_user="jury", ansible_host="127.0.0.1", ansible_connection="winrm", ansible_port=winrm_port
+    )
     (verdict,) = probe_workstation(windows, ctx)
     assert verdict.status is Status.OK and verdict.probe == "winrm-tls"
     listener.close()

@@ -9,10 +9,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from checks.model import Status
-from provision.sweep import run_sweep
 from devices.lab.demo import DemoLab
 from provision.context import load_all
 from provision.state import open_store
+from provision.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,7 +115,9 @@ def test_plateau_check_cli_on_the_demo(demo: Path, lab: DemoLab, plateau, tmp_pa
     assert result.code == 1  # deliberately not ready
     assert "NON PRÊT" in result.out and "brancher l'appareil" in result.out
     tree = ET.parse(junit)
-    failures = {c.get("classname") + ":" + c.get("name") for c in tree.iter("testcase") if c.find("failure") is not None}
+    failures = {
+        c.get("classname") + ":" + c.get("name") for c in tree.iter("testcase") if c.find("failure") is not None
+    }
     assert "salle_demo.demo-tablette:battery" in failures
     as_json = plateau("check", "-i", demo, "--format", "json", "--timeout", "2")
     data = json.loads(as_json.out)
@@ -156,8 +158,11 @@ def test_workstation_software_is_never_derived_from_a_provisioning_run(demo: Pat
     run = store.start_run("provision", {"check": False})
     store.record_host_result(run, "demo-pc-win", "changed", ok=20, changed=5)
     store.finish_run(run, "successful")
-    found = [v for v in run_sweep(loaded, store=store, devices=["demo-pc-win"], timeout_s=1.0).verdicts
-             if v.device == "demo-pc-win"]
+    found = [
+        v
+        for v in run_sweep(loaded, store=store, devices=["demo-pc-win"], timeout_s=1.0).verdicts
+        if v.device == "demo-pc-win"
+    ]
     assert found and all(v.status is not Status.OK for v in found)
 
 
@@ -245,9 +250,11 @@ def test_a_usb_device_is_never_told_to_check_the_network() -> None:
     def hang(device, ctx):
         time.sleep(5)
 
-    usb = [Microcontroller(name="mb", board="microbit", usb_serial="9900ABC"),
-           Robot(name="th", kind="thymio", probe="serial", usb_serial="TH1"),
-           Printer(name="pr", connection="usb")]
+    usb = [
+        Microcontroller(name="mb", board="microbit", usb_serial="9900ABC"),
+        Robot(name="th", kind="thymio", probe="serial", usb_serial="TH1"),
+        Printer(name="pr", connection="usb"),
+    ]
     for device in usb:
         for fn in (gone, hang):
             verdicts, _ = _run_one(device, fn, 0.3)

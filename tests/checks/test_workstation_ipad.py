@@ -27,8 +27,12 @@ def ipad(tmp_path: Path, monkeypatch):
     fake = FakeIpadTools(tmp_path / "bin").install()
     monkeypatch.setenv("PATH", f"{fake.bin_dir}:{__import__('os').environ['PATH']}")
     device = Ipad(name="b-ipad-01", udid=fake.udid, apple_id="ipad.b@example.org", room="salle_b")
-    ctx = ProbeContext(timeout_s=5, key_dir=tmp_path, planned={"b-ipad-01": (SCRATCHJR,)},
-                       provision_command=("plateau", "provision", "-i", "centre"))
+    ctx = ProbeContext(
+        timeout_s=5,
+        key_dir=tmp_path,
+        planned={"b-ipad-01": (SCRATCHJR,)},
+        provision_command=("plateau", "provision", "-i", "centre"),
+    )
     return fake, device, ctx
 
 
@@ -44,8 +48,11 @@ def test_scratchjr_planned_and_missing_is_red_naming_the_candidate(ipad) -> None
 
 def test_scratchjr_installed_is_green(ipad) -> None:
     fake, device, ctx = ipad
-    fake.set(apps=[("edu.mit.scratchjr", "ScratchJr", "1.3.2"), ("uk.co.bbc.iplayer", "BBC iPlayer", "4.10")],
-             apps_format="csv", battery_pct=95)
+    fake.set(
+        apps=[("edu.mit.scratchjr", "ScratchJr", "1.3.2"), ("uk.co.bbc.iplayer", "BBC iPlayer", "4.10")],
+        apps_format="csv",
+        battery_pct=95,
+    )
     got = {v.check: v for v in probe_ipad(device, ctx)}
     assert got["software"].status is Status.OK and got["software"].params["via"] == "edu.mit.scratchjr"
     assert got["battery"].status is Status.OK

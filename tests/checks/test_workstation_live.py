@@ -45,17 +45,36 @@ def encrypt(values: dict[str, str]) -> bytes:
     return vault.encrypt(yaml.safe_dump(values))
 
 
-def write_centre(root: Path, pc, *, admin_password: str = PASSWORD, linux_software: list[str] | None = None,
-                 internet_targets: list[str] | None = None) -> Path:
+def write_centre(
+    root: Path,
+    pc,
+    *,
+    admin_password: str = PASSWORD,
+    linux_software: list[str] | None = None,
+    internet_targets: list[str] | None = None,
+) -> Path:
     """A centre with one Linux PC (the lab) in one room; candidate C01 asks for ``linux_software``."""
     root.mkdir(parents=True, exist_ok=True)
     host = {**pc.host_vars(), "baseline_software": [], "role": "candidate"}
-    (root / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {
-        "rooms": {"children": {"salle_t": {"hosts": {HOST: None}}}},
-        "linux": {"hosts": {HOST: host}}}}}), "utf-8")
+    (root / "hosts.yml").write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "children": {
+                        "rooms": {"children": {"salle_t": {"hosts": {HOST: None}}}},
+                        "linux": {"hosts": {HOST: host}},
+                    }
+                }
+            }
+        ),
+        "utf-8",
+    )
     (root / "group_vars").mkdir(exist_ok=True)
-    (root / "group_vars" / "all.yml").write_text(yaml.safe_dump(
-        {"internet_targets": internet_targets if internet_targets is not None else ["http://127.0.0.1:9/examen"]}))
+    (root / "group_vars" / "all.yml").write_text(
+        yaml.safe_dump(
+            {"internet_targets": internet_targets if internet_targets is not None else ["http://127.0.0.1:9/examen"]}
+        )
+    )
     (root / "host_vars" / HOST).mkdir(parents=True, exist_ok=True)
     (root / "host_vars" / HOST / "vault.yml").write_bytes(encrypt({"admin_password": admin_password}))
     (root / ".vault_pass").write_text(VAULT_PASSWORD + "\n")
@@ -65,11 +84,20 @@ def write_centre(root: Path, pc, *, admin_password: str = PASSWORD, linux_softwa
 
 
 def write_session(root: Path, linux_software: list[str]) -> None:
-    (root / "session.yml").write_text(yaml.safe_dump({
-        "date": "2026-12-03", "referentiel": "mn-2025",
-        "juries": [{"id": "jury-t", "label": "Jury T", "room": "salle_t"}],
-        "candidates": [{"id": "C01", "jury": "jury-t", "order": 1, "time": "09:00",
-                        "software": {"linux": linux_software}}]}, allow_unicode=True), "utf-8")
+    (root / "session.yml").write_text(
+        yaml.safe_dump(
+            {
+                "date": "2026-12-03",
+                "referentiel": "mn-2025",
+                "juries": [{"id": "jury-t", "label": "Jury T", "room": "salle_t"}],
+                "candidates": [
+                    {"id": "C01", "jury": "jury-t", "order": 1, "time": "09:00", "software": {"linux": linux_software}}
+                ],
+            },
+            allow_unicode=True,
+        ),
+        "utf-8",
+    )
 
 
 def sweep(root: Path, store=None, timeout_s: float = 5.0) -> list[Verdict]:
@@ -225,8 +253,11 @@ def test_no_secret_in_any_log_verdict_fact_message_or_output(tmp_path: Path, pc,
             texts.append(render(verdict.key, verdict.params))
         store.close()
         texts.append((folder / ".plateau" / "state.db").read_bytes().decode("latin-1"))
-        texts.extend(p.read_text("utf-8", "replace") for p in (folder / ".plateau").rglob("*")
-                     if p.is_file() and p.suffix in (".log", ".txt", ".json", ""))
+        texts.extend(
+            p.read_text("utf-8", "replace")
+            for p in (folder / ".plateau").rglob("*")
+            if p.is_file() and p.suffix in (".log", ".txt", ".json", "")
+        )
     for secret in (PASSWORD, PASSWORD + "-old", VAULT_PASSWORD):
         for text in texts:
             assert secret not in text
@@ -246,10 +277,16 @@ def test_ansible_connection_local_runs_the_same_script_here(tmp_path: Path) -> N
     from devices.models import LinuxWorkstation
 
     device = LinuxWorkstation(name="ici", ansible_connection="local", admin_user="jury")
-    ctx = ProbeContext(timeout_s=5, key_dir=tmp_path, planned={"ici": (
-        PlannedTitle(title_id="bash", name="Bash", ids={"apt": "bash"}, requested_by=("candidat:C09",)),
-        PlannedTitle(title_id="nope", name="Nope", ids={"apt": "plateau-no-such-package"}),
-    )})
+    ctx = ProbeContext(
+        timeout_s=5,
+        key_dir=tmp_path,
+        planned={
+            "ici": (
+                PlannedTitle(title_id="bash", name="Bash", ids={"apt": "bash"}, requested_by=("candidat:C09",)),
+                PlannedTitle(title_id="nope", name="Nope", ids={"apt": "plateau-no-such-package"}),
+            )
+        },
+    )
     got = {(v.check, v.params.get("title_id")): v for v in probe_linux(device, ctx)}
     assert got[("reachable", None)].key == "check.reachable.local"
     assert got[("admin_login", None)].status is Status.WARN and not got[("admin_login", None)].blocking

@@ -24,10 +24,20 @@ def title(ids: dict[str, str], name: str, title_id: str, *provides: str, by: str
     return PlannedTitle(title_id=title_id, name=name, ids=ids, requested_by=(by,), provides=provides)
 
 
-FIREFOX = title({"winget": "Mozilla.Firefox", "display_name": r"Mozilla Firefox\b"}, "Mozilla Firefox", "firefox",
-                "web_browser", by="référentiel:mn-2025")
-CHROME = title({"winget": "Google.Chrome", "display_name": "Google Chrome$"}, "Google Chrome", "google-chrome",
-               "web_browser", by="référentiel:mn-2025")
+FIREFOX = title(
+    {"winget": "Mozilla.Firefox", "display_name": r"Mozilla Firefox\b"},
+    "Mozilla Firefox",
+    "firefox",
+    "web_browser",
+    by="référentiel:mn-2025",
+)
+CHROME = title(
+    {"winget": "Google.Chrome", "display_name": "Google Chrome$"},
+    "Google Chrome",
+    "google-chrome",
+    "web_browser",
+    by="référentiel:mn-2025",
+)
 VLC = title({"winget": "VideoLAN.VLC", "display_name": "VLC media player"}, "VLC media player", "vlc", "video_player")
 
 
@@ -39,8 +49,9 @@ def win():
 
 def test_plain_http_to_loopback_works_too() -> None:
     with WinRMLab(password=PASSWORD, tls=False) as lab:
-        run = run_powershell_winrm(lab.host, lab.port, username="jury", password=PASSWORD, script="Get-Date",
-                                   timeout_s=2, https=False)
+        run = run_powershell_winrm(
+            lab.host, lab.port, username="jury", password=PASSWORD, script="Get-Date", timeout_s=2, https=False
+        )
     assert run.exit_status == 1 and "only answers plateau" in run.stderr  # the script is not ours: refused
 
 
@@ -76,10 +87,17 @@ def test_the_real_soap_exchange_runs_the_script_once(win: WinRMLab, tmp_path: Pa
 
 
 def test_found_later_and_per_machine_appx(win: WinRMLab, tmp_path: Path) -> None:
-    win.set(uninstall=[("64", "VLC media player", "3.0.21"), ("user", "Mozilla Firefox (x64 fr)", "133.0")],
-            appx=[("Microsoft.ScreenSketch", "11.0", "X64")], internet="down", free_bytes=1024**3)
+    win.set(
+        uninstall=[("64", "VLC media player", "3.0.21"), ("user", "Mozilla Firefox (x64 fr)", "133.0")],
+        appx=[("Microsoft.ScreenSketch", "11.0", "X64")],
+        internet="down",
+        free_bytes=1024**3,
+    )
     snip = title({"winget": "9MZ95KL8MR0L", "appx": "Microsoft.ScreenSketch"}, "Outil Capture", "snip")
-    got = {(v.check, v.params.get("title_id")): v for v in probe_windows(device(win), context(tmp_path, FIREFOX, VLC, snip))}
+    got = {
+        (v.check, v.params.get("title_id")): v
+        for v in probe_windows(device(win), context(tmp_path, FIREFOX, VLC, snip))
+    }
     assert got[("software", "vlc")].status is Status.OK and got[("software", "snip")].status is Status.OK
     assert got[("software", "firefox")].status is Status.WARN  # only in the admin's own HKCU key
     assert got[("internet", None)].status is Status.FAIL and got[("disk_space", None)].status is Status.FAIL
@@ -91,14 +109,14 @@ def test_a_wrong_password_is_a_blocking_red(win: WinRMLab, tmp_path: Path) -> No
     assert login.status is Status.FAIL and login.blocking and login.key == "check.admin_login.refused"
     assert {v.status for v in verdicts if v.check not in ("admin_login", "reachable")} == {Status.UNKNOWN}
     with pytest.raises(PasswordLoginRefused):
-        run_powershell_winrm(win.host, win.port, username="jury", password="nope", script="x", timeout_s=2,
-                             https=True)
+        run_powershell_winrm(win.host, win.port, username="jury", password="nope", script="x", timeout_s=2, https=True)
 
 
 def test_plain_http_to_a_real_host_is_refused_before_any_password_is_sent() -> None:
     with pytest.raises(Unreachable, match="clear"):
-        run_powershell_winrm("192.0.2.10", 5985, username="jury", password=PASSWORD, script="x", timeout_s=1,
-                             https=False)
+        run_powershell_winrm(
+            "192.0.2.10", 5985, username="jury", password=PASSWORD, script="x", timeout_s=1, https=False
+        )
 
 
 def test_a_dead_winrm_service_is_unknown_within_the_bound(win: WinRMLab, tmp_path: Path) -> None:

@@ -65,10 +65,11 @@ class LiveServer:
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=1, lifespan="on")  # fmt: skip
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       name="dashboard", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, name="dashboard", daemon=True
+        )
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not self.server.started:  # set once the app's lifespan start-up is done

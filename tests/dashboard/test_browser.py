@@ -25,8 +25,9 @@ AXE = Path(__file__).with_name("axe-4.14.1.min.js")  # npm axe-core@4.14.1 (MPL-
 WAIT_MS = 15_000
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is absent: apt-get install chromium (browser tests skipped)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent: apt-get install chromium (browser tests skipped)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,9 @@ def test_live_board_keyboard_recheck_and_attestation(demo: Path, lab, live_serve
     page.goto(server.url + "/")
     tablet = page.locator("#dev-demo-tablette")
     room = page.locator("#sum-salle-salle_demo")
-    sync_api.expect(tablet.locator(".device-head .badge")).to_have_text("– inconnu")  # the one name of that state (label.status.unknown)
+    sync_api.expect(tablet.locator(".device-head .badge")).to_have_text(
+        "– inconnu"
+    )  # the one name of that state (label.status.unknown)
     sync_api.expect(room).to_contain_text("NON PRÊT")
     page.evaluate("window.sansRechargement = 42")
 
@@ -133,8 +136,10 @@ def test_axe_core_finds_no_serious_violation(demo: Path, lab, live_server, brows
     for path in ["/", "/equipement/demo-tablette", "/impression", "/gel"]:
         page.goto(server.url + path)
         page.add_script_tag(content=AXE.read_text("utf-8"))
-        result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
-                               "'best-practice']}).then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))")
+        result = page.evaluate(
+            "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+            "'best-practice']}).then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length]))"
+        )
         found[path] = [v for v in result if v[1] in ("serious", "critical")]
     # the error state of a form too
     page.goto(server.url + "/")

@@ -53,7 +53,7 @@ def test_the_command_refuses_to_start_on_the_network_without_token(tmp_path: Pat
 
 
 def _luminance(hex_colour: str) -> float:
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -66,10 +66,20 @@ def contrast(a: str, b: str) -> float:
 def test_every_colour_pair_meets_wcag_aa() -> None:
     css = STYLE.read_text("utf-8")
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
-    pairs = [(f"{name}-text", f"{name}-bg") for name in ("ok", "warn", "fail", "unknown", "unchecked", "ready",
-                                                          "notready", "primary", "header", "button")]
-    pairs += [("text", "bg"), ("text", "surface"), ("muted", "bg"), ("muted", "surface"), ("link", "surface"),
-              ("link", "bg"), ("error-text", "surface"), ("link", "unchecked-bg")]
+    pairs = [
+        (f"{name}-text", f"{name}-bg")
+        for name in ("ok", "warn", "fail", "unknown", "unchecked", "ready", "notready", "primary", "header", "button")
+    ]
+    pairs += [
+        ("text", "bg"),
+        ("text", "surface"),
+        ("muted", "bg"),
+        ("muted", "surface"),
+        ("link", "surface"),
+        ("link", "bg"),
+        ("error-text", "surface"),
+        ("link", "unchecked-bg"),
+    ]
     for fg, bg in pairs:
         ratio = contrast(colours[fg], colours[bg])
         assert ratio >= 4.5, f"{fg} on {bg}: {ratio:.2f}"

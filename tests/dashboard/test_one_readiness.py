@@ -28,9 +28,10 @@ class DiskFull:
 
     def __getattr__(self, name: str):
         if name in ("start_sweep", "add_verdicts", "finish_sweep"):
+
             def fail(*args, **kwargs):
-                raise StateStoreError(store_problem(OSError(errno.ENOSPC, "No space left on device"),
-                                                    self._store.path))
+                raise StateStoreError(store_problem(OSError(errno.ENOSPC, "No space left on device"), self._store.path))
+
             return fail
         return getattr(self._store, name)
 
@@ -38,9 +39,21 @@ class DiskFull:
 def _green_tablet(store) -> None:
     now = utcnow()
     sweep = store.start_sweep("")
-    store.add_verdicts(sweep, [Verdict(device="demo-tablette", check=c, status=Status.OK, key=f"check.{c}.ok",
-                                       room="salle_demo", measured_at=now, probe="adb")
-                               for c in ("battery", "account", "software", "wifi_joined")])
+    store.add_verdicts(
+        sweep,
+        [
+            Verdict(
+                device="demo-tablette",
+                check=c,
+                status=Status.OK,
+                key=f"check.{c}.ok",
+                room="salle_demo",
+                measured_at=now,
+                probe="adb",
+            )
+            for c in ("battery", "account", "software", "wifi_joined")
+        ],
+    )
     store.finish_sweep(sweep)
 
 
@@ -77,14 +90,38 @@ def test_a_recheck_that_cannot_write_is_a_failure_and_loses_its_greens(loaded, s
 def test_todo_lines_name_the_device_and_the_check(loaded, store) -> None:
     now = utcnow()
     sweep = store.start_sweep("")
-    store.add_verdicts(sweep, [
-        Verdict(device="demo-projecteur", check="projector", status=Status.UNKNOWN, key="check.probe.unreachable",
-                room="salle_demo", measured_at=now, probe="pjlink"),
-        Verdict(device="demo-tablette", check="wifi_joined", status=Status.FAIL, key="check.wifi_joined.other",
-                params={"expected": "Plateau-Demo", "found": "Livebox"}, room="salle_demo", measured_at=now),
-        Verdict(device="centre:internet", check="internet", status=Status.FAIL, key="check.internet.down",
-                params={"failed": ["https://example.org/"]}, measured_at=now, probe="https"),
-    ])
+    store.add_verdicts(
+        sweep,
+        [
+            Verdict(
+                device="demo-projecteur",
+                check="projector",
+                status=Status.UNKNOWN,
+                key="check.probe.unreachable",
+                room="salle_demo",
+                measured_at=now,
+                probe="pjlink",
+            ),
+            Verdict(
+                device="demo-tablette",
+                check="wifi_joined",
+                status=Status.FAIL,
+                key="check.wifi_joined.other",
+                params={"expected": "Plateau-Demo", "found": "Livebox"},
+                room="salle_demo",
+                measured_at=now,
+            ),
+            Verdict(
+                device="centre:internet",
+                check="internet",
+                status=Status.FAIL,
+                key="check.internet.down",
+                params={"failed": ["https://example.org/"]},
+                measured_at=now,
+                probe="https",
+            ),
+        ],
+    )
     store.finish_sweep(sweep)
     app = create_app(loaded, store, recheck_s=0)
     with TestClient(app, base_url="http://127.0.0.1") as http:
@@ -106,9 +143,21 @@ def test_todo_lines_name_the_device_and_the_check(loaded, store) -> None:
 def test_verdicts_show_their_age_and_old_ones_are_greyed(loaded, store) -> None:
     old = utcnow() - dt.timedelta(minutes=40)
     sweep = store.start_sweep("")
-    store.add_verdicts(sweep, [Verdict(device="demo-projecteur", check="projector", status=Status.OK,
-                                       key="check.projector.ok", params={"power": "on"}, room="salle_demo",
-                                       measured_at=old, probe="pjlink")])
+    store.add_verdicts(
+        sweep,
+        [
+            Verdict(
+                device="demo-projecteur",
+                check="projector",
+                status=Status.OK,
+                key="check.projector.ok",
+                params={"power": "on"},
+                room="salle_demo",
+                measured_at=old,
+                probe="pjlink",
+            )
+        ],
+    )
     store.finish_sweep(sweep)
     with TestClient(create_app(loaded, store, recheck_s=300), base_url="http://127.0.0.1") as http:
         page = http.get("/").text

@@ -27,8 +27,9 @@ NARROW = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is absent: apt-get install chromium (browser tests skipped)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent: apt-get install chromium (browser tests skipped)"
+)
 
 # widest element of the page and the first few that stick out of the viewport (for the message)
 OVERFLOW_JS = """() => {
@@ -60,8 +61,10 @@ BADGES_JS = """() => {
   });
 }"""
 
-AXE_RUN = ("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
-           ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length, v.nodes.slice(0, 2).map(n => n.target)]))")
+AXE_RUN = (
+    "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+    ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length, v.nodes.slice(0, 2).map(n => n.target)]))"
+)
 
 
 @pytest.fixture(scope="module")

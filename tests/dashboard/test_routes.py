@@ -14,10 +14,10 @@ with warnings.catch_warnings():  # starlette 1.x would prefer httpx2; httpx 0.28
     from starlette.testclient import TestClient
 
 from checks.model import Status
-from provision.sweep import run_sweep
 from provision.dashboard import create_app
 from provision.dashboard.guard import COOKIE
 from provision.messages import render
+from provision.sweep import run_sweep
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 LOCAL = "http://127.0.0.1:8765"
@@ -51,7 +51,7 @@ def test_board_after_a_sweep_says_not_ready_and_what_to_do(loaded, swept) -> Non
     assert "✗ à corriger" in text and "✓ prêt" in text  # a mark and a word, never colour alone
     assert "Dernière vérification complète" in text
     # candidates by passage order, ids only, with the status of their software
-    juries = text[text.index("Jurys et candidats") if "Jurys et candidats" in text else text.rindex("D01") - 200:]
+    juries = text[text.index("Jurys et candidats") if "Jurys et candidats" in text else text.rindex("D01") - 200 :]
     assert juries.index("D01") < juries.index("D02")  # (D02 may also be named earlier, in a to-do line)
     tablet_need = r'badge-ok">[^/]*</span> prêt</span> <a href="#dev-demo-tablette">[^<]+</a> : ScratchJr'
     assert re.search(tablet_need, page.text)
@@ -106,8 +106,17 @@ def test_attestation_turns_the_item_ready_at_once(loaded, store) -> None:
 
 def test_attestation_of_a_manual_device(loaded, store) -> None:
     with client(create_app(loaded, store)) as http:
-        answer = http.post("/attester", data={"salle": "salle_demo", "point": "batteries", "equipement": "demo-beebot",
-                                              "nom": "Awa", "validite_h": "12", "retour": "/equipement/demo-beebot"})
+        answer = http.post(
+            "/attester",
+            data={
+                "salle": "salle_demo",
+                "point": "batteries",
+                "equipement": "demo-beebot",
+                "nom": "Awa",
+                "validite_h": "12",
+                "retour": "/equipement/demo-beebot",
+            },
+        )
         assert answer.status_code == 303 and answer.headers["location"].startswith("/equipement/demo-beebot")
         page = http.get("/equipement/demo-beebot")
     assert page.status_code == 200 and "Batteries chargées et installées" in page.text

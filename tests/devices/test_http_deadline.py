@@ -34,17 +34,24 @@ from devices.scanner import read_scanner
 HOST = "127.0.0.1"
 TIMEOUT = 0.8
 # One body that /api/connection, /api/printer and /api/job of OctoPrint all accept
-OCTO_BODY = (b'{"current": {"state": "Operational"}, "state": {"text": "Operational"}, '
-             b'"temperature": {}, "progress": {"completion": null}}')
-JSON_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-               + str(len(OCTO_BODY)).encode() + b"\r\n\r\n" + OCTO_BODY)
+OCTO_BODY = (
+    b'{"current": {"state": "Operational"}, "state": {"text": "Operational"}, '
+    b'"temperature": {}, "progress": {"completion": null}}'
+)
+JSON_ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+    + str(len(OCTO_BODY)).encode()
+    + b"\r\n\r\n"
+    + OCTO_BODY
+)
 
 
 class Peer:
     """A TCP server on 127.0.0.1: ``behaviour(conn, stop)`` runs in a thread per connection."""
 
-    def __init__(self, behaviour: Callable[[socket.socket, threading.Event], None],
-                 tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, behaviour: Callable[[socket.socket, threading.Event], None], tls: ssl.SSLContext | None = None
+    ) -> None:
         self.behaviour = behaviour
         self.tls = tls
         self.stop = threading.Event()
@@ -110,7 +117,7 @@ def trickle(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def headers_then_stall(conn: socket.socket, stop: threading.Event) -> None:
-    conn.sendall(JSON_ANSWER[:JSON_ANSWER.index(b"\r\n\r\n") + 4] + b'{"sta')
+    conn.sendall(JSON_ANSWER[: JSON_ANSWER.index(b"\r\n\r\n") + 4] + b'{"sta')
     stop.wait(60)
 
 
@@ -122,6 +129,7 @@ def reply_with(data: bytes) -> Callable[[socket.socket, threading.Event], None]:
     def behaviour(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(data)
         conn.close()
+
     return behaviour
 
 
@@ -129,8 +137,7 @@ def reply_with(data: bytes) -> Callable[[socket.socket, threading.Event], None]:
 def peer() -> Iterator[Callable[..., Peer]]:
     started: list[Peer] = []
 
-    def start(behaviour: Callable[[socket.socket, threading.Event], None],
-              tls: ssl.SSLContext | None = None) -> Peer:
+    def start(behaviour: Callable[[socket.socket, threading.Event], None], tls: ssl.SSLContext | None = None) -> Peer:
         started.append(Peer(behaviour, tls))
         return started[-1]
 
@@ -141,17 +148,14 @@ def peer() -> Iterator[Callable[..., Peer]]:
 
 READERS: dict[str, Callable[[int], Any]] = {
     "ipp": lambda port: read_printer_ipp(HOST, port=port, timeout_s=TIMEOUT),
-    "ipp+snmp": lambda port: read_printer(HOST, ipp_port=port, snmp_port=None,
-                                          timeout_s=TIMEOUT),
+    "ipp+snmp": lambda port: read_printer(HOST, ipp_port=port, snmp_port=None, timeout_s=TIMEOUT),
     "escl": lambda port: read_scanner(HOST, port=port, timeout_s=TIMEOUT),
     "octoprint": lambda port: read_octoprint(host=HOST, port=port, timeout_s=TIMEOUT),
     "moonraker": lambda port: read_moonraker(host=HOST, port=port, timeout_s=TIMEOUT),
-    "prusalink": lambda port: read_prusalink(host=HOST, port=port, password="secret",
-                                             timeout_s=TIMEOUT),
+    "prusalink": lambda port: read_prusalink(host=HOST, port=port, password="secret", timeout_s=TIMEOUT),
     "spoolman": lambda port: read_spool(host=HOST, port=port, spool_id=1, timeout_s=TIMEOUT),
 }
-BEHAVIOURS = {"trickle": trickle, "headers_then_stall": headers_then_stall,
-              "never_answer": never_answer}
+BEHAVIOURS = {"trickle": trickle, "headers_then_stall": headers_then_stall, "never_answer": never_answer}
 
 
 def assert_bounded(call: Callable[[], Any], bound_s: float = TIMEOUT + 1.0) -> DeviceError:
@@ -177,8 +181,9 @@ def test_spoolman_through_the_3d_printer_driver_keeps_the_printer_facts(peer) ->
     spoolman = peer(trickle)
     octoprint = peer(reply_with(JSON_ANSWER))
     started = time.monotonic()
-    facts = read_printer_3d("octoprint", host=HOST, port=octoprint.port, timeout_s=TIMEOUT,
-                            spoolman_host=HOST, spoolman_port=spoolman.port)
+    facts = read_printer_3d(
+        "octoprint", host=HOST, port=octoprint.port, timeout_s=TIMEOUT, spoolman_host=HOST, spoolman_port=spoolman.port
+    )
     assert time.monotonic() - started < 2 * TIMEOUT + 1.0
     assert facts.remaining_g is None and facts.errors[-1].startswith("spoolman: ")
 
@@ -207,18 +212,22 @@ def tls_context(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "plateau test printer")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     folder: Path = tmp_path_factory.mktemp("tls")
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return context
@@ -226,16 +235,14 @@ def tls_context(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
 
 def test_tls_handshake_is_inside_the_deadline(peer) -> None:
     server = peer(never_answer)  # accepts TCP, never says ServerHello
-    error = assert_bounded(lambda: read_scanner(HOST, port=server.port, timeout_s=TIMEOUT,
-                                                tls=True))
+    error = assert_bounded(lambda: read_scanner(HOST, port=server.port, timeout_s=TIMEOUT, tls=True))
     assert isinstance(error, Unreachable)
 
 
 @pytest.mark.parametrize("behaviour", ["trickle", "headers_then_stall"])
 def test_tls_answers_are_bounded_too(peer, tls_context, behaviour) -> None:
     server = peer(BEHAVIOURS[behaviour], tls=tls_context)
-    assert_bounded(lambda: read_printer_ipp(HOST, port=server.port, timeout_s=TIMEOUT,
-                                            tls=True))
+    assert_bounded(lambda: read_printer_ipp(HOST, port=server.port, timeout_s=TIMEOUT, tls=True))
 
 
 def test_tls_self_signed_answer_is_read_without_verification(peer, tls_context) -> None:
@@ -247,17 +254,22 @@ def test_tls_self_signed_answer_is_read_without_verification(peer, tls_context) 
 
 
 # --------------------------------------------------------------------------- framing
-CHUNKED = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/xml\r\n\r\n"
-           b"5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n")
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/xml\r\n\r\n"
+    b"5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n"
+)
 
 
-@pytest.mark.parametrize("answer, body", [
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", b"hello"),
-    (CHUNKED, b"hello, world"),
-    (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close", b"until close"),
-    (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", b"ok"),
-    (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
-])
+@pytest.mark.parametrize(
+    "answer, body",
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", b"hello"),
+        (CHUNKED, b"hello, world"),
+        (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close", b"until close"),
+        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", b"ok"),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
+    ],
+)
 def test_framing(peer, answer: bytes, body: bytes) -> None:
     server = peer(reply_with(answer))
     reply = http.request("GET", HOST, server.port, "/x?y=1", timeout_s=2)
@@ -269,24 +281,34 @@ def test_framing(peer, answer: bytes, body: bytes) -> None:
 
 def test_post_sends_content_length_and_headers(peer) -> None:
     server = peer(reply_with(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
-    http.request("POST", HOST, server.port, "/ipp/print", timeout_s=2, body=b"\x02\x00abc",
-                 headers={"Content-Type": "application/ipp"})
+    http.request(
+        "POST",
+        HOST,
+        server.port,
+        "/ipp/print",
+        timeout_s=2,
+        body=b"\x02\x00abc",
+        headers={"Content-Type": "application/ipp"},
+    )
     request = server.requests[0]
     assert b"\r\nContent-Length: 5\r\n" in request and request.endswith(b"\r\n\r\n\x02\x00abc")
     assert b"\r\nContent-Type: application/ipp\r\n" in request
 
 
-@pytest.mark.parametrize("answer, message", [
-    (b"SSH-2.0-OpenSSH_9.2\r\n", "not an HTTP answer"),
-    (b"\x00\x01\x02\x03\x04\x05\x06\x07", "not an HTTP answer"),
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n", "larger than"),
-    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
-    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n", "chunk size"),
-    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1_0\r\n", "chunk size"),
-    (b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\nab", "Content-Length"),
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "closed in the middle"),
-    (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "Content-Length"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (b"SSH-2.0-OpenSSH_9.2\r\n", "not an HTTP answer"),
+        (b"\x00\x01\x02\x03\x04\x05\x06\x07", "not an HTTP answer"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n", "larger than"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1_0\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\nab", "Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "closed in the middle"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "Content-Length"),
+    ],
+)
 def test_bad_answers(peer, answer: bytes, message: str) -> None:
     server = peer(reply_with(answer))
     with pytest.raises(BadAnswer, match=message):
@@ -325,11 +347,13 @@ def test_header_injection_is_refused_before_sending() -> None:
 def test_digest_matches_rfc_2617_example(monkeypatch) -> None:
     """RFC 2617 section 3.5: the response to its challenge is 6629fae4...7450978507c4ef1."""
     monkeypatch.setattr("devices.printer_3d.transport.secrets.token_hex", lambda n: "0a4f113b")
-    challenge = {"realm": "testrealm@host.com", "qop": "auth,auth-int",
-                 "nonce": "dcd98b7102dd2f0e8b11d0f600bfb0c093",
-                 "opaque": "5ccc069c403ebaf9f0171e9517f40e41"}
-    header = digest_authorization(challenge, "GET", "/dir/index.html", "Mufasa",
-                                  "Circle Of Life")
+    challenge = {
+        "realm": "testrealm@host.com",
+        "qop": "auth,auth-int",
+        "nonce": "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+        "opaque": "5ccc069c403ebaf9f0171e9517f40e41",
+    }
+    header = digest_authorization(challenge, "GET", "/dir/index.html", "Mufasa", "Circle Of Life")
     assert header is not None
     assert 'response="6629fae49393a05397450978507c4ef1"' in header
     assert 'cnonce="0a4f113b"' in header and "nc=00000001" in header

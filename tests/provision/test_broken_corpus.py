@@ -93,9 +93,18 @@ def _render(problem) -> str:
     return render(problem.key, problem.params)
 
 
-SAMPLE = ["session_saved_in_latin1", "session_date_february_30", "nul_in_hosts", "alias_bomb_in_group_vars",
-          "typo_in_family_group_vars", "ip_out_of_range", "jinja_in_admin_password", "vault_password_wrong",
-          "host_defined_twice_in_one_group", "catalog_saved_in_latin1"]
+SAMPLE = [
+    "session_saved_in_latin1",
+    "session_date_february_30",
+    "nul_in_hosts",
+    "alias_bomb_in_group_vars",
+    "typo_in_family_group_vars",
+    "ip_out_of_range",
+    "jinja_in_admin_password",
+    "vault_password_wrong",
+    "host_defined_twice_in_one_group",
+    "catalog_saved_in_latin1",
+]
 
 
 @pytest.mark.parametrize("name", SAMPLE)
@@ -119,12 +128,38 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _FILES = sorted(str(p.relative_to(EXAMPLE)) for p in EXAMPLE.rglob("*") if p.is_file() and p.name != ".vault_pass")
-_NASTY = [b"\x00", b"\x0c", b"\xe9", b"\xff\xfe", b"\t", b": ", b"- ", b"&a ", b"*a", b"{{ x }}", b"[", b"}", b'"', b"'",
-          b"\n  ", b"\n", b"!vault ", b"!!int ", b"2026-02-30", b"10:15", b"192.168.10.300", b"<<: ", b"? ", b"%", b"#"]
+_NASTY = [
+    b"\x00",
+    b"\x0c",
+    b"\xe9",
+    b"\xff\xfe",
+    b"\t",
+    b": ",
+    b"- ",
+    b"&a ",
+    b"*a",
+    b"{{ x }}",
+    b"[",
+    b"}",
+    b'"',
+    b"'",
+    b"\n  ",
+    b"\n",
+    b"!vault ",
+    b"!!int ",
+    b"2026-02-30",
+    b"10:15",
+    b"192.168.10.300",
+    b"<<: ",
+    b"? ",
+    b"%",
+    b"#",
+]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     target=st.sampled_from(_FILES),
     edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_NASTY), st.integers(0, 3)), min_size=1, max_size=4),
@@ -145,9 +180,9 @@ def test_fuzz_the_loader_never_fails_internally(tmp_path_factory, target: str, e
         if how == 0:
             data[at:at] = chunk
         elif how == 1:
-            data[at:at + len(chunk)] = chunk
+            data[at : at + len(chunk)] = chunk
         elif how == 2:
-            del data[at:at + rng.randint(1, 40)]
+            del data[at : at + rng.randint(1, 40)]
         else:  # duplicate a line (a duplicate key, a host twice)
             start = data.rfind(b"\n", 0, at) + 1
             end = data.find(b"\n", at)

@@ -57,7 +57,8 @@ def test_impossible_values_name_their_line_and_column() -> None:
 def test_control_characters_with_line_and_column() -> None:
     text, problems = yamlmap.decode(b"a: 1\nb: x\x0cy\n", "f.yml")
     assert [(p.key, p.line, p.params["column"], p.params["char"]) for p in problems] == [
-        ("yaml.control_char", 2, 5, "U+000C")]
+        ("yaml.control_char", 2, 5, "U+000C")
+    ]
 
 
 def test_latin1_is_named_with_its_line() -> None:
@@ -88,8 +89,9 @@ def test_alias_bomb_through_the_real_cli_stays_small(example: Path, run_cli) -> 
 
     exe = Path(sys.executable).parent / "plateau"
     started = time.monotonic()
-    result = subprocess.run([str(exe), "validate", "-i", str(example)], capture_output=True, text=True,
-                            timeout=60, preexec_fn=cap)
+    result = subprocess.run(
+        [str(exe), "validate", "-i", str(example)], capture_output=True, text=True, timeout=60, preexec_fn=cap
+    )
     assert result.returncode == 2, result.stderr
     assert "alias" in result.stderr and "group_vars/all.yml" in result.stderr
     assert time.monotonic() - started < 30
@@ -106,16 +108,32 @@ def test_missing_wifi_key_points_at_the_access_point_entry(example: Path) -> Non
     lines = (example / "hosts.yml").read_text("utf-8").splitlines()
     assert problem.key == "wifi.key_missing" and problem.host == "a-ap-01"
     assert lines[problem.line - 1] == "        a-ap-01:"  # under access_point:, not the room's list
-    assert lines[problem.line] .strip().startswith("platform:")
+    assert lines[problem.line].strip().startswith("platform:")
 
 
-@pytest.mark.parametrize(("error", "bounds", "key", "text"), [
-    ({"type": "less_than_equal", "msg": "", "input": 120, "ctx": {"le": 100}}, (0, 100), "field.out_of_range",
-     "entre 0 et 100"),
-    ({"type": "greater_than_equal", "msg": "", "input": 0, "ctx": {"ge": 1}}, (1, None), "field.too_small",
-     "au moins 1"),
-    ({"type": "less_than_equal", "msg": "", "input": 9, "ctx": {"le": 5}}, (None, 5), "field.too_large", "au plus 5"),
-])
+@pytest.mark.parametrize(
+    ("error", "bounds", "key", "text"),
+    [
+        (
+            {"type": "less_than_equal", "msg": "", "input": 120, "ctx": {"le": 100}},
+            (0, 100),
+            "field.out_of_range",
+            "entre 0 et 100",
+        ),
+        (
+            {"type": "greater_than_equal", "msg": "", "input": 0, "ctx": {"ge": 1}},
+            (1, None),
+            "field.too_small",
+            "au moins 1",
+        ),
+        (
+            {"type": "less_than_equal", "msg": "", "input": 9, "ctx": {"le": 5}},
+            (None, 5),
+            "field.too_large",
+            "au plus 5",
+        ),
+    ],
+)
 def test_a_range_message_never_has_a_missing_bound(error, bounds, key, text) -> None:
     from provision.messages import render
     from provision.validation import describe
@@ -161,7 +179,9 @@ def test_every_model_field_is_in_the_inventory_reference() -> None:
     for name, family in REGISTRY.items():
         for field, info in family.model.model_fields.items():
             choices = getattr(info.annotation, "__args__", ())
-            if getattr(info.annotation, "__origin__", None) is not None and str(info.annotation).startswith("typing.Literal"):
+            if getattr(info.annotation, "__origin__", None) is not None and str(info.annotation).startswith(
+                "typing.Literal"
+            ):
                 for choice in choices:
                     assert f"`{choice}`" in reference, f"{name}.{field}: {choice}"
 
@@ -170,8 +190,9 @@ def test_every_model_field_is_in_the_inventory_reference() -> None:
 def test_dashboard_recheck_interval_is_checked(example: Path, value: object) -> None:
     """A mistyped interval is an error naming the field, never a silent default."""
     all_vars = example / "group_vars" / "all.yml"
-    all_vars.write_text(all_vars.read_text(encoding="utf-8") + f"dashboard_recheck_min: {value!r}\n".replace("'", '"'),
-                        encoding="utf-8")
+    all_vars.write_text(
+        all_vars.read_text(encoding="utf-8") + f"dashboard_recheck_min: {value!r}\n".replace("'", '"'), encoding="utf-8"
+    )
     with pytest.raises(PlateauError) as info:
         load_all(example)
     problem = next(p for p in info.value.problems if p.field == "dashboard_recheck_min")

@@ -6,15 +6,12 @@ message key and its location (keys and params, not prose), then that the CLI say
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from provision.errors import InventoryError, PlateauError, SessionError, VaultError
+from provision.errors import InventoryError, SessionError, VaultError
 from provision.inventory import load_inventory
 
 

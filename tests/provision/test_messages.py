@@ -24,8 +24,13 @@ def test_every_key_used_in_code_exists() -> None:
     used = set()
     for path in [*(ROOT / "provision").rglob("*.py"), *(ROOT / "checks").rglob("*.py")]:
         used |= set(re.findall(r'key="([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8")))
-        used |= set(re.findall(r'"((?:field|wifi|session|inventory|vault|yaml|catalog|referentiel|secrets|cli|check|recap|provision|dashboard|report|plan_view|label)'
-                               r'\.(?!yml")[a-z_]+(?:\.[a-z_]+)*)"', path.read_text("utf-8")))
+        used |= set(
+            re.findall(
+                r'"((?:field|wifi|session|inventory|vault|yaml|catalog|referentiel|secrets|cli|check|recap|provision|dashboard|report|plan_view|label)'
+                r'\.(?!yml")[a-z_]+(?:\.[a-z_]+)*)"',
+                path.read_text("utf-8"),
+            )
+        )
     modules = {k for k in used if (ROOT / k.replace(".", "/")).exists()}  # e.g. "provision.catalog"
     missing = sorted(k for k in used - modules if k not in catalogue("fr"))
     assert not missing
@@ -37,6 +42,9 @@ def test_missing_param_does_not_crash() -> None:
 
 
 def test_capability_is_shown_by_name() -> None:
-    text = render("referentiel.capability_short",
-                  {"room": "salle_a", "label": "Poste", "capability": "web_browser", "have": 2, "need": 3}, "fr")
+    text = render(
+        "referentiel.capability_short",
+        {"room": "salle_a", "label": "Poste", "capability": "web_browser", "have": 2, "need": 3},
+        "fr",
+    )
     assert "2 navigateur web" in text

@@ -30,8 +30,20 @@ def test_plan_json_structure_is_stable(plateau) -> None:
     code, plan = plan_json(plateau, EXAMPLE)
     assert code == 0
     assert plan["schema"] == "plateau.plan/1"
-    assert set(plan) == {"schema", "inventory", "centre", "date", "referentiel", "rooms", "hosts", "own_laptops",
-                         "attestations", "gaps", "warnings", "summary"}
+    assert set(plan) == {
+        "schema",
+        "inventory",
+        "centre",
+        "date",
+        "referentiel",
+        "rooms",
+        "hosts",
+        "own_laptops",
+        "attestations",
+        "gaps",
+        "warnings",
+        "summary",
+    }
     assert {r["id"] for r in plan["rooms"]} == {"salle_a", "salle_b"}
     for entry in plan["hosts"]:
         assert set(entry) == {"name", "family", "room", "role", "address", "software", "accounts", "settings"}
@@ -69,8 +81,12 @@ def test_accounts_expected_with_secret_presence_never_value(plateau, vault_secre
     result = plateau("plan", "-i", EXAMPLE, "--format", "json")
     plan = json.loads(result.out)
     tablet = host(plan, "a-tab-android-01")
-    assert {"kind": "google_account", "login": "plateau.salle.a@gmail.com", "secret_var": "google_password",
-            "secret_present": True} in tablet["accounts"]
+    assert {
+        "kind": "google_account",
+        "login": "plateau.salle.a@gmail.com",
+        "secret_var": "google_password",
+        "secret_present": True,
+    } in tablet["accounts"]
     secrets = vault_secrets(EXAMPLE)
     assert len(secrets) >= 20
     table = plateau("plan", "-i", EXAMPLE)
@@ -130,11 +146,14 @@ def test_unknown_software_in_inventory_baseline(example: Path, plateau) -> None:
 
 def test_remn_2020_profile_lists_its_devices(example: Path, plateau) -> None:
     session = example / "session.yml"
-    session.write_text(session.read_text("utf-8").replace("referentiel: mn-2025", "referentiel: remn-ccp1-2020"),
-                       "utf-8")
+    session.write_text(
+        session.read_text("utf-8").replace("referentiel: mn-2025", "referentiel: remn-ccp1-2020"), "utf-8"
+    )
     code, plan = plan_json(plateau, example)
     # salle_b has no Linux PC and no Mac: the 2020 plateau asks for both
-    missing = {(g["params"]["room"], g["params"]["label"]) for g in plan["gaps"] if g["key"] == "referentiel.device_missing"}
+    missing = {
+        (g["params"]["room"], g["params"]["label"]) for g in plan["gaps"] if g["key"] == "referentiel.device_missing"
+    }
     assert ("salle_b", "Poste Linux relié à internet par câble") in missing
     assert ("salle_b", "Mac relié à internet par câble") in missing
     assert not any(room == "salle_a" for room, _ in missing)

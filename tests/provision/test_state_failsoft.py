@@ -24,8 +24,16 @@ def db_of(root: Path) -> Path:
 
 
 def verdict(device: str = "tab1") -> Verdict:
-    return Verdict(device=device, check="battery", status=Status.OK, key="check.battery.ok",
-                   params={"level_pct": 80, "min_pct": 50}, measured_at=utcnow(), probe="adb", facts={"x": "y" * 400})
+    return Verdict(
+        device=device,
+        check="battery",
+        status=Status.OK,
+        key="check.battery.ok",
+        params={"level_pct": 80, "min_pct": 50},
+        measured_at=utcnow(),
+        probe="adb",
+        facts={"x": "y" * 400},
+    )
 
 
 def check_still_reports(plateau, root: Path, junit: Path, key_words: tuple[str, ...]):
@@ -84,7 +92,10 @@ def test_set_aside_without_a_store(tmp_path: Path) -> None:
 
 def _make_read_only(path: Path) -> None:
     if os.geteuid() == 0:  # root ignores permission bits: make the file immutable
-        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+        if (
+            shutil.which("chattr") is None
+            or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode
+        ):
             pytest.skip("running as root without chattr +i: cannot make a file read-only")
     else:
         path.chmod(0o444)

@@ -9,7 +9,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from provision.cli import cache as cache_cli
 from provision.cli import provision as prov_cli
 from provision.cli import secrets as secrets_cli
 

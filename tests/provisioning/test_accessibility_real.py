@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("plateau_test_linux_real", Path(__file__).with_name("test_linux_real.py"))
+_spec = importlib.util.spec_from_file_location(
+    "plateau_test_linux_real", Path(__file__).with_name("test_linux_real.py")
+)
 linux_real = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(linux_real)
 
@@ -44,8 +46,13 @@ def write_inventory(root: Path, port: int, key: Path) -> None:
     (root / "hosts.yml").write_text(hosts)
     # plateau's inventory check now refuses role variables: keep the baseline's own apt refresh
     group = root / "group_vars" / "linux.yml"
-    group.write_text("".join(line for line in group.read_text().splitlines(keepends=True)
-                             if not line.startswith("baseline_apt_update_cache")))
+    group.write_text(
+        "".join(
+            line
+            for line in group.read_text().splitlines(keepends=True)
+            if not line.startswith("baseline_apt_update_cache")
+        )
+    )
     (root / "session.yml").write_text("""
 date: 2026-12-03
 referentiel: mn-2025
@@ -120,8 +127,9 @@ def failing_dconf():
 
 
 @needs_no_dconf
-def test_failing_accessibility_is_rescued_and_software_still_installs(target, tmp_path, invoke, store, clean_dconf,
-                                                                      failing_dconf):
+def test_failing_accessibility_is_rescued_and_software_still_installs(
+    target, tmp_path, invoke, store, clean_dconf, failing_dconf
+):
     port, key = target
     run("dpkg", "--purge", PACKAGE, check=False)
     inventory = tmp_path / "centre"
@@ -150,8 +158,12 @@ def test_real_dconf_settings_are_applied_verified_and_idempotent(target, tmp_pat
     assert warnings_of(store) == [], first.output
     assert "system-db:local" in PROFILE.read_text() and PROFILE.read_text().startswith("user-db:user")
     assert "high-contrast=true" in KEYFILE.read_text()
-    read = subprocess.run(["dconf", "read", "/org/gnome/desktop/a11y/interface/high-contrast"],
-                          capture_output=True, text=True, env={"DCONF_PROFILE": "user", "PATH": "/usr/bin:/bin"})
+    read = subprocess.run(
+        ["dconf", "read", "/org/gnome/desktop/a11y/interface/high-contrast"],
+        capture_output=True,
+        text=True,
+        env={"DCONF_PROFILE": "user", "PATH": "/usr/bin:/bin"},
+    )
     assert read.stdout.strip() == "true"
 
     second = invoke("provision", "-i", inventory)

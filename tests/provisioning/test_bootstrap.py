@@ -37,7 +37,7 @@ def test_script_parses_as_powershell():
 
         def walk(node, errors=errors, source=text.encode("utf-8")):
             if node.type == "ERROR" or node.is_missing:
-                errors.append((node.start_point, source[node.start_byte:node.end_byte][:80]))
+                errors.append((node.start_point, source[node.start_byte : node.end_byte][:80]))
             for child in node.children:
                 walk(child)
 
@@ -47,21 +47,40 @@ def test_script_parses_as_powershell():
     assert parser.parse(b"if ($x -eq 1) { Write-Host 'a' \n").root_node.has_error
 
 
-@pytest.mark.parametrize("needle", [
-    # 1. administrator, 2. network profile (refuse Public unless -SetPrivate)
-    "WindowsBuiltInRole]::Administrator", "Get-NetConnectionProfile", "NetworkCategory -eq 'Public'",
-    "Set-NetConnectionProfile", "-NetworkCategory Private",
-    # 3. account: prompt, never a literal; administrators by SID (any Windows language)
-    "Read-Host -AsSecureString", "New-LocalUser", "Add-LocalGroupMember -SID 'S-1-5-32-544'", "$env:USERNAME",
-    # 4a. OpenSSH Server
-    "Get-WindowsCapability -Online -Name 'OpenSSH.Server*'", "Add-WindowsCapability -Online",
-    "Set-Service -Name sshd -StartupType Automatic", "Start-Service -Name sshd", "-LocalPort 22",
-    "HKLM:\\SOFTWARE\\OpenSSH", "DefaultShell", "administrators_authorized_keys",
-    # 4b. WinRM HTTPS
-    "Set-Service -Name WinRM -StartupType Automatic", "New-SelfSignedCertificate", "Cert:\\LocalMachine\\My",
-    "New-WSManInstance -ResourceURI winrm/config/Listener", "Transport = 'HTTPS'", "-LocalPort 5986",
-    "LocalAccountTokenFilterPolicy", "-PropertyType DWord",
-])
+@pytest.mark.parametrize(
+    "needle",
+    [
+        # 1. administrator, 2. network profile (refuse Public unless -SetPrivate)
+        "WindowsBuiltInRole]::Administrator",
+        "Get-NetConnectionProfile",
+        "NetworkCategory -eq 'Public'",
+        "Set-NetConnectionProfile",
+        "-NetworkCategory Private",
+        # 3. account: prompt, never a literal; administrators by SID (any Windows language)
+        "Read-Host -AsSecureString",
+        "New-LocalUser",
+        "Add-LocalGroupMember -SID 'S-1-5-32-544'",
+        "$env:USERNAME",
+        # 4a. OpenSSH Server
+        "Get-WindowsCapability -Online -Name 'OpenSSH.Server*'",
+        "Add-WindowsCapability -Online",
+        "Set-Service -Name sshd -StartupType Automatic",
+        "Start-Service -Name sshd",
+        "-LocalPort 22",
+        "HKLM:\\SOFTWARE\\OpenSSH",
+        "DefaultShell",
+        "administrators_authorized_keys",
+        # 4b. WinRM HTTPS
+        "Set-Service -Name WinRM -StartupType Automatic",
+        "New-SelfSignedCertificate",
+        "Cert:\\LocalMachine\\My",
+        "New-WSManInstance -ResourceURI winrm/config/Listener",
+        "Transport = 'HTTPS'",
+        "-LocalPort 5986",
+        "LocalAccountTokenFilterPolicy",
+        "-PropertyType DWord",
+    ],
+)
 def test_every_step_is_present(needle):
     assert needle in CODE
 
@@ -103,13 +122,18 @@ GUARDS = {
 def test_every_change_is_guarded_by_a_check(change):
     lines = CODE.splitlines()
     at = next(i for i, line in enumerate(lines) if change in line)
-    before = "\n".join(lines[max(0, at - 20):at])
+    before = "\n".join(lines[max(0, at - 20) : at])
     assert GUARDS[change] in before, f"{change!r} not guarded by {GUARDS[change]!r}:\n{before}"
 
 
 def test_every_changing_command_is_listed_in_the_guards():
     verbs = r"\b(?:New|Set|Add|Enable|Start|Remove)-[A-Za-z]+"
-    changing = {m.group(0) for m in re.finditer(verbs, CODE)} - {"New-Object", "Set-StrictMode", "Enable-PlateauSsh", "Enable-PlateauWinrm"}
+    changing = {m.group(0) for m in re.finditer(verbs, CODE)} - {
+        "New-Object",
+        "Set-StrictMode",
+        "Enable-PlateauSsh",
+        "Enable-PlateauWinrm",
+    }
     assert changing
     for verb in changing:
         assert any(k.startswith(verb) for k in GUARDS), f"{verb} has no idempotence guard in the test"
@@ -130,7 +154,11 @@ def test_render_script_sets_the_defaults_only(tmp_path):
     text = bs.render_script("ssh", "jury")
     assert "[string]$Transport = 'ssh'" in text and "[string]$User = 'jury'" in text
     assert text.count("\r\n") == SCRIPT.count("\n") and "\r\r" not in text
-    back = text.replace("\r\n", "\n").replace("$Transport = 'ssh'", "$Transport = 'winrm'").replace("$User = 'jury'", "$User = 'plateau'")
+    back = (
+        text.replace("\r\n", "\n")
+        .replace("$Transport = 'ssh'", "$Transport = 'winrm'")
+        .replace("$User = 'jury'", "$User = 'plateau'")
+    )
     assert back == SCRIPT
     for bad in ("x'; Remove-Item C:\\ -Recurse; '", "a b", "", "x" * 21):
         with pytest.raises(ValueError):

@@ -26,10 +26,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from provision.context import load_all
 from provision.cli import cache as cache_cli
 from provision.cli import provision as prov_cli
 from provision.cli import secrets as secrets_cli
+from provision.context import load_all
 from provision.provisioning.cache import (
     APT_ARCHIVE,
     KINDS,
@@ -108,8 +108,11 @@ def test_example_cache_without_network_tools(example_plan, tmp_path):
     by = {(e.kind, e.id): e for e in report.entries}
     assert by[("apk", apk.id)].status == Status.PRESENT
     assert all(e.status == Status.MANUAL for e in report.entries if e.kind in ("winget", "choco"))
-    assert all(e.status == Status.UNAVAILABLE and e.key == "cache.flatpak_missing"
-               for e in report.entries if e.kind == "flatpak")
+    assert all(
+        e.status == Status.UNAVAILABLE and e.key == "cache.flatpak_missing"
+        for e in report.entries
+        if e.kind == "flatpak"
+    )
     missing_apk = [e for e in report.entries if e.kind == "apk" and e.status == Status.MANUAL]
     assert all(e.key == "cache.apk_missing" for e in missing_apk)
     ipa = [e for e in report.entries if e.kind == "ipa"]
@@ -130,8 +133,10 @@ def test_windows_manifest_nothing_to_write(tmp_path):
 
 
 def test_apt_closure_keeps_real_packages_of_this_architecture():
-    listing = ("hello\n  Depends: libc6\nlibc6\n  Depends: libgcc-s1\n |Depends: <awk>\n"
-               "<awk>\nmawk\nlibgcc-s1\nlibc6:i386\nlibfoo:amd64\n")
+    listing = (
+        "hello\n  Depends: libc6\nlibc6\n  Depends: libgcc-s1\n |Depends: <awk>\n"
+        "<awk>\nmawk\nlibgcc-s1\nlibc6:i386\nlibfoo:amd64\n"
+    )
 
     def fake_run(args, **kwargs):
         out = "amd64\n" if args[0] == "dpkg" else listing
@@ -147,9 +152,11 @@ def test_apt_closure_keeps_real_packages_of_this_architecture():
 
 
 def test_alternatives_without_candidate_are_not_downloaded():
-    policy = ("hello:\n  Installed: (none)\n  Candidate: 2.10-3\n  Version table:\n"
-              "libc6:i386:\n  Installed: (none)\n  Candidate: (none)\n"
-              "mawk:\n  Installed: 1.3.4\n  Candidate: 1.3.4\n")
+    policy = (
+        "hello:\n  Installed: (none)\n  Candidate: 2.10-3\n  Version table:\n"
+        "libc6:i386:\n  Installed: (none)\n  Candidate: (none)\n"
+        "mawk:\n  Installed: 1.3.4\n  Candidate: 1.3.4\n"
+    )
 
     def fake_run(args, **kwargs):
         assert args[:2] == ["apt-cache", "policy"]
@@ -175,8 +182,11 @@ def build_deb(work: Path, repo: Path, name: str, depends: str | None = None) -> 
     (root / "DEBIAN").mkdir(parents=True)
     (root / f"usr/share/{name}").mkdir(parents=True)
     (root / f"usr/share/{name}/README").write_text("paquet de test du cache de plateau\n")
-    control = (f"Package: {name}\nVersion: 1.0\nArchitecture: all\nMaintainer: plateau tests <t@plateau.invalid>\n"
-               + (f"Depends: {depends}\n" if depends else "") + "Description: plateau cache test package\n")
+    control = (
+        f"Package: {name}\nVersion: 1.0\nArchitecture: all\nMaintainer: plateau tests <t@plateau.invalid>\n"
+        + (f"Depends: {depends}\n" if depends else "")
+        + "Description: plateau cache test package\n"
+    )
     (root / "DEBIAN/control").write_text(control)
     deb = repo / f"{name}_1.0_all.deb"
     run("dpkg-deb", "--root-owner-group", "--build", str(root), str(deb))
@@ -188,11 +198,14 @@ def write_index(repo: Path) -> None:
     for deb in sorted(repo.glob("*.deb")):
         data = deb.read_bytes()
         control = run("dpkg-deb", "--field", str(deb)).stdout.strip()
-        paragraphs.append(f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
-                          f"SHA256: {hashlib.sha256(data).hexdigest()}\n")
+        paragraphs.append(
+            f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
+        )
     (repo / "Packages").write_text("\n".join(paragraphs))
     raw = (repo / "Packages").read_bytes()
-    (repo / "Release").write_text(f"Suite: plateau-test\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n")
+    (repo / "Release").write_text(
+        f"Suite: plateau-test\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n"
+    )
 
 
 def forget_source(source: Path, shared: Path) -> None:
@@ -218,8 +231,17 @@ def target(tmp_path, local_sshd):
             build_deb(tmp, repo, APP, depends=LIB)
             write_index(repo)
             source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
-            run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
-                "-o", "APT::Get::List-Cleanup=0")
+            run(
+                "apt-get",
+                "update",
+                "-qq",
+                "-o",
+                f"Dir::Etc::sourcelist={source}",
+                "-o",
+                "Dir::Etc::sourceparts=-",
+                "-o",
+                "APT::Get::List-Cleanup=0",
+            )
             yield {"port": port, "key": key, "forget": lambda: forget_source(source, shared), "on_target": on_target}
     finally:
         run("dpkg", "--purge", APP, LIB, check=False)
@@ -300,8 +322,9 @@ def installed(package: str) -> bool:
 # cannot pipeline); 600 s leaves room for a machine loaded by parallel runs.
 @pytest.mark.timeout(600)
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root (sshd, apt, useradd)")
-@pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,
-                    reason="needs openssh-server and dpkg-deb")
+@pytest.mark.skipif(
+    not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None, reason="needs openssh-server and dpkg-deb"
+)
 def test_linux_role_installs_from_the_offline_cache(target, tmp_path, cli, store):
     pytest.importorskip("passlib")
     inventory = tmp_path / "centre"

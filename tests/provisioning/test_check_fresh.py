@@ -31,26 +31,50 @@ def test_check_mode_on_a_fresh_pc_reports_to_install_and_to_create(tmp_path):
     with pytest.raises(KeyError):
         pwd.getpwnam(LOGIN)  # the account really does not exist
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  children:\n    linux:\n      hosts:\n        pc-neuf:\n"
-                         "          ansible_connection: local\n          ansible_python_interpreter: /usr/bin/python3\n")
+    inventory.write_text(
+        "all:\n  children:\n    linux:\n      hosts:\n        pc-neuf:\n"
+        "          ansible_connection: local\n          ansible_python_interpreter: /usr/bin/python3\n"
+    )
     extravars = tmp_path / "vars.json"
-    extravars.write_text(json.dumps({
-        "admin_password": "Mot-De-Passe-De-Test-9",
-        "baseline_apt_update_cache": False,  # check mode would not refresh it anyway
-        "plateau_hosts": {"pc-neuf": {
-            "platform": "linux",
-            "apt": [{"id": "bash", "title": "Bash", "requested_by": ["référentiel:mn-2025"]},
-                    {"id": "plateau-pas-encore-dans-l-index", "title": "Logiciel du centre",
-                     "requested_by": ["candidat:C02"]}],
-            "flatpak": [{"id": "org.example.Inconnu", "title": "Appli Flatpak", "requested_by": ["candidat:C02"]}],
-            "winget": [], "choco": [], "brew_cask": [], "brew": [],
-            "admin": {"login": LOGIN, "secret_var": "admin_password"},
-            "accessibility": {},
-        }},
-    }))
-    spec = RunSpec(private_data_dir=tmp_path / "runner", playbook=PLAYBOOK, inventory=inventory,
-                   extravars_file=extravars, vault_password_file=None, check=True,
-                   envvars={"HOME": os.environ.get("HOME", "/root")})
+    extravars.write_text(
+        json.dumps(
+            {
+                "admin_password": "Mot-De-Passe-De-Test-9",
+                "baseline_apt_update_cache": False,  # check mode would not refresh it anyway
+                "plateau_hosts": {
+                    "pc-neuf": {
+                        "platform": "linux",
+                        "apt": [
+                            {"id": "bash", "title": "Bash", "requested_by": ["référentiel:mn-2025"]},
+                            {
+                                "id": "plateau-pas-encore-dans-l-index",
+                                "title": "Logiciel du centre",
+                                "requested_by": ["candidat:C02"],
+                            },
+                        ],
+                        "flatpak": [
+                            {"id": "org.example.Inconnu", "title": "Appli Flatpak", "requested_by": ["candidat:C02"]}
+                        ],
+                        "winget": [],
+                        "choco": [],
+                        "brew_cask": [],
+                        "brew": [],
+                        "admin": {"login": LOGIN, "secret_var": "admin_password"},
+                        "accessibility": {},
+                    }
+                },
+            }
+        )
+    )
+    spec = RunSpec(
+        private_data_dir=tmp_path / "runner",
+        playbook=PLAYBOOK,
+        inventory=inventory,
+        extravars_file=extravars,
+        vault_password_file=None,
+        check=True,
+        envvars={"HOME": os.environ.get("HOME", "/root")},
+    )
     result = run_playbook(spec, secrets=["Mot-De-Passe-De-Test-9"])
 
     host = result.hosts["pc-neuf"]

@@ -57,8 +57,10 @@ out({{"Command": "install-app", "Type": "CommandOutput", "Devices": [ecid], "Out
 
 
 def make_ipa(path: Path, bundle: str, binary: bool = False) -> Path:
-    info = plistlib.dumps({"CFBundleIdentifier": bundle, "CFBundleName": bundle.rsplit(".", 1)[-1]},
-                          fmt=plistlib.FMT_BINARY if binary else plistlib.FMT_XML)
+    info = plistlib.dumps(
+        {"CFBundleIdentifier": bundle, "CFBundleName": bundle.rsplit(".", 1)[-1]},
+        fmt=plistlib.FMT_BINARY if binary else plistlib.FMT_XML,
+    )
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(f"Payload/{bundle.rsplit('.', 1)[-1]}.app/Info.plist", info)
         archive.writestr(f"Payload/{bundle.rsplit('.', 1)[-1]}.app/binary", b"\0" * 64)
@@ -86,16 +88,20 @@ def mac(tmp_path, local_sshd):
     cfgutil.write_text(STAND_IN.format(python=sys.executable))
     cfgutil.chmod(0o755)
     state = mac_bin / "ipad-state.json"
-    state.write_text(json.dumps({"ecid": ECID, "apps": ["com.apple.mobilesafari", "org.example.Already"],
-                                 "installs": []}))
+    state.write_text(
+        json.dumps({"ecid": ECID, "apps": ["com.apple.mobilesafari", "org.example.Already"], "installs": []})
+    )
     keys = tmp_path / "keys"
     with local_sshd(keys) as (port, client_key):
         host_pub = (keys / "host_key.pub").read_text().split()
         (tmp_path / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
-        settings = {"port": port, "username": "root", "key_filename": str(client_key),
-                    "known_hosts": str(tmp_path / "known_hosts")}
-        yield {"settings": settings, "cfgutil": str(cfgutil), "state": state,
-               "remote_dir": str(tmp_path / "uploads")}
+        settings = {
+            "port": port,
+            "username": "root",
+            "key_filename": str(client_key),
+            "known_hosts": str(tmp_path / "known_hosts"),
+        }
+        yield {"settings": settings, "cfgutil": str(cfgutil), "state": state, "remote_dir": str(tmp_path / "uploads")}
 
 
 def read_state(mac) -> dict:
@@ -105,14 +111,17 @@ def read_state(mac) -> dict:
 def test_cfgutil_install_over_ssh_then_verify(mac, tmp_path):
     local = tmp_path / "ipa"
     local.mkdir()
-    ipas = [IpaFile.read(make_ipa(local / "1.ipa", "org.example.Alpha"), "Alpha"),
-            IpaFile.read(make_ipa(local / "2.ipa", "org.example.Beta", binary=True), "Beta"),
-            IpaFile.read(make_ipa(local / "3.ipa", "org.example.Already"), "Déjà là")]
+    ipas = [
+        IpaFile.read(make_ipa(local / "1.ipa", "org.example.Alpha"), "Alpha"),
+        IpaFile.read(make_ipa(local / "2.ipa", "org.example.Beta", binary=True), "Beta"),
+        IpaFile.read(make_ipa(local / "3.ipa", "org.example.Already"), "Déjà là"),
+    ]
     runner = ssh_runner("127.0.0.1", **mac["settings"])
     upload = ssh_uploader("127.0.0.1", remote_dir=mac["remote_dir"], **mac["settings"])
 
-    report = install_apps(ipas, via="cfgutil", ecid=ECID, runner=runner, upload=upload,
-                          executable=mac["cfgutil"], timeout_s=10)
+    report = install_apps(
+        ipas, via="cfgutil", ecid=ECID, runner=runner, upload=upload, executable=mac["cfgutil"], timeout_s=10
+    )
     assert report.installed == ("org.example.Alpha", "org.example.Beta")
     assert report.already == ("org.example.Already",) and not report.failed and report.changed
     assert {"org.example.Alpha", "org.example.Beta"} <= report.apps_after
@@ -120,8 +129,9 @@ def test_cfgutil_install_over_ssh_then_verify(mac, tmp_path):
     assert read_state(mac)["installs"] == [f"{mac['remote_dir']}/1.ipa", f"{mac['remote_dir']}/2.ipa"]
     assert (Path(mac["remote_dir"]) / "1.ipa").read_bytes() == (local / "1.ipa").read_bytes()
 
-    again = install_apps(ipas, via="cfgutil", ecid=ECID, runner=runner, upload=upload,
-                         executable=mac["cfgutil"], timeout_s=10)
+    again = install_apps(
+        ipas, via="cfgutil", ecid=ECID, runner=runner, upload=upload, executable=mac["cfgutil"], timeout_s=10
+    )
     assert not again.changed and len(again.already) == 3 and not again.failed
     assert len(read_state(mac)["installs"]) == 2  # a re-run installs nothing
 
@@ -130,10 +140,15 @@ def test_refused_and_unverified_installs_are_failures(mac, tmp_path):
     refused = IpaFile.read(make_ipa(tmp_path / "refused.ipa", "org.example.Refused"), "Refusée")
     silent = IpaFile.read(make_ipa(tmp_path / "silent.ipa", "org.example.Silent"), "Muette")
     good = IpaFile.read(make_ipa(tmp_path / "good.ipa", "org.example.Good"), "Bonne")
-    report = install_apps([refused, silent, good], via="cfgutil", ecid=ECID,
-                          runner=ssh_runner("127.0.0.1", **mac["settings"]),
-                          upload=ssh_uploader("127.0.0.1", remote_dir=mac["remote_dir"], **mac["settings"]),
-                          executable=mac["cfgutil"], timeout_s=10)
+    report = install_apps(
+        [refused, silent, good],
+        via="cfgutil",
+        ecid=ECID,
+        runner=ssh_runner("127.0.0.1", **mac["settings"]),
+        upload=ssh_uploader("127.0.0.1", remote_dir=mac["remote_dir"], **mac["settings"]),
+        executable=mac["cfgutil"],
+        timeout_s=10,
+    )
     assert report.installed == ("org.example.Good",)
     reasons = {f.bundle_id: f.reason for f in report.failed}
     assert "MIInstallerErrorDomain" in reasons["org.example.Refused"]
@@ -145,8 +160,14 @@ def test_wrong_ecid_is_unreachable_before_any_install(mac, tmp_path):
 
     ipa = IpaFile.read(make_ipa(tmp_path / "a.ipa", "org.example.Alpha"))
     with pytest.raises(Unreachable, match="not connected"):
-        install_apps([ipa], via="cfgutil", ecid="0xDEAD", runner=ssh_runner("127.0.0.1", **mac["settings"]),
-                     executable=mac["cfgutil"], timeout_s=10)
+        install_apps(
+            [ipa],
+            via="cfgutil",
+            ecid="0xDEAD",
+            runner=ssh_runner("127.0.0.1", **mac["settings"]),
+            executable=mac["cfgutil"],
+            timeout_s=10,
+        )
     assert read_state(mac)["installs"] == []
 
 
@@ -168,8 +189,14 @@ echo "Install: Complete"
     tool.chmod(0o755)
     good = IpaFile.read(make_ipa(tmp_path / "good.ipa", "org.example.Good"))
     bad = IpaFile.read(make_ipa(tmp_path / "bad.ipa", "org.example.Bad"))
-    report = install_apps([good, bad], via="libimobiledevice", udid="00008030-001A2C3E0C41802E",
-                          runner=local_runner(), executable=str(tool), timeout_s=10)
+    report = install_apps(
+        [good, bad],
+        via="libimobiledevice",
+        udid="00008030-001A2C3E0C41802E",
+        runner=local_runner(),
+        executable=str(tool),
+        timeout_s=10,
+    )
     assert report.installed == ("org.example.Good",)
     assert [f.bundle_id for f in report.failed] == ["org.example.Bad"]
     assert "ApplicationVerificationFailed" in report.failed[0].reason

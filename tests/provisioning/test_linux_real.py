@@ -32,8 +32,10 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(600),  # real ansible-playbook runs with su (~25 s idle, far more under load)
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (sshd, apt, useradd)"),
-    pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,
-                       reason="needs openssh-server and dpkg-deb"),
+    pytest.mark.skipif(
+        not Path("/usr/sbin/sshd").exists() or shutil.which("dpkg-deb") is None,
+        reason="needs openssh-server and dpkg-deb",
+    ),
 ]
 
 PACKAGE = "plateau-test-app"
@@ -87,8 +89,17 @@ def target(tmp_path_factory, local_sshd):
             build_repo(repo)
             source.write_text(f"deb [trusted=yes] file:{repo} ./\n")
             # refresh only this source: the machine's other lists are left as they are
-            run("apt-get", "update", "-qq", "-o", f"Dir::Etc::sourcelist={source}", "-o", "Dir::Etc::sourceparts=-",
-                "-o", "APT::Get::List-Cleanup=0")
+            run(
+                "apt-get",
+                "update",
+                "-qq",
+                "-o",
+                f"Dir::Etc::sourcelist={source}",
+                "-o",
+                "Dir::Etc::sourceparts=-",
+                "-o",
+                "APT::Get::List-Cleanup=0",
+            )
             yield port, key
     finally:
         run("dpkg", "--purge", PACKAGE, check=False)
@@ -180,7 +191,7 @@ def test_linux_role_installs_creates_admin_and_is_idempotent(target, tmp_path, i
     assert store.hosts["poste-ok"]["failed"] == 0 and store.hosts["poste-ok"]["changed"] >= 2
     assert store.hosts["poste-injoignable"]["status"] == "unreachable"
     assert store.runs[-1]["status"] == "failed"
-    assert f"--limit poste-injoignable" in first.output
+    assert "--limit poste-injoignable" in first.output
 
     assert "install ok installed" in run("dpkg-query", "-W", "-f=${Status}", PACKAGE).stdout
     assert "sudo" in run("id", "-nG", ADMIN).stdout.split()

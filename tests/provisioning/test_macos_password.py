@@ -28,9 +28,10 @@ _spec.loader.exec_module(mod)
 
 def dscl_read_output(password: str, salt: bytes = b"s" * 32, rounds: int = 1000) -> str:
     entropy = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, rounds, dklen=128)
-    data = plistlib.dumps({"SALTED-SHA512-PBKDF2": {"entropy": entropy, "salt": salt, "iterations": rounds}},
-                          fmt=plistlib.FMT_BINARY)
-    words = [data[i:i + 4].hex() for i in range(0, len(data), 4)]
+    data = plistlib.dumps(
+        {"SALTED-SHA512-PBKDF2": {"entropy": entropy, "salt": salt, "iterations": rounds}}, fmt=plistlib.FMT_BINARY
+    )
+    words = [data[i : i + 4].hex() for i in range(0, len(data), 4)]
     return "dsAttrTypeNative:ShadowHashData:\n " + " ".join(words) + "\n"
 
 
@@ -47,7 +48,8 @@ def fake_mac(tmp_path):
     state = tmp_path / "hash.txt"
     seen = tmp_path / "argv.txt"
     read = tmp_path / "dscl-read"
-    read.write_text(textwrap.dedent(f"""\
+    read.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import sys
         from pathlib import Path
@@ -55,9 +57,11 @@ def fake_mac(tmp_path):
         if not p.exists():
             print("<dscl_cmd> DS Error: -14136 (eDSRecordNotFound)", file=sys.stderr); sys.exit(56)
         sys.stdout.write(p.read_text())
-        """))
+        """)
+    )
     passwd = tmp_path / "dscl-passwd"
-    passwd.write_text(textwrap.dedent(f"""\
+    passwd.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import getpass, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
@@ -69,7 +73,8 @@ def fake_mac(tmp_path):
             print("passwords differ"); sys.exit(1)
         from test_macos_password import dscl_read_output
         Path({str(state)!r}).write_text(dscl_read_output(first, salt=b"n" * 32))
-        """))
+        """)
+    )
     for script in (read, passwd):
         script.chmod(0o755)
     return read, passwd, state, seen
@@ -77,10 +82,30 @@ def fake_mac(tmp_path):
 
 def run_module(fake_mac, password: str, *, check: bool = False) -> dict:
     read, passwd, _state, _seen = fake_mac
-    args = json.dumps({"name": "jury", "password": password, "read_command": [str(read)],
-                       "passwd_command": [str(passwd), ".", "-passwd", "/Users/{name}"], "token_command": []})
-    cmd = [str(BIN / "ansible"), "localhost", "-c", "local", "-M", str(LIBRARY), "-m", "plateau_macos_password",
-           "-a", args, "-e", f"ansible_python_interpreter={sys.executable}", "-o"]
+    args = json.dumps(
+        {
+            "name": "jury",
+            "password": password,
+            "read_command": [str(read)],
+            "passwd_command": [str(passwd), ".", "-passwd", "/Users/{name}"],
+            "token_command": [],
+        }
+    )
+    cmd = [
+        str(BIN / "ansible"),
+        "localhost",
+        "-c",
+        "local",
+        "-M",
+        str(LIBRARY),
+        "-m",
+        "plateau_macos_password",
+        "-a",
+        args,
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+        "-o",
+    ]
     if check:
         cmd.append("--check")
     # plateau's inventory loader, once imported by another test, leaves ANSIBLE_INVENTORY_* settings

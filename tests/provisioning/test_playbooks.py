@@ -35,9 +35,22 @@ def clean_env() -> dict[str, str]:
 
 def playbook(*args: str, vars_file: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(EXAMPLE / "hosts.yml"), str(PLAYBOOKS / "site.yml"),
-         "--vault-password-file", str(EXAMPLE / ".vault_pass"), "-e", f"@{vars_file}", *args],
-        capture_output=True, text=True, timeout=120, check=False, env=clean_env(),
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(EXAMPLE / "hosts.yml"),
+            str(PLAYBOOKS / "site.yml"),
+            "--vault-password-file",
+            str(EXAMPLE / ".vault_pass"),
+            "-e",
+            f"@{vars_file}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=clean_env(),
     )
 
 
@@ -51,9 +64,22 @@ def test_ansible_lint_production_profile():
     lint = BIN / "ansible-lint"
     if not lint.exists() and shutil.which("ansible-lint") is None:
         pytest.skip("ansible-lint not installed (pip install ansible-lint==26.10.1)")
-    result = subprocess.run([str(lint if lint.exists() else "ansible-lint"), "--offline", "--profile", "production",
-                             "--nocolor", "site.yml"], cwd=PLAYBOOKS, capture_output=True, text=True, timeout=180,
-                            check=False, env=clean_env())
+    result = subprocess.run(
+        [
+            str(lint if lint.exists() else "ansible-lint"),
+            "--offline",
+            "--profile",
+            "production",
+            "--nocolor",
+            "site.yml",
+        ],
+        cwd=PLAYBOOKS,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=clean_env(),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -43,8 +43,14 @@ def ev(event, host=None, task="t", **data):
 def spec_for(tmp_path: Path, limit: str | None = None) -> RunSpec:
     extravars = tmp_path / "vars.json"
     extravars.write_text(json.dumps(PLAN))
-    return RunSpec(private_data_dir=tmp_path / "private", playbook=tmp_path / "site.yml",
-                   inventory=tmp_path / "hosts.yml", extravars_file=extravars, vault_password_file=None, limit=limit)
+    return RunSpec(
+        private_data_dir=tmp_path / "private",
+        playbook=tmp_path / "site.yml",
+        inventory=tmp_path / "hosts.yml",
+        extravars_file=extravars,
+        vault_password_file=None,
+        limit=limit,
+    )
 
 
 def test_each_host_records_its_titles_and_the_hash_of_its_plan(tmp_path: Path) -> None:
@@ -95,7 +101,7 @@ def test_the_printed_retry_command_includes_interrupted_hosts_and_runs_as_printe
     line = next(line.strip() for line in text.splitlines() if "provision -i inv" in line)
     assert line.endswith("--limit pc-a,pc-b")
     argv = shlex.split(line)
-    assert argv[:len(plateau_program())] == plateau_program()
+    assert argv[: len(plateau_program())] == plateau_program()
     program = plateau_program()
     version = subprocess.run([*program, "--version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0, version.stderr  # the printed program really starts plateau
@@ -104,15 +110,20 @@ def test_the_printed_retry_command_includes_interrupted_hosts_and_runs_as_printe
 
 @pytest.mark.timeout(180)
 def test_a_real_canceled_run_leaves_every_unfinished_host_interrupted(tmp_path: Path) -> None:
-    if shutil.which("ansible-playbook") is None and not (Path(__import__("sys").executable).parent / "ansible-playbook").exists():
+    if (
+        shutil.which("ansible-playbook") is None
+        and not (Path(__import__("sys").executable).parent / "ansible-playbook").exists()
+    ):
         pytest.skip("ansible-playbook not installed")
     (tmp_path / "hosts.yml").write_text(
         "all:\n  hosts:\n    pc-a: {ansible_connection: local}\n    pc-b: {ansible_connection: local}\n"
-        "  vars: {ansible_python_interpreter: auto_silent}\n")
+        "  vars: {ansible_python_interpreter: auto_silent}\n"
+    )
     (tmp_path / "site.yml").write_text(
         "- hosts: all\n  gather_facts: false\n  tasks:\n"
         "    - name: Premier\n      ansible.builtin.debug: {msg: un}\n"
-        "    - name: Long\n      ansible.builtin.command: sleep 60\n")
+        "    - name: Long\n      ansible.builtin.command: sleep 60\n"
+    )
     spec = spec_for(tmp_path)
     cancel = threading.Event()
 
@@ -126,8 +137,10 @@ def test_a_real_canceled_run_leaves_every_unfinished_host_interrupted(tmp_path: 
 
     result = run_playbook(spec, Listener(), cancel)
     assert result.status is RunStatus.CANCELED, {h: r.failures for h, r in result.hosts.items()}
-    assert {h: r.status for h, r in result.hosts.items()} == {"pc-a": HostStatus.INTERRUPTED,
-                                                              "pc-b": HostStatus.INTERRUPTED}
+    assert {h: r.status for h, r in result.hosts.items()} == {
+        "pc-a": HostStatus.INTERRUPTED,
+        "pc-b": HostStatus.INTERRUPTED,
+    }
     assert result.hosts["pc-a"].ok >= 1  # it had passed a task: still never ok
     assert result.hosts["pc-a"].as_detail()["titles"][0]["id"] == "vlc"
     assert result.failed_hosts == ["pc-a", "pc-b"]

@@ -37,7 +37,12 @@ def test_events_fold_into_host_results():
         ev("runner_on_ok", "pc1", res={"changed": True}),
         ev("runner_on_ok", "pc1", res={"changed": False}),
         ev("runner_on_skipped", "pc1"),
-        ev("runner_on_failed", "pc2", task="apt", res={"msg": "No package matching 'x'", "_ansible_item_label": "X (x)"}),
+        ev(
+            "runner_on_failed",
+            "pc2",
+            task="apt",
+            res={"msg": "No package matching 'x'", "_ansible_item_label": "X (x)"},
+        ),
         ev("runner_on_failed", "pc2", res={"msg": "ignored"}, ignore_errors=True),
         ev("runner_on_unreachable", "pc3", res={"msg": "Failed to connect to the host via ssh"}),
         ev("runner_on_failed", "pc4", task="Compte", res={"censored": "the output has been hidden"}),
@@ -52,16 +57,30 @@ def test_events_fold_into_host_results():
     assert pc4.failures[0].reason == "provision.reason_hidden" and "hidden" not in pc4.failures[0].message
     assert listener.started == [("pc1", "Installer")]
 
-    tracker.feed({"event": "playbook_on_stats", "event_data": {
-        "ok": {"pc1": 5, "pc2": 1}, "changed": {"pc1": 0}, "failures": {"pc2": 1}, "dark": {"pc3": 1},
-        "skipped": {"pc1": 3}, "rescued": {}, "ignored": {"pc2": 1}, "processed": {"pc1": 1, "pc2": 1, "pc3": 1}}})
+    tracker.feed(
+        {
+            "event": "playbook_on_stats",
+            "event_data": {
+                "ok": {"pc1": 5, "pc2": 1},
+                "changed": {"pc1": 0},
+                "failures": {"pc2": 1},
+                "dark": {"pc3": 1},
+                "skipped": {"pc1": 3},
+                "rescued": {},
+                "ignored": {"pc2": 1},
+                "processed": {"pc1": 1, "pc2": 1, "pc3": 1},
+            },
+        }
+    )
     assert tracker.hosts["pc1"].status is HostStatus.OK and tracker.hosts["pc1"].final
     assert tracker.hosts["pc3"].status is HostStatus.UNREACHABLE
 
 
 def test_task_count_from_listing():
-    listing = ("\nplaybook: site.yml\n\n  play #1 (windows:linux:macos): P\tTAGS: []\n    tasks:\n"
-               "      a\tTAGS: []\n      r : b\tTAGS: [linux]\n\n")
+    listing = (
+        "\nplaybook: site.yml\n\n  play #1 (windows:linux:macos): P\tTAGS: []\n    tasks:\n"
+        "      a\tTAGS: []\n      r : b\tTAGS: [linux]\n\n"
+    )
     assert parse_task_count(listing) == 2
 
 
@@ -87,8 +106,11 @@ def test_unknown_limit_is_a_user_error_with_suggestions():
 
 def test_retry_command_is_exact_and_quoted():
     assert retry_command(Path("inventories/mon centre"), ["pc-a1", "pc-b1"]) == (
-        "plateau provision -i 'inventories/mon centre' --limit pc-a1,pc-b1")
-    assert retry_command(Path("inv"), ["x"], check=True, forks=8) == "plateau provision -i inv --check --forks 8 --limit x"
+        "plateau provision -i 'inventories/mon centre' --limit pc-a1,pc-b1"
+    )
+    assert (
+        retry_command(Path("inv"), ["x"], check=True, forks=8) == "plateau provision -i inv --check --forks 8 --limit x"
+    )
 
 
 def test_summary_lists_failures_and_retry_command():
@@ -109,8 +131,13 @@ def test_task_count_is_remembered_while_nothing_changes(tmp_path, monkeypatch):
     (playbooks / "site.yml").write_text("- hosts: all\n  tasks: []\n")
     extravars = tmp_path / "vars.json"
     extravars.write_text("{}")
-    spec = runner.RunSpec(private_data_dir=tmp_path / "private", playbook=playbooks / "site.yml",
-                          inventory=tmp_path / "hosts.yml", extravars_file=extravars, vault_password_file=None)
+    spec = runner.RunSpec(
+        private_data_dir=tmp_path / "private",
+        playbook=playbooks / "site.yml",
+        inventory=tmp_path / "hosts.yml",
+        extravars_file=extravars,
+        vault_password_file=None,
+    )
     spec.private_data_dir.mkdir()
     calls = []
     monkeypatch.setattr(runner, "count_tasks", lambda s: calls.append(s) or 7)

@@ -106,14 +106,17 @@ def test_store_detail_carries_title_and_candidates():
     json.dumps(detail)
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("Missing sudo password", "provision.reason_become_missing"),
-    ("Timeout (12s) waiting for privilege escalation prompt: ", "provision.reason_become_missing"),
-    ("Task failed: Premature end of stream waiting for become success.", "provision.reason_become_missing"),
-    ("Incorrect sudo password", "provision.reason_become_wrong"),
-    ("su: Authentication failure", "provision.reason_become_wrong"),
-    ("No package matching 'x' is available", None),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Missing sudo password", "provision.reason_become_missing"),
+        ("Timeout (12s) waiting for privilege escalation prompt: ", "provision.reason_become_missing"),
+        ("Task failed: Premature end of stream waiting for become success.", "provision.reason_become_missing"),
+        ("Incorrect sudo password", "provision.reason_become_wrong"),
+        ("su: Authentication failure", "provision.reason_become_wrong"),
+        ("No package matching 'x' is available", None),
+    ],
+)
 def test_classify(text, key):
     assert classify(text) == key
     if key:

@@ -41,8 +41,19 @@ def test_init_creates_vault_and_password_file(example, invoke, vault_secrets):
     password_file = inventory / ".vault_pass"
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
     vaults = sorted(p.parent.name for p in inventory.glob("host_vars/*/vault.yml"))
-    assert vaults == ["a-ap-01", "a-ipad-01", "a-mac-01", "a-pc-linux-01", "a-pc-win-01", "a-tab-android-01",
-                      "b-ap-01", "b-ipad-01", "b-pc-win-01", "b-pc-win-02", "b-tab-android-01"]
+    assert vaults == [
+        "a-ap-01",
+        "a-ipad-01",
+        "a-mac-01",
+        "a-pc-linux-01",
+        "a-pc-win-01",
+        "a-tab-android-01",
+        "b-ap-01",
+        "b-ipad-01",
+        "b-pc-win-01",
+        "b-pc-win-02",
+        "b-tab-android-01",
+    ]
     for path in inventory.glob("host_vars/*/vault.yml"):
         assert path.read_bytes().startswith(b"$ANSIBLE_VAULT;1.1;AES256")
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -54,17 +65,28 @@ def test_init_creates_vault_and_password_file(example, invoke, vault_secrets):
     # the inventory is now complete (Wi-Fi keys were missing) and the plan sees every secret;
     # in a new process, as the technician's next command (Ansible caches host_vars listings)
     check = subprocess.run(
-        [sys.executable, "-c", "import sys; from provision.context import load_all; "
-         "print(sum(w.key == 'secrets.missing' for w in load_all(sys.argv[1]).warnings))", str(inventory)],
-        capture_output=True, text=True, timeout=120, check=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from provision.context import load_all; "
+            "print(sum(w.key == 'secrets.missing' for w in load_all(sys.argv[1]).warnings))",
+            str(inventory),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert check.stdout.strip() == "0"
 
 
 def vault_values(inventory: Path) -> dict[tuple[str, str], str]:
     password = (inventory / ".vault_pass").read_bytes().strip()
-    return {(path.parent.name, key): str(value)
-            for path in inventory.glob("host_vars/*/vault.yml")
-            for key, value in read_vault_file(path, password).items()}
+    return {
+        (path.parent.name, key): str(value)
+        for path in inventory.glob("host_vars/*/vault.yml")
+        for key, value in read_vault_file(path, password).items()
+    }
 
 
 def test_existing_values_kept_unless_rotate(example, invoke):

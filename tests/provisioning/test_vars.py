@@ -64,7 +64,10 @@ def test_macos_and_jury_host(hosts):
 
 def test_macos_cask_preferred_over_formula():
     host = {
-        "name": "m", "family": "macos", "accounts": [], "settings": [],
+        "name": "m",
+        "family": "macos",
+        "accounts": [],
+        "settings": [],
         "software": [
             {"id": "vlc", "name": "VLC", "install": {"brew_cask": "vlc", "brew": "vlc"}, "requested_by": ["x"]},
             {"id": "mpv", "name": "mpv", "install": {"brew": "mpv"}, "requested_by": ["x"]},

@@ -30,15 +30,34 @@ def attested_ok(loaded, now):
     from checks.model import Status, Verdict
     from provision.families import manual_check
 
-    out = [Verdict(device=f"salle:{a['room']}", check=f"attestation:{a['id']}", status=Status.OK,
-                   key="check.attestation.ok", params={"label": a["label"], "by": "Mme Martin", "at": "03/12 07:00"},
-                   room=a["room"], probe="manual", measured_at=now) for a in loaded.plan.attestations]
+    out = [
+        Verdict(
+            device=f"salle:{a['room']}",
+            check=f"attestation:{a['id']}",
+            status=Status.OK,
+            key="check.attestation.ok",
+            params={"label": a["label"], "by": "Mme Martin", "at": "03/12 07:00"},
+            room=a["room"],
+            probe="manual",
+            measured_at=now,
+        )
+        for a in loaded.plan.attestations
+    ]
     for device in loaded.inventory.devices:
         manual = manual_check(device)
         if manual is not None:
-            out.append(Verdict(device=device.name, check=f"attestation:{manual.item}", status=Status.OK,
-                               key="check.attestation.ok", params={"label": "x", "by": "Mme Martin", "at": "07:00"},
-                               room=device.room, probe="manual", measured_at=now))
+            out.append(
+                Verdict(
+                    device=device.name,
+                    check=f"attestation:{manual.item}",
+                    status=Status.OK,
+                    key="check.attestation.ok",
+                    params={"label": "x", "by": "Mme Martin", "at": "07:00"},
+                    room=device.room,
+                    probe="manual",
+                    measured_at=now,
+                )
+            )
     return out
 
 
@@ -72,8 +91,13 @@ def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = True) -> str:
     tool = _need("pdftotext", "poppler-utils")
     source = tmp_path / "text-source.pdf"
     source.write_bytes(pdf)
-    text = subprocess.run([tool, *(["-layout"] if layout else []), str(source), "-"], capture_output=True,
-                          text=True, check=True, timeout=60).stdout
+    text = subprocess.run(
+        [tool, *(["-layout"] if layout else []), str(source), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     return text if layout else " ".join(text.split())
 
 
@@ -97,11 +121,16 @@ def decode_qr(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
     source = tmp_path / f"qr-source-{page}.pdf"
     source.write_bytes(pdf)
     prefix = tmp_path / f"qr-page-{page}"
-    subprocess.run([pdftoppm, "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile",
-                    str(source), str(prefix)], check=True, timeout=60)
-    found = subprocess.run([zbarimg, "--raw", "-q", "-Sdisable", "-Sqrcode.enable", "-Sqrcode.binary",
-                            f"{prefix}.png"],
-                           capture_output=True, timeout=60)
+    subprocess.run(
+        [pdftoppm, "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(source), str(prefix)],
+        check=True,
+        timeout=60,
+    )
+    found = subprocess.run(
+        [zbarimg, "--raw", "-q", "-Sdisable", "-Sqrcode.enable", "-Sqrcode.binary", f"{prefix}.png"],
+        capture_output=True,
+        timeout=60,
+    )
     return [line for line in found.stdout.decode("utf-8").split("\n") if line]
 
 
@@ -125,18 +154,41 @@ def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[in
     spool = work / "spool"
     spool.mkdir()
     # --print-address: dbus-daemon prints the address once the bus listens (a real signal)
-    bus = subprocess.Popen([dbus, "--session", "--nofork", "--print-address=1", f"--address=unix:path={work}/bus"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    bus = subprocess.Popen(
+        [dbus, "--session", "--nofork", "--print-address=1", f"--address=unix:path={work}/bus"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     port = free_port()  # ippeveprinter binds it itself
     log = open(work / "ippeveprinter.log", "wb")  # noqa: SIM115
     printer = None
     try:
         assert bus.stdout is not None and bus.stdout.readline(), "dbus-daemon did not start"
         printer = subprocess.Popen(
-            [binary, "-p", str(port), "-n", "localhost", "-M", "HP", "-m", "LaserJet", "-r", "off",
-             "-k", "-f", "application/pdf", "-d", str(spool), "Salle A"],
-            stdout=log, stderr=subprocess.STDOUT,
-            env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={work}/bus"})
+            [
+                binary,
+                "-p",
+                str(port),
+                "-n",
+                "localhost",
+                "-M",
+                "HP",
+                "-m",
+                "LaserJet",
+                "-r",
+                "off",
+                "-k",
+                "-f",
+                "application/pdf",
+                "-d",
+                str(spool),
+                "Salle A",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={work}/bus"},
+        )
         deadline = time.monotonic() + 60  # generous: a loaded machine starts it slowly
         while True:
             if printer.poll() is not None:

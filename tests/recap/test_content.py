@@ -13,26 +13,50 @@ from provision.recap.readiness import Readiness
 from provision.recap.render import recap_pdf
 
 
-
 def attested_ok(loaded, now):
     """OK attestations of every on-site item and manual device, as a real clean sweep holds them."""
     from provision.families import manual_check
 
-    out = [Verdict(device=f"salle:{a['room']}", check=f"attestation:{a['id']}", status=Status.OK,
-                   key="check.attestation.ok", params={"label": a["label"], "by": "Mme Martin", "at": "07:00"},
-                   room=a["room"], probe="manual", measured_at=now) for a in loaded.plan.attestations]
-    return out + [Verdict(device=d.name, check=f"attestation:{manual_check(d).item}", status=Status.OK,
-                          key="check.attestation.ok", params={"label": "x", "by": "Mme Martin", "at": "07:00"},
-                          room=d.room, probe="manual", measured_at=now)
-                  for d in loaded.inventory.devices if manual_check(d) is not None]
+    out = [
+        Verdict(
+            device=f"salle:{a['room']}",
+            check=f"attestation:{a['id']}",
+            status=Status.OK,
+            key="check.attestation.ok",
+            params={"label": a["label"], "by": "Mme Martin", "at": "07:00"},
+            room=a["room"],
+            probe="manual",
+            measured_at=now,
+        )
+        for a in loaded.plan.attestations
+    ]
+    return out + [
+        Verdict(
+            device=d.name,
+            check=f"attestation:{manual_check(d).item}",
+            status=Status.OK,
+            key="check.attestation.ok",
+            params={"label": "x", "by": "Mme Martin", "at": "07:00"},
+            room=d.room,
+            probe="manual",
+            measured_at=now,
+        )
+        for d in loaded.inventory.devices
+        if manual_check(d) is not None
+    ]
 
-NOW = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.timezone.utc)
+
+NOW = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC)
 ROOM_HOSTS_PREFIX = {"salle_a": "a-", "salle_b": "b-"}
 
 
 def _ready(loaded, *extra: Verdict) -> Readiness:
-    verdicts = [Verdict(device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room,
-                        measured_at=NOW) for d in loaded.inventory.devices]
+    verdicts = [
+        Verdict(
+            device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room, measured_at=NOW
+        )
+        for d in loaded.inventory.devices
+    ]
     return Readiness.of([*verdicts, *attested_ok(loaded, NOW), *extra], NOW - dt.timedelta(minutes=20))
 
 
@@ -60,10 +84,23 @@ def test_every_credential_of_the_example_appears_exactly_as_stored(centre_text, 
 
 
 def test_logins_accounts_and_devices_are_listed(centre_text, centre_flat, loaded) -> None:
-    for text in ("plateau.salle.a@gmail.com", "plateau.salle.b@icloud.com", "Examen-Salle-A", "Examen-Salle-B",
-                 "ipp://192.168.10.30/ipp/print", "http://192.168.10.30:8080/eSCL", "http://192.168.20.31/eSCL",
-                 "HP Color LaserJet Pro", "Epson WorkForce Pro", "http://192.168.20.40:5000",
-                 "seuil filament : 150 g", "BBC micro:bit", "Robot Bee-Bot", "Écran", "Vidéoprojecteur"):
+    for text in (
+        "plateau.salle.a@gmail.com",
+        "plateau.salle.b@icloud.com",
+        "Examen-Salle-A",
+        "Examen-Salle-B",
+        "ipp://192.168.10.30/ipp/print",
+        "http://192.168.10.30:8080/eSCL",
+        "http://192.168.20.31/eSCL",
+        "HP Color LaserJet Pro",
+        "Epson WorkForce Pro",
+        "http://192.168.20.40:5000",
+        "seuil filament : 150 g",
+        "BBC micro:bit",
+        "Robot Bee-Bot",
+        "Écran",
+        "Vidéoprojecteur",
+    ):
         assert text in centre_flat, text
     for device in loaded.inventory.of_family("windows", "linux", "macos"):
         assert device.display() in centre_text
@@ -81,7 +118,9 @@ def test_header_footer_and_confidentiality(centre_text, centre_flat) -> None:
     assert "NON PRÊT" not in centre_text
 
 
-@pytest.mark.parametrize(("jury", "room", "other"), [("jury-a", "salle_a", "salle_b"), ("jury-b", "salle_b", "salle_a")])
+@pytest.mark.parametrize(
+    ("jury", "room", "other"), [("jury-a", "salle_a", "salle_b"), ("jury-b", "salle_b", "salle_a")]
+)
 def test_a_jury_recap_holds_no_secret_of_another_room(loaded, host_secrets, pdf, jury, room, other) -> None:
     text = pdf.text(recap_pdf(build_recap(loaded, jury, _ready(loaded), now=NOW)).data)
     compact = "".join(text.split())
@@ -97,8 +136,15 @@ def test_a_jury_recap_holds_no_secret_of_another_room(loaded, host_secrets, pdf,
 
 
 def test_candidates_with_order_time_and_software_status(loaded, pdf) -> None:
-    ok = Verdict(device="a-pc-win-01", check="software", status=Status.OK, key="check.software.ok",
-                 params={"title_id": "libreoffice"}, room="salle_a", measured_at=NOW)
+    ok = Verdict(
+        device="a-pc-win-01",
+        check="software",
+        status=Status.OK,
+        key="check.software.ok",
+        params={"title_id": "libreoffice"},
+        room="salle_a",
+        measured_at=NOW,
+    )
     recap = build_recap(loaded, "jury-a", _ready(loaded, ok), now=NOW)
     camille = recap.juries[0].candidates[0]
     assert (camille.order, camille.time, camille.name) == (1, "09:00", "Camille M.")

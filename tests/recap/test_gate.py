@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import stat
-import sys
 
 import pytest
 
@@ -13,13 +12,14 @@ from checks.model import Status, Verdict
 from provision.recap import readiness as readiness_mod
 from provision.recap.readiness import Readiness, assess
 
-NOW = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC)
 DEVICES = {"a-pc": "PC A", "a-tab": "Tablette A", "b-pc": "PC B"}
 
 
 def verdict(device: str, status: Status, *, room: str | None = None, blocking: bool = True, check: str = "battery"):
-    return Verdict(device=device, check=check, status=status, key=f"check.{check}.x", room=room, blocking=blocking,
-                   measured_at=NOW)
+    return Verdict(
+        device=device, check=check, status=status, key=f"check.{check}.x", room=room, blocking=blocking, measured_at=NOW
+    )
 
 
 def test_no_sweep_is_a_blocker() -> None:
@@ -35,11 +35,16 @@ def test_a_sweep_older_than_the_limit_is_a_blocker() -> None:
     assert assess(old, DEVICES, rooms=None, now=NOW, max_age_h=14).ready
 
 
-@pytest.mark.parametrize(("status", "blocking", "ready"), [
-    (Status.OK, True, True), (Status.WARN, True, True), (Status.FAIL, True, False),
-    (Status.UNKNOWN, True, False),  # no false green: a device that did not answer is not ready
-    (Status.FAIL, False, True),  # a non-blocking check never stops the recap
-])
+@pytest.mark.parametrize(
+    ("status", "blocking", "ready"),
+    [
+        (Status.OK, True, True),
+        (Status.WARN, True, True),
+        (Status.FAIL, True, False),
+        (Status.UNKNOWN, True, False),  # no false green: a device that did not answer is not ready
+        (Status.FAIL, False, True),  # a non-blocking check never stops the recap
+    ],
+)
 def test_blocking_verdicts_must_be_ok_or_warn(status, blocking, ready) -> None:
     sweep = Readiness.of([verdict("a-tab", status, blocking=blocking)], NOW - dt.timedelta(hours=1))
     result = assess(sweep, DEVICES, rooms=None, now=NOW)
@@ -49,8 +54,10 @@ def test_blocking_verdicts_must_be_ok_or_warn(status, blocking, ready) -> None:
 
 
 def test_a_jury_is_not_blocked_by_another_room() -> None:
-    sweep = Readiness.of([verdict("b-pc", Status.FAIL, room="salle_b"), verdict("a-pc", Status.OK, room="salle_a")],
-                         NOW - dt.timedelta(hours=1))
+    sweep = Readiness.of(
+        [verdict("b-pc", Status.FAIL, room="salle_b"), verdict("a-pc", Status.OK, room="salle_a")],
+        NOW - dt.timedelta(hours=1),
+    )
     assert assess(sweep, {"a-pc": "PC A"}, rooms={"salle_a"}, now=NOW).ready
     assert not assess(sweep, DEVICES, rooms=None, now=NOW).ready
 
@@ -59,8 +66,10 @@ def test_unmeasured_devices_are_counted_not_green() -> None:
     sweep = Readiness.of([verdict("a-pc", Status.OK)], NOW - dt.timedelta(hours=1))
     result = assess(sweep, DEVICES, rooms=None, now=NOW)
     assert result.count(Status.OK) == 1 and result.unmeasured == 2
-    assert {d.name: d.status for d in result.devices if not d.measured} == {"a-tab": Status.UNKNOWN,
-                                                                          "b-pc": Status.UNKNOWN}
+    assert {d.name: d.status for d in result.devices if not d.measured} == {
+        "a-tab": Status.UNKNOWN,
+        "b-pc": Status.UNKNOWN,
+    }
 
 
 def test_load_readiness_of_a_centre_never_swept(tmp_path) -> None:
@@ -90,11 +99,19 @@ def test_recap_refuses_without_a_sweep(centre, recap_cli, monkeypatch, vault_sec
     assert "Traceback" not in out + err
 
 
-def test_force_writes_a_not_ready_recap_0600_marked_on_page_one(centre, recap_cli, monkeypatch, pdf,
-                                                                  vault_secrets) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
-    failing = Verdict(device="a-tab-android-01", check="battery", status=Status.FAIL, key="check.battery.low",
-                      params={"level_pct": 12}, room="salle_a", measured_at=now)
+def test_force_writes_a_not_ready_recap_0600_marked_on_page_one(
+    centre, recap_cli, monkeypatch, pdf, vault_secrets
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    failing = Verdict(
+        device="a-tab-android-01",
+        check="battery",
+        status=Status.FAIL,
+        key="check.battery.low",
+        params={"level_pct": 12},
+        room="salle_a",
+        measured_at=now,
+    )
     _sweep(monkeypatch, Readiness.of([failing], now - dt.timedelta(minutes=5)))
     code, out, err = recap_cli("-i", centre, "--jury", "jury-a", "--force")
     assert code == 0, err
@@ -107,16 +124,21 @@ def test_force_writes_a_not_ready_recap_0600_marked_on_page_one(centre, recap_cl
     # page 1: the « NON PRÊT » banner with the jury's access first (Wi-Fi, logins); the blockers follow
     assert "NON PRÊT" in pages[0] and "Wi-Fi de la salle" in pages[0] and "Tablettes" in pages[0]
     flat = " ".join("\n".join(pages).split())
-    assert "Tablette Samsung salle A —" in flat[flat.index("malgré"):]  # in the blocker list, after the access
+    assert "Tablette Samsung salle A —" in flat[flat.index("malgré") :]  # in the blocker list, after the access
     for secret in vault_secrets(centre):  # the terminal never shows a secret
         assert secret not in out + err
 
 
-def test_a_clean_recent_sweep_gives_a_ready_recap(centre, recap_cli, monkeypatch, pdf, loaded, tmp_path,
-                                                   attested) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
-    verdicts = [Verdict(device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room,
-                        measured_at=now) for d in loaded.inventory.devices]
+def test_a_clean_recent_sweep_gives_a_ready_recap(
+    centre, recap_cli, monkeypatch, pdf, loaded, tmp_path, attested
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    verdicts = [
+        Verdict(
+            device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room, measured_at=now
+        )
+        for d in loaded.inventory.devices
+    ]
     _sweep(monkeypatch, Readiness.of([*verdicts, *attested(loaded, now)], now - dt.timedelta(hours=2)))
     target = tmp_path / "out" / "recap.pdf"
     target.parent.mkdir()

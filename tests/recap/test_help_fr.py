@@ -27,8 +27,18 @@ def test_recap_help_is_french_and_keeps_option_names_whole() -> None:
     assert "[défaut : 12.0]" in text and "[default" not in text
     assert "[obligatoire]" in text and "[required]" not in text
     assert "Affiche cette aide et" in text
-    for name in ("--inventory", "--output", "--jury", "--force", "--poster", "--print-to", "--vault-password-file",
-                 "--print", "--max-age-h", "--help"):
+    for name in (
+        "--inventory",
+        "--output",
+        "--jury",
+        "--force",
+        "--poster",
+        "--print-to",
+        "--vault-password-file",
+        "--print",
+        "--max-age-h",
+        "--help",
+    ):
         assert f" {name} " in text, name  # whole, never « --vault-passwo… »
     assert "DIRECTORY" not in text and "FILE " not in text
 

@@ -15,14 +15,26 @@ NOW = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC)
 
 
 def _ok_sweep(loaded, attested, *extra: Verdict) -> Readiness:
-    verdicts = [Verdict(device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room,
-                        measured_at=NOW) for d in loaded.inventory.devices]
+    verdicts = [
+        Verdict(
+            device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room, measured_at=NOW
+        )
+        for d in loaded.inventory.devices
+    ]
     return Readiness.of([*verdicts, *attested(loaded, NOW), *extra], NOW - dt.timedelta(minutes=10))
 
 
 def _internet_down() -> Verdict:
-    return Verdict(device="centre:internet", check="internet", status=Status.FAIL, key="check.internet.down",
-                   params={"failed": ["https://www.service-public.fr/"]}, room=None, measured_at=NOW, probe="https")
+    return Verdict(
+        device="centre:internet",
+        check="internet",
+        status=Status.FAIL,
+        key="check.internet.down",
+        params={"failed": ["https://www.service-public.fr/"]},
+        room=None,
+        measured_at=NOW,
+        probe="https",
+    )
 
 
 def test_a_jury_recap_is_blocked_by_the_centres_internet(loaded, attested) -> None:
@@ -39,27 +51,59 @@ def test_a_jury_recap_is_blocked_by_the_centres_internet(loaded, attested) -> No
 
 def test_the_software_column_follows_a_green_check(loaded, attested) -> None:
     green = [
-        Verdict(device="a-tab-android-01", check="software", status=Status.OK, key="check.software.ok",
-                params={"count": 1}, room="salle_a", measured_at=NOW, probe="adb"),
-        *(Verdict(device=host, check="software", status=Status.OK, key="check.software.title_present",
-                  params={"title_id": tid, "title": tid, "via": "dpkg"}, room="salle_a", measured_at=NOW)
-          for host, tid in (("a-pc-linux-01", "gimp"), ("a-pc-linux-01", "scratch"))),
+        Verdict(
+            device="a-tab-android-01",
+            check="software",
+            status=Status.OK,
+            key="check.software.ok",
+            params={"count": 1},
+            room="salle_a",
+            measured_at=NOW,
+            probe="adb",
+        ),
+        *(
+            Verdict(
+                device=host,
+                check="software",
+                status=Status.OK,
+                key="check.software.title_present",
+                params={"title_id": tid, "title": tid, "via": "dpkg"},
+                room="salle_a",
+                measured_at=NOW,
+            )
+            for host, tid in (("a-pc-linux-01", "gimp"), ("a-pc-linux-01", "scratch"))
+        ),
     ]
     recap = build_recap(loaded, "jury-a", _ok_sweep(loaded, attested, *green), now=NOW)
     rows = {(c.id, s.name): s for j in recap.juries for c in j.candidates for s in c.software}
     assert rows[("C01", "Canva")].status is Status.OK  # before: « non vérifié » whatever the check said
     assert rows[("C01", "Canva")].status_label == "prêt"
     assert rows[("C02", "GIMP")].status is Status.OK
-    missing = Verdict(device="a-tab-android-01", check="software", status=Status.FAIL, key="check.software.missing",
-                      params={"titles": ["Canva"]}, room="salle_a", measured_at=NOW, probe="adb")
+    missing = Verdict(
+        device="a-tab-android-01",
+        check="software",
+        status=Status.FAIL,
+        key="check.software.missing",
+        params={"titles": ["Canva"]},
+        room="salle_a",
+        measured_at=NOW,
+        probe="adb",
+    )
     recap = build_recap(loaded, "jury-a", _ok_sweep(loaded, attested, missing), now=NOW)
     rows = {(c.id, s.name): s for j in recap.juries for c in j.candidates for s in c.software}
     assert rows[("C01", "Canva")].status is Status.FAIL
 
 
 def test_blockers_are_named_by_labels_never_by_ids(loaded) -> None:
-    wifi = Verdict(device="a-tab-android-01", check="wifi_joined", status=Status.FAIL, key="check.wifi_joined.other",
-                   params={"expected": "Examen-Salle-A", "found": "Livebox-1234"}, room="salle_a", measured_at=NOW)
+    wifi = Verdict(
+        device="a-tab-android-01",
+        check="wifi_joined",
+        status=Status.FAIL,
+        key="check.wifi_joined.other",
+        params={"expected": "Examen-Salle-A", "found": "Livebox-1234"},
+        room="salle_a",
+        measured_at=NOW,
+    )
     sweep = Readiness.of([wifi], NOW - dt.timedelta(minutes=10))
     recap = build_recap(loaded, "jury-a", sweep, now=NOW, forced=True)
     html = recap_html(recap)
@@ -90,11 +134,23 @@ def test_every_scope_holds_the_centre_checks(loaded) -> None:
 def test_an_old_titles_green_never_survives_a_newer_failure(loaded) -> None:
     from provision.readiness import newest
 
-    old = Verdict(device="a-pc-linux-01", check="software", status=Status.OK, key="check.software.title_present",
-                  params={"title_id": "gimp", "title": "GIMP", "via": "dpkg"}, room="salle_a",
-                  measured_at=NOW - dt.timedelta(minutes=30))
-    failed = Verdict(device="a-pc-linux-01", check="software", status=Status.UNKNOWN, key="check.probe.unreachable",
-                     room="salle_a", measured_at=NOW)
+    old = Verdict(
+        device="a-pc-linux-01",
+        check="software",
+        status=Status.OK,
+        key="check.software.title_present",
+        params={"title_id": "gimp", "title": "GIMP", "via": "dpkg"},
+        room="salle_a",
+        measured_at=NOW - dt.timedelta(minutes=30),
+    )
+    failed = Verdict(
+        device="a-pc-linux-01",
+        check="software",
+        status=Status.UNKNOWN,
+        key="check.probe.unreachable",
+        room="salle_a",
+        measured_at=NOW,
+    )
     assert newest([old, failed]) == [failed]
     ready = compute(loaded, [old, failed], now=NOW)
     assert ready.software_status("a-pc-linux-01", "gimp") is Status.UNKNOWN
@@ -109,12 +165,24 @@ def test_the_check_table_and_json_name_devices_and_checks_by_label(loaded) -> No
 
     from provision.report import as_json, print_table, readiness_of
 
-    wifi = Verdict(device="a-tab-android-01", check="wifi_joined", status=Status.FAIL, key="check.wifi_joined.other",
-                   params={"expected": "Examen-Salle-A", "found": "Livebox-1234"}, room="salle_a", measured_at=NOW)
+    wifi = Verdict(
+        device="a-tab-android-01",
+        check="wifi_joined",
+        status=Status.FAIL,
+        key="check.wifi_joined.other",
+        params={"expected": "Examen-Salle-A", "found": "Livebox-1234"},
+        room="salle_a",
+        measured_at=NOW,
+    )
     ready = readiness_of(loaded, [wifi, _internet_down()], now=NOW)
     buffer = io.StringIO()
-    print_table(Console(file=buffer, width=200, color_system=None), [wifi, _internet_down()],
-                {r.id: r.label for r in loaded.inventory.rooms.values()}, title="t", readiness=ready)
+    print_table(
+        Console(file=buffer, width=200, color_system=None),
+        [wifi, _internet_down()],
+        {r.id: r.label for r in loaded.inventory.rooms.values()},
+        title="t",
+        readiness=ready,
+    )
     table = buffer.getvalue()
     label = next(d for d in loaded.inventory.devices if d.name == "a-tab-android-01").display()
     assert f"{label} — Wi-Fi rejoint : Connectée à « Livebox-1234 »" in table

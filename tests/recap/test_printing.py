@@ -8,9 +8,8 @@ import time
 import pytest
 
 from devices.lab.printer import IppPrinterSim
-from provision.errors import PlateauError
 from devices.printer import printing as device_printing
-from provision.recap import printing
+from provision.errors import PlateauError
 from provision.recap.printing import PrintError, parse_target, printer_for, send_pdf
 
 
@@ -77,12 +76,15 @@ def test_unreachable_printer_fails_fast_and_says_so(example, recap_cli, monkeypa
     assert (example / ".plateau" / "recap-jury-a-2026-12-03.pdf").is_file()  # the file is still there
 
 
-@pytest.mark.parametrize(("value", "uri"), [
-    ("192.168.10.30", "ipp://192.168.10.30:631/ipp/print"),
-    ("imprimante.local:8631", "ipp://imprimante.local:8631/ipp/print"),
-    ("[::1]:631", "ipp://[::1]:631/ipp/print"),
-    ("ipps://10.0.0.5/ipp/print", "ipps://10.0.0.5/ipp/print"),
-])
+@pytest.mark.parametrize(
+    ("value", "uri"),
+    [
+        ("192.168.10.30", "ipp://192.168.10.30:631/ipp/print"),
+        ("imprimante.local:8631", "ipp://imprimante.local:8631/ipp/print"),
+        ("[::1]:631", "ipp://[::1]:631/ipp/print"),
+        ("ipps://10.0.0.5/ipp/print", "ipps://10.0.0.5/ipp/print"),
+    ],
+)
 def test_print_to_targets(value, uri) -> None:
     assert parse_target(value) == uri
 

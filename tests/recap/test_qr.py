@@ -15,7 +15,7 @@ from provision.recap.render import poster_pdf
     ("ssid", "key", "security", "expected"),
     [
         ("Examen", "motdepasse", "wpa2-psk", "WIFI:T:WPA;S:Examen;P:motdepasse;;"),
-        ("Salle;A", "k;e:y,\\\"x", "wpa3-sae", 'WIFI:T:WPA;S:Salle\\;A;P:k\\;e\\:y\\,\\\\\\"x;;'),
+        ("Salle;A", 'k;e:y,\\"x', "wpa3-sae", 'WIFI:T:WPA;S:Salle\\;A;P:k\\;e\\:y\\,\\\\\\"x;;'),
         ("Libre accès", None, "open", "WIFI:T:nopass;S:Libre accès;;"),
         ("Ouvert", "ignored", "open", "WIFI:T:nopass;S:Ouvert;;"),  # an open network has no key
         ("Café:Wi-Fi", "avec espace ", "wpa2-wpa3", "WIFI:T:WPA;S:Café\\:Wi-Fi;P:avec espace ;;"),
@@ -32,7 +32,7 @@ def test_svg_is_a_data_uri_without_fixed_size() -> None:
 
 
 TRICKY = [
-    ("Salle;B,1:x\\y", "Cle;avec:tout,\\ok\"!", "wpa2-psk"),
+    ("Salle;B,1:x\\y", 'Cle;avec:tout,\\ok"!', "wpa2-psk"),
     ('Réseau "examen"', "Salle-A;Wifi:2026", "wpa2-wpa3"),
     ("Plateau,ouvert", None, "open"),
 ]
@@ -41,15 +41,18 @@ TRICKY = [
 def test_poster_qr_decodes_to_the_exact_wifi_string(pdf) -> None:
     """Rendered → PNG at 150 dpi → zbarimg: exactly what a phone camera reads."""
     ap = DeviceRow("ap", "ap", "Borne Wi-Fi")
-    poster = Poster("Centre", dt.date(2026, 12, 3),
-                    tuple(Wifi("Salle", ssid, sec, Secret(key) if key else None, ap) for ssid, key, sec in TRICKY))
+    poster = Poster(
+        "Centre",
+        dt.date(2026, 12, 3),
+        tuple(Wifi("Salle", ssid, sec, Secret(key) if key else None, ap) for ssid, key, sec in TRICKY),
+    )
     rendered = poster_pdf(poster)
     assert rendered.pages == len(TRICKY)
     for page, (ssid, key, security) in enumerate(TRICKY, start=1):
         assert pdf.qr(rendered.data, page) == [qr.wifi_payload(ssid, key, security)]
     text = pdf.text(rendered.data)
     assert "Salle;B,1:x\\y" in text and 'Réseau "examen"' in text
-    assert pdf.grouped("Cle;avec:tout,\\ok\"!").search(text)
+    assert pdf.grouped('Cle;avec:tout,\\ok"!').search(text)
 
 
 def test_recap_qr_of_the_example_rooms(loaded, pdf, host_secrets) -> None:

@@ -28,18 +28,18 @@ NOW = dt.datetime(2026, 12, 1, 7, 30, tzinfo=dt.UTC)
 SYMBOLS = string.punctuation  # !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
 
 HOSTILE = [
-    SYMBOLS[:16],                  # !"#$%&'()*+,-./
-    SYMBOLS[16:],                  # :;<=>?@[\]^_`{|}~
-    " lead",                       # a space first
-    "trail ",                      # a space last
-    "abc def ghi",                 # spaces at the end of a group of 4, then at the start of one
-    "Ab1 Cd2 ",                    # at both edges of groups
-    "<b>&amp;</b>",                # looks like HTML
-    "O0Il1|'`\"",                  # the look-alikes
-    "Feciju-Donuje-Kafefe-542",    # plateau's generated shape
+    SYMBOLS[:16],  # !"#$%&'()*+,-./
+    SYMBOLS[16:],  # :;<=>?@[\]^_`{|}~
+    " lead",  # a space first
+    "trail ",  # a space last
+    "abc def ghi",  # spaces at the end of a group of 4, then at the start of one
+    "Ab1 Cd2 ",  # at both edges of groups
+    "<b>&amp;</b>",  # looks like HTML
+    "O0Il1|'`\"",  # the look-alikes
+    "Feciju-Donuje-Kafefe-542",  # plateau's generated shape
     generate_password(),
-    "%s%s",                        # format strings
-    "\\n\\t{{ x }}",               # escapes and Jinja
+    "%s%s",  # format strings
+    "\\n\\t{{ x }}",  # escapes and Jinja
 ]
 # 63 characters, the WPA2 maximum: symbols, digits, letters, single spaces at group edges
 WIFI_KEYS = [
@@ -76,8 +76,12 @@ def _hostile(recap) -> list[str]:
 
 
 def _ready(loaded) -> Readiness:
-    verdicts = [Verdict(device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room,
-                        measured_at=NOW) for d in loaded.inventory.devices]
+    verdicts = [
+        Verdict(
+            device=d.name, check="reachable", status=Status.OK, key="check.reachable.ok", room=d.room, measured_at=NOW
+        )
+        for d in loaded.inventory.devices
+    ]
     return Readiness.of(verdicts, NOW - dt.timedelta(minutes=20))
 
 
@@ -85,16 +89,18 @@ def _pages(pdf: bytes, tmp_path: Path) -> list[str]:
     """pdftotext (reading order, whitespace as extracted), one string per page."""
     source = tmp_path / "typeset.pdf"
     source.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(source), "-"], capture_output=True, text=True, check=True,
-                          timeout=60).stdout
+    text = subprocess.run(
+        ["pdftotext", str(source), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     return text.split("\f")[:-1]
 
 
 CASES = [("jury-a", False), ("jury-a", True), ("jury-b", True), (None, False), (None, True)]
 
 
-@pytest.mark.parametrize(("jury", "forced"), CASES, ids=[f"{j or 'centre'}-{'forced' if f else 'ready'}"
-                                                         for j, f in CASES])
+@pytest.mark.parametrize(
+    ("jury", "forced"), CASES, ids=[f"{j or 'centre'}-{'forced' if f else 'ready'}" for j, f in CASES]
+)
 def test_hostile_secrets_come_back_verbatim_on_one_line(loaded, tmp_path, jury, forced) -> None:
     recap = build_recap(loaded, jury, Readiness() if forced else _ready(loaded), now=NOW, forced=forced)
     assert not forced or not recap.ready  # forced: no sweep at all, so blockers
@@ -155,4 +161,4 @@ def test_a_very_long_secret_in_a_narrow_cell_breaks_between_groups_only(loaded, 
         return  # it fitted on one line after all
     head = next(line for line in lines if len(line) >= 4 and value.startswith(line))
     assert len(head) % 4 == 0, head  # cut between two groups of 4, never inside one
-    assert value[len(head):] in lines  # the rest on the next line of the cell, whole
+    assert value[len(head) :] in lines  # the rest on the next line of the cell, whole

@@ -51,8 +51,14 @@ class Spec:
 def _centre() -> list[Spec]:
     faults = {
         # family -> {room: fault}; every family has at least one fault, most rooms healthy ones
-        "tablet": {("a", 1): "battery_low", ("a", 2): "dead", ("b", 1): "wrong_wifi", ("b", 2): "app_missing",
-                   ("c", 1): "garbage", ("c", 2): "no_account"},
+        "tablet": {
+            ("a", 1): "battery_low",
+            ("a", 2): "dead",
+            ("b", 1): "wrong_wifi",
+            ("b", 2): "app_missing",
+            ("c", 1): "garbage",
+            ("c", 2): "no_account",
+        },
         "printer": {"a": "paper_empty"},
         "scanner": {"b": "jam"},
         "printer_3d": {"a": "filament_out", "c": "error"},
@@ -68,8 +74,13 @@ def _centre() -> list[Spec]:
         for i in range(1, TABLETS_PER_ROOM + 1):
             out.append(Spec(f"tab-{room}-{i}", "android", room, f"Tablette {up}{i}", faults["tablet"].get((room, i))))
         out += [
-            Spec(f"mfp-{room}", "printer", room, f"Imprimante {up}",
-                 faults["printer"].get(room) or faults["scanner"].get(room)),
+            Spec(
+                f"mfp-{room}",
+                "printer",
+                room,
+                f"Imprimante {up}",
+                faults["printer"].get(room) or faults["scanner"].get(room),
+            ),
             Spec(f"i3d-{room}", "printer_3d", room, f"Imprimante 3D {up}", faults["printer_3d"].get(room)),
             Spec(f"ap-{room}", "access_point", room, f"Borne Wi-Fi {up}", faults["access_point"].get(room)),
             Spec(f"proj-{room}", "projector", room, f"Projecteur {up}", faults["projector"].get(room)),
@@ -100,10 +111,16 @@ def write_inventory(root: Path, prefix: str) -> None:
     shutil.copytree(DEMO / "group_vars", root / "group_vars")
     (root / "group_vars" / "salle_demo.yml").unlink()
     internet = f"{prefix}240"
-    (root / "group_vars" / "all.yml").write_text(yaml.safe_dump({
-        "centre_name": "Centre de scénario (43 équipements simulés)",
-        "internet_targets": [f"http://{internet}:8088/"],
-    }, allow_unicode=True), "utf-8")
+    (root / "group_vars" / "all.yml").write_text(
+        yaml.safe_dump(
+            {
+                "centre_name": "Centre de scénario (43 équipements simulés)",
+                "internet_targets": [f"http://{internet}:8088/"],
+            },
+            allow_unicode=True,
+        ),
+        "utf-8",
+    )
     groups: dict[str, dict] = {}
     rooms: dict[str, dict] = {}
     for spec in CENTRE:
@@ -111,18 +128,31 @@ def write_inventory(root: Path, prefix: str) -> None:
         host: dict = {"label": spec.label}
         vault = None
         if spec.family == "android":
-            host.update(ansible_host=_address(prefix, spec), adb_port=5555, min_battery_pct=50,
-                        google_account=f"plateau.{spec.name}@gmail.com")
+            host.update(
+                ansible_host=_address(prefix, spec),
+                adb_port=5555,
+                min_battery_pct=50,
+                google_account=f"plateau.{spec.name}@gmail.com",
+            )
             vault = "demo-tablette"
         elif spec.family == "printer":
-            host.update(ansible_host=_address(prefix, spec), ipp_port=8631, snmp_port=8161, brand="HP",
-                        model="Color LaserJet Pro MFP M283fdw")
+            host.update(
+                ansible_host=_address(prefix, spec),
+                ipp_port=8631,
+                snmp_port=8161,
+                brand="HP",
+                model="Color LaserJet Pro MFP M283fdw",
+            )
             groups.setdefault("scanner", {})[spec.name] = {"escl_port": 8080}
         elif spec.family == "printer_3d":
             host.update(driver="moonraker", ansible_host=_address(prefix, spec), api_port=7125, min_filament_g=100)
         elif spec.family == "access_point":
-            host.update(platform="openwrt", ansible_host=_address(prefix, spec), ssh_port=2222,
-                        wifi_ssid=f"Examen-Salle-{spec.room.upper()}")
+            host.update(
+                platform="openwrt",
+                ansible_host=_address(prefix, spec),
+                ssh_port=2222,
+                wifi_ssid=f"Examen-Salle-{spec.room.upper()}",
+            )
             vault = "demo-ap"
         elif spec.family == "projector":
             host.update(ansible_host=_address(prefix, spec), pjlink_port=4352, speakers=True)
@@ -142,14 +172,24 @@ def write_inventory(root: Path, prefix: str) -> None:
             shutil.copy(DEMO / "host_vars" / vault / "vault.yml", root / "host_vars" / spec.name / "vault.yml")
     for room in ROOMS:
         (root / "group_vars" / f"salle_{room}.yml").write_text(
-            yaml.safe_dump({"room_label": f"Salle {room.upper()}"}, allow_unicode=True), "utf-8")
+            yaml.safe_dump({"room_label": f"Salle {room.upper()}"}, allow_unicode=True), "utf-8"
+        )
     hosts = {"all": {"children": {"rooms": {"children": rooms}, **{f: {"hosts": h} for f, h in groups.items()}}}}
     (root / "hosts.yml").write_text(yaml.safe_dump(hosts, allow_unicode=True, sort_keys=False), "utf-8")
     session = {
-        "date": "2026-12-03", "referentiel": "mn-2025",
+        "date": "2026-12-03",
+        "referentiel": "mn-2025",
         "juries": [{"id": f"jury-{r}", "label": f"Jury {r.upper()}", "room": f"salle_{r}"} for r in ROOMS],
-        "candidates": [{"id": f"{r.upper()}01", "jury": f"jury-{r}", "order": 1, "time": "09:00",
-                        "software": {"android": ["ScratchJr"]}} for r in ROOMS],
+        "candidates": [
+            {
+                "id": f"{r.upper()}01",
+                "jury": f"jury-{r}",
+                "order": 1,
+                "time": "09:00",
+                "software": {"android": ["ScratchJr"]},
+            }
+            for r in ROOMS
+        ],
     }
     (root / "session.yml").write_text(yaml.safe_dump(session, allow_unicode=True, sort_keys=False), "utf-8")
 
@@ -256,8 +296,14 @@ def views(tmp_path_factory) -> Views:
         for spec in CENTRE:  # a person attested the healthy Bee-Bots
             device = next(d for d in loaded.inventory.devices if d.name == spec.name)
             if spec.name.startswith("bee-") and spec.fault is None:
-                store.add_attestation(device.room, manual_check(device).item, "Mme Martin",
-                                      validity=dt.timedelta(hours=6), device=device.name, note="")
+                store.add_attestation(
+                    device.room,
+                    manual_check(device).item,
+                    "Mme Martin",
+                    validity=dt.timedelta(hours=6),
+                    device=device.name,
+                    note="",
+                )
         store.close()
         done = plateau_cli("check", "-i", root, "--format", "json", "--timeout", TIMEOUT_S, env=env)
         assert done.returncode == 1, done.stderr  # not ready: faults were injected
@@ -274,8 +320,9 @@ def views(tmp_path_factory) -> Views:
     recap = plateau_cli("recap", "-i", root, "--force", env=env)
     assert recap.returncode == 0, recap.stderr
     pdf = root / ".plateau" / "recap-centre-2026-12-03.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
-                          timeout=60).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     return Views(root, check, api, snapshot, frozen_html, text, time.monotonic() - started)
 
 
@@ -306,7 +353,7 @@ def _frozen_status(views: Views) -> dict[str, str]:
 
 def _recap_status(views: Views, name: str) -> str | None:
     """The status word on the recap's readiness-table line of this device (its host name is there)."""
-    section = views.recap_text[views.recap_text.index("État du plateau au dernier contrôle"):]
+    section = views.recap_text[views.recap_text.index("État du plateau au dernier contrôle") :]
     for line in section.splitlines():
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", line):
             rest = line.split(name, 1)[1]

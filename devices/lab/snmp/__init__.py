@@ -97,11 +97,18 @@ class SnmpSim(Simulator):
         # snmpsim refuses to run as root unless told; it only binds 127.0.0.1 here, and
         # dropping to "nobody" would lose read access to an interpreter under /root.
         env["SNMPSIM_ALLOW_ROOT"] = "true"
-        self._log = open(work / "snmpsim.log", "wb")  # noqa: SIM115 - closed in stop()
+        self._log = open(work / "snmpsim.log", "wb")  # closed in stop()  # noqa: SIM115
         self._proc = subprocess.Popen(
-            [responder, f"--data-dir={work / 'data'}", f"--cache-dir={work / 'cache'}",
-             f"--agent-udpv4-endpoint={HOST}:{self.port}"],
-            stdout=self._log, stderr=subprocess.STDOUT, env=env)
+            [
+                responder,
+                f"--data-dir={work / 'data'}",
+                f"--cache-dir={work / 'cache'}",
+                f"--agent-udpv4-endpoint={HOST}:{self.port}",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         self._wait_ready(self.ready_timeout_s)
 
     def _wait_ready(self, timeout_s: float) -> None:
@@ -122,8 +129,14 @@ class SnmpSim(Simulator):
                 self.stop()
                 raise RuntimeError(f"snmpsim exited early, see {log}")
             try:
-                if snmp_collect(HOST, self.port, community=COMMUNITIES[0],
-                                scalars=("1.3.6.1.2.1.1.1.0",), subtrees=(), timeout_s=1.0):
+                if snmp_collect(
+                    HOST,
+                    self.port,
+                    community=COMMUNITIES[0],
+                    scalars=("1.3.6.1.2.1.1.1.0",),
+                    subtrees=(),
+                    timeout_s=1.0,
+                ):
                     return
                 last_error = "answered without sysDescr"
             except DeviceError as exc:
@@ -131,8 +144,9 @@ class SnmpSim(Simulator):
             time.sleep(0.05)
         log = self.log_text()[-800:]
         self.stop()
-        raise TimeoutError(f"snmpsim not answering on {HOST}:{self.port} after {timeout_s} s "
-                           f"({last_error}); log: {log}")
+        raise TimeoutError(
+            f"snmpsim not answering on {HOST}:{self.port} after {timeout_s} s ({last_error}); log: {log}"
+        )
 
     def log_text(self) -> str:
         if self._tmp is None:

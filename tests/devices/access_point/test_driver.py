@@ -24,11 +24,19 @@ TIMEOUT_S = 3.0
 
 
 def ap(sim, **kwargs):
-    return access_point_for(sim.state.platform, sim.host, port=sim.port, username=sim.state.username,
-                            password=PASSWORD, timeout_s=kwargs.pop("timeout_s", TIMEOUT_S), **kwargs)
+    return access_point_for(
+        sim.state.platform,
+        sim.host,
+        port=sim.port,
+        username=sim.state.username,
+        password=PASSWORD,
+        timeout_s=kwargs.pop("timeout_s", TIMEOUT_S),
+        **kwargs,
+    )
 
 
 # --- OpenWrt ---------------------------------------------------------------------------------
+
 
 def test_openwrt_read(openwrt):
     facts = ap(openwrt).read(expected_key=KEY)
@@ -89,8 +97,13 @@ def test_openwrt_apply_open_network(openwrt):
 
 @pytest.mark.parametrize(
     ("ssid", "key", "security"),
-    [("É" * 17, KEY, "wpa2-psk"), ("ok", "short", "wpa2-psk"), ("ok", "k" * 64, "wpa2-psk"),
-     ("ok", KEY, "wep"), ("bad\nssid", KEY, "wpa2-psk")],
+    [
+        ("É" * 17, KEY, "wpa2-psk"),
+        ("ok", "short", "wpa2-psk"),
+        ("ok", "k" * 64, "wpa2-psk"),
+        ("ok", KEY, "wep"),
+        ("bad\nssid", KEY, "wpa2-psk"),
+    ],
 )
 def test_invalid_settings_never_touch_the_device(openwrt, ssid, key, security):
     with pytest.raises(ValueError):
@@ -100,9 +113,15 @@ def test_invalid_settings_never_touch_the_device(openwrt, ssid, key, security):
 
 # --- RouterOS --------------------------------------------------------------------------------
 
+
 def test_routeros_read(routeros):
     facts = ap(routeros).read(expected_key=KEY)
-    assert (facts.platform, facts.ssid, facts.security, facts.key_matches) == ("routeros", "EXAMEN-SALLE1", "wpa2-psk", True)
+    assert (facts.platform, facts.ssid, facts.security, facts.key_matches) == (
+        "routeros",
+        "EXAMEN-SALLE1",
+        "wpa2-psk",
+        True,
+    )
     assert facts.radio_enabled is True and facts.clients_count == 2
     assert (facts.band, facts.channel) == ("2.4ghz", "1")
     # netmiko logs in as admin+ct511w4098h (no colours, no paging): the simulator saw it.
@@ -140,12 +159,19 @@ def test_routeros_refuses_wpa3_before_connecting(routeros):
 
 # --- failures --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("platform", ["openwrt", "routeros"])
 def test_bad_password(openwrt, routeros, platform):
     sim = openwrt if platform == "openwrt" else routeros
     with pytest.raises(AuthenticationFailed) as info:
-        access_point_for(platform, sim.host, port=sim.port, username=sim.state.username,
-                         password="Wrong-Passw0rd", timeout_s=TIMEOUT_S).read()
+        access_point_for(
+            platform,
+            sim.host,
+            port=sim.port,
+            username=sim.state.username,
+            password="Wrong-Passw0rd",
+            timeout_s=TIMEOUT_S,
+        ).read()
     assert "Wrong-Passw0rd" not in str(info.value)
 
 
@@ -185,6 +211,7 @@ def test_garbage_is_bad_answer(openwrt, routeros, platform):
 
 # --- secrets ---------------------------------------------------------------------------------
 
+
 def test_keys_never_reach_logs_or_session_files(openwrt, caplog, tmp_path, monkeypatch):
     """netmiko logs channel data at DEBUG; prove it would leak, then that it does not."""
     monkeypatch.chdir(tmp_path)
@@ -207,6 +234,7 @@ def test_keys_never_reach_logs_or_session_files(openwrt, caplog, tmp_path, monke
 
 
 # --- dispatch and contract -------------------------------------------------------------------
+
 
 def test_unknown_platform_lists_supported():
     with pytest.raises(ValueError, match="supported: mikrotik, openwrt, routeros"):
@@ -231,15 +259,18 @@ def test_every_driver_follows_the_protocol(platform):
 
 
 def test_apply_access_point_facade(openwrt):
-    result = apply_access_point("openwrt", openwrt.host, port=openwrt.port, password=PASSWORD,
-                                ssid="Via-facade", key=KEY, timeout_s=TIMEOUT_S)
+    result = apply_access_point(
+        "openwrt", openwrt.host, port=openwrt.port, password=PASSWORD, ssid="Via-facade", key=KEY, timeout_s=TIMEOUT_S
+    )
     assert result.changed == ("ssid",) and openwrt.state.ssid == "Via-facade"
 
 
 def test_standalone_simulator_serves():
     proc = subprocess.Popen(
         [sys.executable, "-m", "devices.lab.access_point", "--port", "0", "--platform", "routeros", "--radio-off"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         port = int(proc.stdout.readline().rsplit(":", 1)[1])

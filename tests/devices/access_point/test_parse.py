@@ -25,7 +25,9 @@ from devices.access_point.parse_routeros import (
 )
 from devices.errors import BadAnswer
 
-ROUTEROS_TERSE = "routeros6_terse_hap_ac2_partial/mikrotik_routeros6_interface_wireless_print_terse_hap_ac2_ipq4019_partial.txt"
+ROUTEROS_TERSE = (
+    "routeros6_terse_hap_ac2_partial/mikrotik_routeros6_interface_wireless_print_terse_hap_ac2_ipq4019_partial.txt"
+)
 OTHER_VENDORS = [
     "other_vendors_must_be_rejected/ntc_cisco_wlc_show_wlan_summary.raw",
     "other_vendors_must_be_rejected/ntc_cisco_wlc_show_wlan_summary_pmipv6.raw",
@@ -34,6 +36,7 @@ OTHER_VENDORS = [
 
 
 # --- RouterOS -------------------------------------------------------------------------------
+
 
 def test_routeros_terse_capture(captures):
     [item] = parse_print((captures / ROUTEROS_TERSE).read_text())
@@ -53,13 +56,13 @@ def test_routeros_capture_with_crlf_and_uppercase_flags_spacing(captures):
     assert item.fields["ssid"] == "TATAD" and "R" in item.flags
 
 
-DETAIL = '''Flags: X - disabled, R - running
+DETAIL = """Flags: X - disabled, R - running
  0  R ;;; exam room
       name="wlan1" mtu=1500 l2mtu=1600 mac-address=4C:5E:0C:11:22:33 arp=enabled
       interface-type=Atheros AR9300 mode=ap-bridge ssid="Salle d'examen \\"1\\""
       area="" frequency=5180 band=5ghz-a/n/ac security-profile=exam
  1 X  name="wlan2" ssid="invites" frequency=2437 band=2ghz-b/g/n
-'''
+"""
 
 
 def test_routeros_print_detail_wrapped_and_quoted():
@@ -83,15 +86,26 @@ def test_routeros_detail_with_comment_lines():
     [
         ({"mode": "dynamic-keys", "authentication-types": "wpa2-psk", "wpa2-pre-shared-key": "k2"}, "wpa2-psk", "k2"),
         ({"mode": "dynamic-keys", "authentication-types": "wpa-psk", "wpa-pre-shared-key": "k1"}, "wpa-psk", "k1"),
-        ({"mode": "dynamic-keys", "authentication-types": "wpa-psk,wpa2-psk", "wpa2-pre-shared-key": "k2",
-          "wpa-pre-shared-key": "k1"}, "wpa-wpa2-psk", "k2"),
+        (
+            {
+                "mode": "dynamic-keys",
+                "authentication-types": "wpa-psk,wpa2-psk",
+                "wpa2-pre-shared-key": "k2",
+                "wpa-pre-shared-key": "k1",
+            },
+            "wpa-wpa2-psk",
+            "k2",
+        ),
         ({"mode": "dynamic-keys", "authentication-types": "wpa2-eap"}, "wpa2-eap", None),
         ({"mode": "none", "authentication-types": ""}, "open", None),
         ({"mode": "static-keys-required"}, "wep", None),
         ({}, "unknown", None),
         ({"mode": "OPEN"}, "unknown:open", None),
-        ({"mode": "dynamic-keys", "authentication-types": "wpa2-psk,foo", "wpa2-pre-shared-key": "k"},
-         "unknown:foo,wpa2-psk", "k"),
+        (
+            {"mode": "dynamic-keys", "authentication-types": "wpa2-psk,foo", "wpa2-pre-shared-key": "k"},
+            "unknown:foo,wpa2-psk",
+            "k",
+        ),
     ],
 )
 def test_routeros_security_profiles(fields, security, key):
@@ -100,12 +114,14 @@ def test_routeros_security_profiles(fields, security, key):
 
 
 def test_security_profile_terse_as_printed():
-    text = ('0 * name=default mode=dynamic-keys authentication-types=wpa2-psk unicast-ciphers=aes-ccm '
-            'wpa-pre-shared-key="a \\"b\\" \\$c" wpa2-pre-shared-key="a \\"b\\" \\$c" supplicant-identity=MikroTik '
-            'mschapv2-username= management-protection-key=')
+    text = (
+        "0 * name=default mode=dynamic-keys authentication-types=wpa2-psk unicast-ciphers=aes-ccm "
+        'wpa-pre-shared-key="a \\"b\\" \\$c" wpa2-pre-shared-key="a \\"b\\" \\$c" supplicant-identity=MikroTik '
+        "mschapv2-username= management-protection-key="
+    )
     [item] = parse_print(text)
     assert item.flags == {"*"} and routeros_key(item.fields) == 'a "b" $c'
-    assert "a \\\"b" not in repr(item) and "$c" not in repr(item)  # the key stays out of repr
+    assert 'a \\"b' not in repr(item) and "$c" not in repr(item)  # the key stays out of repr
 
 
 @pytest.mark.parametrize(("text", "count"), [("2", 2), ("  0\r\n", 0), ("\n17\n", 17)])
@@ -119,8 +135,9 @@ def test_count_only_errors(text):
         parse_count_only(text)
 
 
-@pytest.mark.parametrize("text", ["bad command name wireless (line 1 column 12)",
-                                  "syntax error (line 1 column 5)", "no such item"])
+@pytest.mark.parametrize(
+    "text", ["bad command name wireless (line 1 column 12)", "syntax error (line 1 column 5)", "no such item"]
+)
 def test_routeros_errors_are_not_print_output(text):
     with pytest.raises(BadAnswer):
         parse_print(text)
@@ -205,16 +222,25 @@ def test_uci_extended_names():
 
 @pytest.mark.parametrize(
     ("encryption", "security"),
-    [("psk2", "wpa2-psk"), ("PSK2+CCMP", "wpa2-psk"), ("sae", "wpa3-sae"), ("sae-mixed", "wpa2-wpa3"),
-     ("psk-mixed+tkip+ccmp", "wpa-wpa2-psk"), ("none", "open"), ("owe", "owe"), ("wpa2", "wpa2-eap"),
-     ("wep-open", "wep"), ("future-thing", "unknown:future-thing"), ("open", "unknown:open")],
+    [
+        ("psk2", "wpa2-psk"),
+        ("PSK2+CCMP", "wpa2-psk"),
+        ("sae", "wpa3-sae"),
+        ("sae-mixed", "wpa2-wpa3"),
+        ("psk-mixed+tkip+ccmp", "wpa-wpa2-psk"),
+        ("none", "open"),
+        ("owe", "owe"),
+        ("wpa2", "wpa2-eap"),
+        ("wep-open", "wep"),
+        ("future-thing", "unknown:future-thing"),
+        ("open", "unknown:open"),
+    ],
 )
 def test_openwrt_security_names(encryption, security):
     assert openwrt_security(encryption) == security
 
 
-@pytest.mark.parametrize("text", ["uci: Entry not found", "", "-ash: uci: not found",
-                                  "wireless.radio0.channel='1'"])
+@pytest.mark.parametrize("text", ["uci: Entry not found", "", "-ash: uci: not found", "wireless.radio0.channel='1'"])
 def test_uci_errors(text):
     with pytest.raises(BadAnswer):
         parse_uci_show(text)
@@ -264,8 +290,12 @@ SUPPORTED = ("open", "wpa2-psk", "wpa3-sae")
 
 @pytest.mark.parametrize(
     ("ssid", "key", "security"),
-    [("E" * 32, "k" * 8, "wpa2-psk"), ("é" * 16, "k" * 63, "wpa3-sae"), ("Salle 1", None, "open"),
-     ("x", " ~!\"$'\\?", "wpa2-psk")],
+    [
+        ("E" * 32, "k" * 8, "wpa2-psk"),
+        ("é" * 16, "k" * 63, "wpa3-sae"),
+        ("Salle 1", None, "open"),
+        ("x", " ~!\"$'\\?", "wpa2-psk"),
+    ],
 )
 def test_valid_settings(ssid, key, security):
     validate_settings(ssid=ssid, key=key, security=security, supported=SUPPORTED)
@@ -273,11 +303,18 @@ def test_valid_settings(ssid, key, security):
 
 @pytest.mark.parametrize(
     ("ssid", "key", "security", "match"),
-    [("E" * 33, "k" * 8, "wpa2-psk", "33 bytes"), ("é" * 17, "k" * 8, "wpa2-psk", "34 bytes"),
-     ("", "k" * 8, "wpa2-psk", "non-empty"), ("a\nb", "k" * 8, "wpa2-psk", "control"),
-     ("ok", "k" * 7, "wpa2-psk", "8 to 63"), ("ok", "k" * 64, "wpa2-psk", "8 to 63"),
-     ("ok", "clé-secrète", "wpa2-psk", "ASCII"), ("ok", None, "wpa2-psk", "8 to 63"),
-     ("ok", "k" * 8, "open", "no key"), ("ok", "k" * 8, "wep", "supported: open, wpa2-psk, wpa3-sae")],
+    [
+        ("E" * 33, "k" * 8, "wpa2-psk", "33 bytes"),
+        ("é" * 17, "k" * 8, "wpa2-psk", "34 bytes"),
+        ("", "k" * 8, "wpa2-psk", "non-empty"),
+        ("a\nb", "k" * 8, "wpa2-psk", "control"),
+        ("ok", "k" * 7, "wpa2-psk", "8 to 63"),
+        ("ok", "k" * 64, "wpa2-psk", "8 to 63"),
+        ("ok", "clé-secrète", "wpa2-psk", "ASCII"),
+        ("ok", None, "wpa2-psk", "8 to 63"),
+        ("ok", "k" * 8, "open", "no key"),
+        ("ok", "k" * 8, "wep", "supported: open, wpa2-psk, wpa3-sae"),
+    ],
 )
 def test_invalid_settings(ssid, key, security, match):
     with pytest.raises(ValueError, match=match) as info:
@@ -298,12 +335,43 @@ def test_key_matches():
 
 TEXT = st.one_of(
     st.text(max_size=300),
-    st.lists(st.sampled_from(["wireless.", "radio0", "=", "'", "\\", "@wifi-iface[0]", ".ssid", "\n", " ", "0",
-                              "R", "name=", '"', "Flags:", ";;;", "{", "}", '"clients"', ":", "wifi-iface"]),
-             max_size=60).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "wireless.",
+                "radio0",
+                "=",
+                "'",
+                "\\",
+                "@wifi-iface[0]",
+                ".ssid",
+                "\n",
+                " ",
+                "0",
+                "R",
+                "name=",
+                '"',
+                "Flags:",
+                ";;;",
+                "{",
+                "}",
+                '"clients"',
+                ":",
+                "wifi-iface",
+            ]
+        ),
+        max_size=60,
+    ).map("".join),
 )
-PARSERS = [parse_uci_show, parse_openwrt_wireless, parse_ubus_list, parse_hostapd_clients,
-           parse_iwinfo_assoclist, parse_print, parse_count_only]
+PARSERS = [
+    parse_uci_show,
+    parse_openwrt_wireless,
+    parse_ubus_list,
+    parse_hostapd_clients,
+    parse_iwinfo_assoclist,
+    parse_print,
+    parse_count_only,
+]
 
 
 @settings(max_examples=400, deadline=None)

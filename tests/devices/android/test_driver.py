@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.android import TALKBACK_SERVICE, BatteryStatus
-from devices.android import driver, parse
+from devices.android import TALKBACK_SERVICE, BatteryStatus, driver, parse
 from devices.android.transport import AdbSession, load_signer, public_key
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
 from devices.lab.android import SimulatedTablet, TabletState, android_pubkey_numbers
@@ -47,7 +46,11 @@ def test_read_android_reports_the_simulated_state(tablet, key_dir):
     facts = driver.read_android(tablet.host, tablet.port, key_dir=key_dir, timeout_s=3)
     assert facts.errors == ()
     assert (facts.model, facts.manufacturer, facts.serial, facts.android_version) == (
-        "Pixel Tablet", "Google", "LAB0ANDROID01", "14")
+        "Pixel Tablet",
+        "Google",
+        "LAB0ANDROID01",
+        "14",
+    )
     assert facts.battery.level_pct == 42.0 and facts.battery.status is BatteryStatus.DISCHARGING
     assert facts.battery.plugged == frozenset() and facts.battery.charging is False
     assert "com.google.android.marvin.talkback" in facts.packages
@@ -209,8 +212,13 @@ CNXN_HEADER = struct.pack("<6I", 0x4E584E43, 0x01000000, 4096, 0, 0, 0x4E584E43 
 
 
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payload=st.one_of(st.binary(max_size=200), st.binary(max_size=60).map(lambda b: CNXN_HEADER[:20] + b),
-                         st.binary(min_size=24, max_size=24).map(lambda b: CNXN_HEADER + b)))
+@given(
+    payload=st.one_of(
+        st.binary(max_size=200),
+        st.binary(max_size=60).map(lambda b: CNXN_HEADER[:20] + b),
+        st.binary(min_size=24, max_size=24).map(lambda b: CNXN_HEADER + b),
+    )
+)
 def test_any_bytes_from_the_peer_end_as_device_error_only(junk_device, key_dir, payload):
     junk_device.payload = payload
     started = time.monotonic()
@@ -229,25 +237,35 @@ def test_screen_timeout_change_reported_once(tablet, key_dir):
     with AdbSession(tablet.host, tablet.port, key_dir=key_dir, timeout_s=3) as session:
         (change,) = driver.set_screen_off_timeout(session, 600)
         assert (change.namespace, change.key, change.before, change.after) == (
-            "system", "screen_off_timeout", "30000", "600000")
+            "system",
+            "screen_off_timeout",
+            "30000",
+            "600000",
+        )
         assert driver.set_screen_off_timeout(session, 600) == ()
     assert tablet.state.settings["system"]["screen_off_timeout"] == "600000"
 
 
 def test_enable_accessibility_keeps_other_services(tablet, key_dir):
     tablet.state.settings["secure"]["enabled_accessibility_services"] = "com.x/.Switch"
-    changes, installs = driver.apply_android(tablet.host, tablet.port, key_dir=key_dir, magnification=True,
-                                             high_contrast_text=True, talkback=True)
+    changes, installs = driver.apply_android(
+        tablet.host, tablet.port, key_dir=key_dir, magnification=True, high_contrast_text=True, talkback=True
+    )
     assert installs == ()
-    assert {c.key for c in changes} == {"accessibility_display_magnification_enabled", "high_text_contrast_enabled",
-                                        "enabled_accessibility_services", "accessibility_enabled"}
+    assert {c.key for c in changes} == {
+        "accessibility_display_magnification_enabled",
+        "high_text_contrast_enabled",
+        "enabled_accessibility_services",
+        "accessibility_enabled",
+    }
     secure = tablet.state.settings["secure"]
     assert secure["enabled_accessibility_services"] == f"com.x/.Switch:{TALKBACK_SERVICE}"
     assert secure["high_text_contrast_enabled"] == "1" and secure["accessibility_enabled"] == "1"
     facts = driver.read_android(tablet.host, tablet.port, key_dir=key_dir)
     assert facts.accessibility.talkback_enabled and facts.accessibility.high_contrast_text_enabled
-    again, _ = driver.apply_android(tablet.host, tablet.port, key_dir=key_dir, magnification=True,
-                                    high_contrast_text=True, talkback=True)
+    again, _ = driver.apply_android(
+        tablet.host, tablet.port, key_dir=key_dir, magnification=True, high_contrast_text=True, talkback=True
+    )
     assert again == ()
 
 
@@ -305,8 +323,12 @@ def test_push_refused_by_device_is_bad_answer_and_missing_file_is_device_error(t
 
 def test_simulator_runs_standalone(free_port, key_dir):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "devices.lab.android", "--port", str(port), "--level", "12"],
-                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devices.lab.android", "--port", str(port), "--level", "12"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     try:
         assert f"127.0.0.1:{port}" in proc.stdout.readline()
         facts = driver.read_android("127.0.0.1", port, key_dir=key_dir, timeout_s=3)

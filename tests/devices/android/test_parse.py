@@ -64,9 +64,13 @@ def test_battery_variants_crlf_lowercase_tabs_give_same_facts(capture, case):
 
 
 def test_battery_missing_fields_are_none_not_invented(capture):
-    kept = [line for line in capture(PIXEL_C).splitlines()
-            if not line.strip().startswith(("temperature", "health", "AC powered", "USB powered", "Wireless",
-                                            "voltage", "present"))]
+    kept = [
+        line
+        for line in capture(PIXEL_C).splitlines()
+        if not line.strip().startswith(
+            ("temperature", "health", "AC powered", "USB powered", "Wireless", "voltage", "present")
+        )
+    ]
     facts = parse.parse_battery("\n".join(kept))
     assert facts.level_pct == 19.0
     assert facts.temperature_c is None and facts.health is None and facts.voltage_mv is None
@@ -74,9 +78,11 @@ def test_battery_missing_fields_are_none_not_invented(capture):
 
 
 def test_battery_on_battery_discharging_with_scale_and_negative_temperature():
-    text = ("Current Battery Service state:\n  (UPDATES STOPPED -- use 'reset' to restart)\n"
-            "  AC powered: false\n  USB powered: false\n  Wireless powered: false\n"
-            "  status: 3\n  health: 7\n  level: 30\n  scale: 50\n  temperature: -52\n")
+    text = (
+        "Current Battery Service state:\n  (UPDATES STOPPED -- use 'reset' to restart)\n"
+        "  AC powered: false\n  USB powered: false\n  Wireless powered: false\n"
+        "  status: 3\n  health: 7\n  level: 30\n  scale: 50\n  temperature: -52\n"
+    )
     facts = parse.parse_battery(text)
     assert facts.level_pct == 60.0
     assert facts.plugged == frozenset() and facts.powered is False
@@ -94,8 +100,15 @@ def test_battery_status_as_words_and_unknown_status():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "\n\n", "Can't find service: battery\n", "/system/bin/sh: dumpsys: inaccessible or not found",
-     "Charging state: 2\nCapacity level: 3\n", "level: 150\nscale: 100\n", "level: -3\n"],
+    [
+        "",
+        "\n\n",
+        "Can't find service: battery\n",
+        "/system/bin/sh: dumpsys: inaccessible or not found",
+        "Charging state: 2\nCapacity level: 3\n",
+        "level: 150\nscale: 100\n",
+        "level: -3\n",
+    ],
 )
 def test_battery_garbage_is_bad_answer(text):
     with pytest.raises(BadAnswer):
@@ -113,8 +126,10 @@ def test_packages_plain_crlf_and_f_forms():
     assert parse.parse_packages("PACKAGE:com.z") == {"com.z"}
 
 
-@pytest.mark.parametrize("text", ["", "Error: Could not access the Package Manager.  Is the system running?",
-                                  "package:\npackage: /not a name"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "Error: Could not access the Package Manager.  Is the system running?", "package:\npackage: /not a name"],
+)
 def test_packages_error_is_bad_answer(text):
     with pytest.raises(BadAnswer):
         parse.parse_packages(text)
@@ -148,7 +163,8 @@ def test_accounts_google_only_dedup_in_order():
 
 def test_accounts_variants_lowercase_user_field_and_zero():
     assert parse.parse_accounts("  accounts: 1\n  account {name=a@b.fr, user=0, type=COM.GOOGLE}\n") == (
-        ("a@b.fr", "COM.GOOGLE"),)
+        ("a@b.fr", "COM.GOOGLE"),
+    )
     assert parse.google_accounts(parse.parse_accounts("account {name=a@b.fr, type=COM.GOOGLE}")) == ("a@b.fr",)
     assert parse.parse_accounts("User UserInfo{0:Owner:13}:\n  Accounts: 0\n\n  Active Sessions: 0\n") == ()
 
@@ -184,8 +200,10 @@ DUMPSYS_DISCONNECTED = """Wi-Fi is enabled
 mWifiInfo SSID: <unknown ssid>, BSSID: <none>, MAC: 02:00:00:00:00:00, Supplicant state: DISCONNECTED, RSSI: -127
   ID: 0 SSID: "salle-examen" PROVIDER-NAME: null
 """
-DUMPSYS_OLD_NETWORKINFO = ('Wi-Fi is enabled\nmNetworkInfo [type: WIFI[], state: CONNECTED/CONNECTED, '
-                           'reason: (unspecified), extra: "Ecole-Num", failover: false, available: true]\n')
+DUMPSYS_OLD_NETWORKINFO = (
+    "Wi-Fi is enabled\nmNetworkInfo [type: WIFI[], state: CONNECTED/CONNECTED, "
+    'reason: (unspecified), extra: "Ecole-Num", failover: false, available: true]\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -197,8 +215,12 @@ DUMPSYS_OLD_NETWORKINFO = ('Wi-Fi is enabled\nmNetworkInfo [type: WIFI[], state:
         (DUMPSYS_ANDROID7_UNQUOTED, True, True, "AndroidWifi"),
         (DUMPSYS_DISCONNECTED, True, False, None),
         (DUMPSYS_OLD_NETWORKINFO, True, True, "Ecole-Num"),
-        ('mWifiInfo SSID: "Salle 2, étage 1", BSSID: aa:bb:cc:dd:ee:ff, Supplicant state: COMPLETED', True, True,
-         "Salle 2, étage 1"),
+        (
+            'mWifiInfo SSID: "Salle 2, étage 1", BSSID: aa:bb:cc:dd:ee:ff, Supplicant state: COMPLETED',
+            True,
+            True,
+            "Salle 2, étage 1",
+        ),
         ("Wifi is not connected  (annotated by hand)\n", None, False, None),
     ],
 )
@@ -226,8 +248,15 @@ def test_getprop_and_settings_values():
     assert parse.parse_screen_off_timeout_s(None) is None
 
 
-@pytest.mark.parametrize("text", ["/system/bin/sh: getprop: inaccessible or not found", "a\nb",
-                                  "Exception occurred while executing 'get':", "\x1b[0mjunk"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/system/bin/sh: getprop: inaccessible or not found",
+        "a\nb",
+        "Exception occurred while executing 'get':",
+        "\x1b[0mjunk",
+    ],
+)
 def test_getprop_and_settings_errors(text):
     with pytest.raises(BadAnswer):
         parse.parse_getprop(text)
@@ -236,12 +265,17 @@ def test_getprop_and_settings_errors(text):
 
 
 def test_accessibility_values():
-    facts = parse.accessibility_facts("1", None, "com.google.android.marvin.talkback/"
-                                      "com.google.android.marvin.talkback.TalkBackService:com.x/.Svc", measured_at=AT)
+    facts = parse.accessibility_facts(
+        "1",
+        None,
+        "com.google.android.marvin.talkback/com.google.android.marvin.talkback.TalkBackService:com.x/.Svc",
+        measured_at=AT,
+    )
     assert facts.magnification_enabled is True and facts.high_contrast_text_enabled is None
     assert facts.talkback_enabled is True and len(facts.enabled_services) == 2
-    samsung = parse.accessibility_facts("0", "1", "com.samsung.android.accessibility.talkback/"
-                                        "com.samsung.android.marvin.talkback.TalkBackService")
+    samsung = parse.accessibility_facts(
+        "0", "1", "com.samsung.android.accessibility.talkback/com.samsung.android.marvin.talkback.TalkBackService"
+    )
     assert samsung.talkback_enabled is True and samsung.magnification_enabled is False
     assert parse.accessibility_facts(None, None, None).talkback_enabled is False
     with pytest.raises(BadAnswer):
@@ -254,11 +288,15 @@ def test_accessibility_values():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Success\n", (True, None)),
-     ("\tpkg: /data/local/tmp/app.apk\r\nSuccess\r\n", (True, None)),
-     ("Failure [INSTALL_FAILED_VERSION_DOWNGRADE]\n", (False, "INSTALL_FAILED_VERSION_DOWNGRADE")),
-     ("Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed parse during installPackageLI]", (False,
-                                                                                      "INSTALL_PARSE_FAILED_NOT_APK"))],
+    [
+        ("Success\n", (True, None)),
+        ("\tpkg: /data/local/tmp/app.apk\r\nSuccess\r\n", (True, None)),
+        ("Failure [INSTALL_FAILED_VERSION_DOWNGRADE]\n", (False, "INSTALL_FAILED_VERSION_DOWNGRADE")),
+        (
+            "Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed parse during installPackageLI]",
+            (False, "INSTALL_PARSE_FAILED_NOT_APK"),
+        ),
+    ],
 )
 def test_pm_install(text, expected):
     assert parse.parse_pm_install(text) == expected
@@ -271,17 +309,32 @@ def test_pm_install_garbage():
 
 # ------------------------------------------------------------------ garbage never crashes, never invents
 
-PARSERS = [parse.parse_battery, parse.parse_packages, parse.parse_accounts, parse.parse_wifi, parse.parse_getprop,
-           parse.parse_setting, parse.parse_pm_install, parse.parse_screen_off_timeout_s, parse.parse_flag,
-           parse.parse_services]
-CAPTURE_LINES = sorted({line for text in (CMD_CONNECTED, DUMPSYS_DISCONNECTED, ACCOUNTS_TWO_USERS)
-                        for line in text.splitlines()} | {"  level: 80", "  status: 2", "  scale: 0", "  scale: -1",
-                                                          "  temperature: 99999999999999999999", "package:"})
+PARSERS = [
+    parse.parse_battery,
+    parse.parse_packages,
+    parse.parse_accounts,
+    parse.parse_wifi,
+    parse.parse_getprop,
+    parse.parse_setting,
+    parse.parse_pm_install,
+    parse.parse_screen_off_timeout_s,
+    parse.parse_flag,
+    parse.parse_services,
+]
+CAPTURE_LINES = sorted(
+    {line for text in (CMD_CONNECTED, DUMPSYS_DISCONNECTED, ACCOUNTS_TWO_USERS) for line in text.splitlines()}
+    | {"  level: 80", "  status: 2", "  scale: 0", "  scale: -1", "  temperature: 99999999999999999999", "package:"}
+)
 
 
 @settings(max_examples=150, deadline=None, database=None)
-@given(text=st.one_of(st.text(), st.lists(st.sampled_from(CAPTURE_LINES)).map("\n".join),
-                      st.binary().map(lambda b: b.decode("latin-1"))))
+@given(
+    text=st.one_of(
+        st.text(),
+        st.lists(st.sampled_from(CAPTURE_LINES)).map("\n".join),
+        st.binary().map(lambda b: b.decode("latin-1")),
+    )
+)
 def test_garbage_only_raises_bad_answer(text):
     for parser in PARSERS:
         try:

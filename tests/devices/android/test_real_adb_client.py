@@ -25,13 +25,18 @@ pytestmark = pytest.mark.skipif(ADB is None, reason="Debian's adb client is not 
 class AdbClient:
     def __init__(self, home: Path, server_port: int) -> None:
         self.home, self.server_port = home, server_port
-        self.env = {**os.environ, "HOME": str(home), "ADB_VENDOR_KEYS": str(home / ".android"),
-                    "ANDROID_ADB_SERVER_PORT": str(server_port)}
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "ADB_VENDOR_KEYS": str(home / ".android"),
+            "ANDROID_ADB_SERVER_PORT": str(server_port),
+        }
         self.env.pop("ANDROID_SERIAL", None)
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([ADB, "-P", str(self.server_port), *args], env=self.env, capture_output=True,
-                                text=True, timeout=20)
+        result = subprocess.run(
+            [ADB, "-P", str(self.server_port), *args], env=self.env, capture_output=True, text=True, timeout=20
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"adb {' '.join(args)} -> {result.returncode}: {result.stderr}")
         return result
@@ -39,7 +44,7 @@ class AdbClient:
     def wait_state(self, serial: str, wanted: str, timeout_s: float = 60) -> str:
         deadline, state = time.monotonic() + timeout_s, ""
         while time.monotonic() < deadline:
-            line = next((l for l in self("devices").stdout.splitlines() if l.startswith(serial)), "")
+            line = next((text for text in self("devices").stdout.splitlines() if text.startswith(serial)), "")
             state = line.split()[1] if line.split()[1:] else ""
             if state == wanted:
                 break

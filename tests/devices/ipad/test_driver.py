@@ -13,17 +13,21 @@ from devices.ipad.runner import local_runner
 
 def test_libimobiledevice_real_captures(fake_tools, runner) -> None:
     facts = read_ipad(via="libimobiledevice", udid=fake_tools.udid, runner=runner, timeout_s=10)
-    assert (facts.name, facts.model, facts.ios_version, facts.serial) == \
-        ("iPad", "iPad2,1", "9.3.5", None)
+    assert (facts.name, facts.model, facts.ios_version, facts.serial) == ("iPad", "iPad2,1", "9.3.5", None)
     assert (facts.battery_level_pct, facts.charging, facts.external_power) == (70, True, True)
     assert facts.installed_apps == {"uk.co.bbc.titan.IPAddress", "uk.co.bbc.iplayer"}
     assert facts.source == "libimobiledevice" and facts.measured_at.tzinfo is not None
 
 
 def test_state_changes_between_reads(fake_tools, runner) -> None:
-    fake_tools.set(battery_pct=12, charging=False, external=False, apps_format="csv",
-                   extra_info={"SerialNumber": "DLXQK7WRGMLD"},
-                   apps=[("fr.pix.app", "Pix", "2.1"), ("org.mozilla.ios.Firefox", "Firefox", "120")])
+    fake_tools.set(
+        battery_pct=12,
+        charging=False,
+        external=False,
+        apps_format="csv",
+        extra_info={"SerialNumber": "DLXQK7WRGMLD"},
+        apps=[("fr.pix.app", "Pix", "2.1"), ("org.mozilla.ios.Firefox", "Firefox", "120")],
+    )
     facts = read_ipad(udid=fake_tools.udid, runner=runner, timeout_s=10)
     assert (facts.battery_level_pct, facts.charging, facts.external_power) == (12, False, False)
     assert facts.serial == "DLXQK7WRGMLD"
@@ -32,16 +36,21 @@ def test_state_changes_between_reads(fake_tools, runner) -> None:
 
 def test_cfgutil_path(fake_tools, runner) -> None:
     facts = read_ipad(via="cfgutil", ecid=fake_tools.ecid, runner=runner, timeout_s=10)
-    assert (facts.name, facts.model, facts.ios_version, facts.serial) == \
-        ("iPad salle 1", "iPad7,5", "17.1.2", "DMPXK0AAJF8J")
+    assert (facts.name, facts.model, facts.ios_version, facts.serial) == (
+        "iPad salle 1",
+        "iPad7,5",
+        "17.1.2",
+        "DMPXK0AAJF8J",
+    )
     assert (facts.battery_level_pct, facts.charging, facts.external_power) == (70, True, None)
     assert "uk.co.bbc.iplayer" in facts.installed_apps and facts.source == "cfgutil"
 
 
 @pytest.mark.parametrize("via", ["libimobiledevice", "cfgutil"])
-@pytest.mark.parametrize(("state", "error", "text"), [
-    ("not_paired", Unreachable, None), ("no_device", Unreachable, None),
-    ("garbage", BadAnswer, None)])
+@pytest.mark.parametrize(
+    ("state", "error", "text"),
+    [("not_paired", Unreachable, None), ("no_device", Unreachable, None), ("garbage", BadAnswer, None)],
+)
 def test_failure_states(fake_tools, runner, via, state, error, text) -> None:
     fake_tools.set(state=state)
     with pytest.raises(error):

@@ -25,8 +25,8 @@ def test_ideviceinfo_ipad2(capture, variants, variant: str) -> None:
     assert info["producttype"].lower() == "ipad2,1"
     assert info["productversion"] == "9.3.5"
     assert info["devicename"].lower() == "ipad"
-    assert "serialnumber" not in info               # partial capture: absent, not invented
-    assert "auto-boot" not in info and info["partitiontype"] == ""   # nested dict skipped
+    assert "serialnumber" not in info  # partial capture: absent, not invented
+    assert "auto-boot" not in info and info["partitiontype"] == ""  # nested dict skipped
     assert info["regioninfo"].lower() == "nf/a"
 
 
@@ -48,8 +48,7 @@ def test_installer_legacy(capture, variants, variant: str) -> None:
 @pytest.mark.parametrize("variant", ["as_captured", "crlf", "trailing_spaces", "no_final_newline"])
 def test_installer_csv(capture, variants, variant: str) -> None:
     apps = parse_installer_list(variants(capture("installer_csv_format_doc_example"))[variant])
-    assert apps == {"sg.vp.UnCrackable1.QH868V5764", "org.owasp.mastestapp.MASTestApp",
-                    "com.apple.TestFlight"}
+    assert apps == {"sg.vp.UnCrackable1.QH868V5764", "org.owasp.mastestapp.MASTestApp", "com.apple.TestFlight"}
 
 
 def test_installer_lowercase_headers(capture) -> None:
@@ -59,10 +58,9 @@ def test_installer_lowercase_headers(capture) -> None:
 
 def test_installer_edge_cases() -> None:
     assert parse_installer_list("Total: 0 apps\n") == frozenset()
-    assert parse_installer_list("CFBundleIdentifier, CFBundleVersion, CFBundleDisplayName\n") \
-        == frozenset()
+    assert parse_installer_list("CFBundleIdentifier, CFBundleVersion, CFBundleDisplayName\n") == frozenset()
     with pytest.raises(BadAnswer, match="announced 3"):
-        parse_installer_list("Total: 3 apps\norg.a - A 1\norg.b - B 2\n")   # cut output
+        parse_installer_list("Total: 3 apps\norg.a - A 1\norg.b - B 2\n")  # cut output
     with pytest.raises(BadAnswer):
         parse_installer_list("")
     with pytest.raises(BadAnswer):
@@ -73,10 +71,10 @@ def test_cfgutil_real_output_with_errors_block(capture) -> None:
     props = parse_cfgutil_json(capture("cfgutil_get_ipad6_7_with_errors_block"), "0x970E80428AC26")
     assert props["deviceType"] == "iPad6,7" and props["serialNumber"] == "DLXQK7WRGMLD"
     # ECID given without 0x / in lowercase, or not given for the only device
-    assert parse_cfgutil_json(capture("cfgutil_get_ipad6_7_with_errors_block"),
-                              "970e80428ac26")["deviceType"] == "iPad6,7"
-    assert parse_cfgutil_json(capture("cfgutil_get_ipad6_7_with_errors_block"),
-                              None)["deviceType"] == "iPad6,7"
+    assert (
+        parse_cfgutil_json(capture("cfgutil_get_ipad6_7_with_errors_block"), "970e80428ac26")["deviceType"] == "iPad6,7"
+    )
+    assert parse_cfgutil_json(capture("cfgutil_get_ipad6_7_with_errors_block"), None)["deviceType"] == "iPad6,7"
     with pytest.raises(LookupError):
         parse_cfgutil_json(capture("cfgutil_get_ipad6_7_with_errors_block"), "0xDEAD")
 
@@ -121,9 +119,13 @@ def test_garbage_only_bad_answer(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-                        st.text(max_size=8), inner, max_size=4), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=20,
+    )
+)
 def test_json_garbage_only_bad_answer(value) -> None:
     try:
         parse_cfgutil_json(json.dumps(value), "0x1")

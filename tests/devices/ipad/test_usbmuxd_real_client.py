@@ -17,17 +17,17 @@ import time
 
 import pytest
 
-from devices.errors import BadAnswer, DeviceError, Unreachable
+from devices.errors import DeviceError, Unreachable
 from devices.ipad import local_runner, read_ipad
 from devices.lab.usbmuxd import SimulatedIpad, UsbmuxdSimulator
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("ideviceinfo") is None,
-    reason="ideviceinfo not installed (apt-get install libimobiledevice-utils)")
+    shutil.which("ideviceinfo") is None, reason="ideviceinfo not installed (apt-get install libimobiledevice-utils)"
+)
 needs_installer = pytest.mark.skipif(
     shutil.which("ideviceinstaller") is None,
-    reason="ideviceinstaller not installed (apt-get install ideviceinstaller); "
-           "read_ipad runs it after ideviceinfo")
+    reason="ideviceinstaller not installed (apt-get install ideviceinstaller); read_ipad runs it after ideviceinfo",
+)
 
 # ideviceinfo prints arrays as "Key[N]:"; devices/ipad/parse.py does not read that line yet
 # (see test_array_lines_of_a_real_ideviceinfo_are_read), so the driver tests use an iPad
@@ -63,25 +63,31 @@ def make_muxd(tmp_path):
 
 
 def _run(sim: UsbmuxdSimulator, *argv: str, timeout_s: float = 10) -> subprocess.CompletedProcess:
-    return subprocess.run(list(argv), env=sim.tool_env, capture_output=True, text=True,
-                          timeout=timeout_s, check=False)
+    return subprocess.run(list(argv), env=sim.tool_env, capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
 def _read(sim: UsbmuxdSimulator, timeout_s: float = 10):
-    return read_ipad(via="libimobiledevice", udid=sim.device.udid,
-                     runner=local_runner(sim.tool_env), timeout_s=timeout_s)
+    return read_ipad(
+        via="libimobiledevice", udid=sim.device.udid, runner=local_runner(sim.tool_env), timeout_s=timeout_s
+    )
 
 
 # ------------------------------------------------------------------ the real client alone
+
 
 def test_battery_domain_as_the_real_ideviceinfo_prints_it(muxd):
     muxd.device.battery_pct, muxd.device.charging, muxd.device.external_power = 37, True, True
     done = _run(muxd, "ideviceinfo", "-u", muxd.device.udid, "-q", "com.apple.mobile.battery")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "BatteryCurrentCapacity: 37", "BatteryIsCharging: true", "ExternalChargeCapable: true",
-        "ExternalConnected: true", "FullyCharged: false", "GasGaugeCapability: true",
-        "HasBattery: true"]
+        "BatteryCurrentCapacity: 37",
+        "BatteryIsCharging: true",
+        "ExternalChargeCapable: true",
+        "ExternalConnected: true",
+        "FullyCharged: false",
+        "GasGaugeCapability: true",
+        "HasBattery: true",
+    ]
 
 
 def test_handshake_uses_the_pair_record_and_closes_the_session(muxd):
@@ -91,8 +97,7 @@ def test_handshake_uses_the_pair_record_and_closes_the_session(muxd):
     assert mux_kinds[:2] == ["ListDevices", "Connect"]
     assert {"ReadPairRecord", "ReadBUID"} <= set(mux_kinds)
     lockdown = muxd.requests("lockdownd")
-    assert [r["Request"] for r in lockdown] == ["QueryType", "GetValue", "StartSession",
-                                                "GetValue", "StopSession"]
+    assert [r["Request"] for r in lockdown] == ["QueryType", "GetValue", "StartSession", "GetValue", "StopSession"]
     record = muxd.pair_records[muxd.device.udid]
     assert lockdown[2]["HostID"] == record["HostID"]
     assert lockdown[2]["SystemBUID"] == muxd.system_buid
@@ -101,25 +106,36 @@ def test_handshake_uses_the_pair_record_and_closes_the_session(muxd):
 
 
 def test_all_values_with_nested_dictionary_and_array(make_muxd):
-    sim = make_muxd(extra_values={"SupportedDeviceFamilies": [1, 2]}, name="iPad jury 2",
-                    model="iPad13,18", ios_version="17.4", serial="F9FXK1ZZQ1GC")
+    sim = make_muxd(
+        extra_values={"SupportedDeviceFamilies": [1, 2]},
+        name="iPad jury 2",
+        model="iPad13,18",
+        ios_version="17.4",
+        serial="F9FXK1ZZQ1GC",
+    )
     done = _run(sim, "ideviceinfo", "-u", sim.device.udid)
     assert done.returncode == 0, done.stderr
     lines = [line.rstrip() for line in done.stdout.splitlines()]  # "Key: " for containers
-    for line in ("DeviceName: iPad jury 2", "ProductType: iPad13,18", "ProductVersion: 17.4",
-                 "SerialNumber: F9FXK1ZZQ1GC", f"UniqueDeviceID: {sim.device.udid}",
-                 "DeviceClass: iPad", "SupportedDeviceFamilies[2]:", " 0: 1"):
+    for line in (
+        "DeviceName: iPad jury 2",
+        "ProductType: iPad13,18",
+        "ProductVersion: 17.4",
+        "SerialNumber: F9FXK1ZZQ1GC",
+        f"UniqueDeviceID: {sim.device.udid}",
+        "DeviceClass: iPad",
+        "SupportedDeviceFamilies[2]:",
+        " 0: 1",
+    ):
         assert line in lines
     nvram = lines.index(next(x for x in lines if x.startswith("NonVolatileRAM:")))
-    assert lines[nvram + 1] == " auto-boot: dHJ1ZQ=="     # data is printed base64
+    assert lines[nvram + 1] == " auto-boot: dHJ1ZQ=="  # data is printed base64
 
 
 def test_xml_output_and_unix_socket_address(tmp_path):
     with UsbmuxdSimulator(SimulatedIpad(), unix=True) as sim:
         assert sim.address.startswith("UNIX:/")
         sim.tool_env = sim.env({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
-        done = _run(sim, "ideviceinfo", "-u", sim.device.udid, "-x", "-q",
-                    "com.apple.mobile.battery")
+        done = _run(sim, "ideviceinfo", "-u", sim.device.udid, "-x", "-q", "com.apple.mobile.battery")
     assert done.returncode == 0, done.stderr
     assert plistlib.loads(done.stdout.encode())["BatteryCurrentCapacity"] == 64
 
@@ -137,8 +153,10 @@ def test_real_ideviceinstaller_browses_installation_proxy(muxd):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "CFBundleIdentifier, CFBundleVersion, CFBundleDisplayName",
-        "fr.laposte.idn, \"5.2.0\", \"L'Identité Numérique\"",
-        'com.google.chrome.ios, "119.0.6045.169", "Chrome"', 'org.videolan.vlc-ios, "3.5.1", "VLC"']
+        'fr.laposte.idn, "5.2.0", "L\'Identité Numérique"',
+        'com.google.chrome.ios, "119.0.6045.169", "Chrome"',
+        'org.videolan.vlc-ios, "3.5.1", "VLC"',
+    ]
     start = [r for r in muxd.requests("lockdownd") if r["Request"] == "StartService"]
     assert start[0]["Service"] == "com.apple.mobile.installation_proxy"
     browse = muxd.requests("com.apple.mobile.installation_proxy")
@@ -164,16 +182,23 @@ def test_never_paired_host_asks_the_ipad_and_waits_for_trust(make_muxd):
 
 # ------------------------------------------------------------------ plateau's driver, end to end
 
+
 @needs_installer
 def test_read_ipad_through_the_real_tools(make_muxd):
-    sim = make_muxd(battery_pct=23, charging=True, external_power=True, model="iPad12,1",
-                    ios_version="16.7.2", name="iPad salle 3", serial="GG7ZK2ABMF3M")
+    sim = make_muxd(
+        battery_pct=23,
+        charging=True,
+        external_power=True,
+        model="iPad12,1",
+        ios_version="16.7.2",
+        name="iPad salle 3",
+        serial="GG7ZK2ABMF3M",
+    )
     facts = _read(sim)
     assert (facts.battery_level_pct, facts.charging, facts.external_power) == (23, True, True)
     assert (facts.model, facts.ios_version) == ("iPad12,1", "16.7.2")
     assert (facts.name, facts.serial) == ("iPad salle 3", "GG7ZK2ABMF3M")
-    assert facts.installed_apps == {"fr.laposte.idn", "com.google.chrome.ios",
-                                    "org.videolan.vlc-ios"}
+    assert facts.installed_apps == {"fr.laposte.idn", "com.google.chrome.ios", "org.videolan.vlc-ios"}
     assert facts.source == "libimobiledevice"
 
 
@@ -187,10 +212,13 @@ def test_read_ipad_sees_state_changes_between_sweeps(muxd):
     assert facts.installed_apps == {"org.scratch.ScratchJr"}
 
 
-@pytest.mark.parametrize(("state", "said"), [
-    ("untrusted", "Invalid HostID"),
-    ("not_paired", "Pairing dialog response pending"),
-])
+@pytest.mark.parametrize(
+    ("state", "said"),
+    [
+        ("untrusted", "Invalid HostID"),
+        ("not_paired", "Pairing dialog response pending"),
+    ],
+)
 def test_untrusted_ipad_is_unreachable_with_the_pairing_hint(make_muxd, state, said):
     sim = make_muxd(state=state)
     with pytest.raises(Unreachable) as caught:
@@ -240,18 +268,22 @@ def test_array_lines_of_a_real_ideviceinfo_are_read(make_muxd):
 
 
 def test_standalone_simulator_serves_the_real_client(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "devices.lab.usbmuxd", "--port", "0",
-                             "--battery", "81", "--charging"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devices.lab.usbmuxd", "--port", "0", "--battery", "81", "--charging"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         address = line.split("=", 1)[1].split()[0]
         udid = line.rsplit(" ", 1)[1].strip()
         done = subprocess.run(
-            ["ideviceinfo", "-u", udid, "-k", "BatteryCurrentCapacity", "-q",
-             "com.apple.mobile.battery"], capture_output=True, text=True, timeout=10,
-            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                 "USBMUXD_SOCKET_ADDRESS": address})
+            ["ideviceinfo", "-u", udid, "-k", "BatteryCurrentCapacity", "-q", "com.apple.mobile.battery"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "USBMUXD_SOCKET_ADDRESS": address},
+        )
         assert (done.returncode, done.stdout) == (0, "81\n"), done.stderr
     finally:
         proc.terminate()

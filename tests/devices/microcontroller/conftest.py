@@ -20,5 +20,3 @@ def board() -> Iterator[callable]:
     yield make
     for sim in started:
         sim.stop()
-
-

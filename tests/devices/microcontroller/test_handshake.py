@@ -10,11 +10,14 @@ from devices.errors import BadAnswer, Unreachable
 from devices.microcontroller import handshake
 
 
-@pytest.mark.parametrize(("personality", "protocol", "firmware"), [
-    ("micropython", "micropython", "MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040"),
-    ("microbit", "micropython", "MicroPython v1.0.1 on 2018-12-13; micro:bit v1.0.1 with nRF51822"),
-    ("firmata", "firmata", "StandardFirmata.ino 2.5"),
-])
+@pytest.mark.parametrize(
+    ("personality", "protocol", "firmware"),
+    [
+        ("micropython", "micropython", "MicroPython v1.14 on 2021-02-05; Raspberry Pi Pico with RP2040"),
+        ("microbit", "micropython", "MicroPython v1.0.1 on 2018-12-13; micro:bit v1.0.1 with nRF51822"),
+        ("firmata", "firmata", "StandardFirmata.ino 2.5"),
+    ],
+)
 def test_board_answers(board, personality: str, protocol: str, firmware: str) -> None:
     sim = board(personality)
     facts = handshake(sim.tty_path, protocol, timeout_s=2.0)
@@ -28,13 +31,12 @@ def test_board_answers(board, personality: str, protocol: str, firmware: str) ->
 
 
 def test_wrong_protocol_is_not_an_answer(board) -> None:
-    sim = board("firmata")       # an Arduino with Firmata does not speak the REPL
+    sim = board("firmata")  # an Arduino with Firmata does not speak the REPL
     assert handshake(sim.tty_path, "micropython", timeout_s=0.5).answered is False
 
 
 @pytest.mark.parametrize("state", ["dead", "slow"])
-@pytest.mark.parametrize(("personality", "protocol"), [("micropython", "micropython"),
-                                                       ("firmata", "firmata")])
+@pytest.mark.parametrize(("personality", "protocol"), [("micropython", "micropython"), ("firmata", "firmata")])
 def test_silent_board_within_timeout(board, state: str, personality: str, protocol: str) -> None:
     sim = board(personality, state=state, slow_s=3.0)
     started = time.monotonic()
@@ -43,8 +45,7 @@ def test_silent_board_within_timeout(board, state: str, personality: str, protoc
     assert facts.answered is False and facts.reason == "silent" and facts.firmware is None
 
 
-@pytest.mark.parametrize(("personality", "protocol"), [("micropython", "micropython"),
-                                                       ("firmata", "firmata")])
+@pytest.mark.parametrize(("personality", "protocol"), [("micropython", "micropython"), ("firmata", "firmata")])
 def test_garbage_is_bad_answer(board, personality: str, protocol: str) -> None:
     sim = board(personality, state="garbage")
     with pytest.raises(BadAnswer):
@@ -53,8 +54,7 @@ def test_garbage_is_bad_answer(board, personality: str, protocol: str) -> None:
 
 def test_configured_probe(board) -> None:
     sim = board("micropython")
-    facts = handshake(sim.tty_path, "probe", timeout_s=2.0, probe=b"\x02",
-                      expect=r"MicroPython (v[\d.]+)")
+    facts = handshake(sim.tty_path, "probe", timeout_s=2.0, probe=b"\x02", expect=r"MicroPython (v[\d.]+)")
     assert facts.answered and facts.firmware == "v1.14"
 
 

@@ -19,12 +19,17 @@ from devices.robot import read_hub_battery, read_thymio
 
 mpremote = pytest.mark.skipif(
     subprocess.run([sys.executable, "-c", "import mpremote"], capture_output=True).returncode,
-    reason="mpremote not installed (pip install mpremote==1.29.0)")
+    reason="mpremote not installed (pip install mpremote==1.29.0)",
+)
 
 
 def _mpremote(tty_path: str, code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mpremote", "connect", tty_path, "exec", code],
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "mpremote", "connect", tty_path, "exec", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 @mpremote
@@ -53,21 +58,34 @@ def test_real_mpremote_sees_micropython_errors(board) -> None:
 
 def _hold(tty_path: str) -> subprocess.Popen[str]:
     """Another process that opens the port the way Thonny/mpremote do (flock) and keeps it."""
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import serial, sys, time
         port = serial.Serial({tty_path!r}, exclusive=True)
         print("held", flush=True)
         sys.stdin.read()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
     return holder
 
 
-@pytest.mark.parametrize("reader", [
-    lambda path: handshake(path, "micropython", timeout_s=1.0),
-    lambda path: read_hub_battery(path, timeout_s=1.0),
-    lambda path: read_thymio(path, timeout_s=1.0),
-], ids=["handshake", "hub_battery", "thymio"])
+@pytest.mark.parametrize(
+    "reader",
+    [
+        lambda path: handshake(path, "micropython", timeout_s=1.0),
+        lambda path: read_hub_battery(path, timeout_s=1.0),
+        lambda path: read_thymio(path, timeout_s=1.0),
+    ],
+    ids=["handshake", "hub_battery", "thymio"],
+)
 def test_busy_port_is_unreachable_with_hint(board, reader) -> None:
     sim = board("spike")
     holder = _hold(sim.tty_path)
@@ -77,7 +95,7 @@ def test_busy_port_is_unreachable_with_hint(board, reader) -> None:
             reader(sim.tty_path)
         assert time.monotonic() - started < 1.0
         assert info.value.__cause__ is not None
-        assert sim.received == b""                 # we did not talk over the holder
+        assert sim.received == b""  # we did not talk over the holder
     finally:
         holder.communicate("", timeout=5)
     assert read_hub_battery(sim.tty_path, timeout_s=2.0).level_pct is not None  # released
@@ -93,7 +111,7 @@ def test_present_but_silent_board(board, personality: str) -> None:
     with pytest.raises(Unreachable, match="did not answer"):
         read_hub_battery(sim.tty_path, timeout_s=0.6)
     assert time.monotonic() - started < 2.5
-    assert b"\x03" in sim.received                 # we did try to wake it
+    assert b"\x03" in sim.received  # we did try to wake it
 
 
 def test_raw_repl_reply_parse() -> None:
@@ -125,11 +143,9 @@ def test_raw_repl_simulator_soft_reset_wording(board) -> None:
     try:
         os.write(fd, b"\x01\x04")
         data, deadline = b"", time.monotonic() + 60
-        while not data.endswith(b"soft reboot\r\nraw REPL; CTRL-B to exit\r\n>") \
-                and time.monotonic() < deadline:
+        while not data.endswith(b"soft reboot\r\nraw REPL; CTRL-B to exit\r\n>") and time.monotonic() < deadline:
             if select.select([fd], [], [], 0.05)[0]:
                 data += os.read(fd, 1024)
-        assert data == (b"raw REPL; CTRL-B to exit\r\n>OK\r\nMPY: soft reboot\r\n"
-                        b"raw REPL; CTRL-B to exit\r\n>")
+        assert data == (b"raw REPL; CTRL-B to exit\r\n>OK\r\nMPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>")
     finally:
         os.close(fd)

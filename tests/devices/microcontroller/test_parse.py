@@ -16,16 +16,13 @@ from devices.microcontroller.parse import (
 
 USB_CASES = {
     "dmesg_uno_r4_wifi_no_udev": ("2341", "1002", "F09E9E7B1E90", "arduino_uno_r4"),
-    "macos_microbit_v1_spaces": ("0d28", "0204", "9900000031864e45001d1007000000680000000097969901",
-                                 "microbit"),
-    "macos_tiny2040_circuitpython_tabs": ("16d0", "08c7", "FD964D61FC47F353",
-                                          "rp2040_circuitpython"),
+    "macos_microbit_v1_spaces": ("0d28", "0204", "9900000031864e45001d1007000000680000000097969901", "microbit"),
+    "macos_tiny2040_circuitpython_tabs": ("16d0", "08c7", "FD964D61FC47F353", "rp2040_circuitpython"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(USB_CASES))
-@pytest.mark.parametrize("variant", ["as_captured", "crlf", "trailing_spaces", "lowercase",
-                                     "no_final_newline"])
+@pytest.mark.parametrize("variant", ["as_captured", "crlf", "trailing_spaces", "lowercase", "no_final_newline"])
 def test_usb_identity_from_real_listings(capture, variants, case: str, variant: str) -> None:
     vendor, product, serial, kind = USB_CASES[case]
     identity = parse_usb_identity(variants(capture(case))[variant])
@@ -45,11 +42,9 @@ def test_udevadm_cut_before_vendor_id(capture, variants, variant: str) -> None:
 
 
 def test_usb_identity_names(capture) -> None:
-    assert parse_usb_identity(capture("dmesg_uno_r4_wifi_no_udev")).product_name == \
-        "UNO WiFi R4 CMSIS-DAP"
+    assert parse_usb_identity(capture("dmesg_uno_r4_wifi_no_udev")).product_name == "UNO WiFi R4 CMSIS-DAP"
     assert parse_usb_identity(capture("macos_microbit_v1_spaces")).manufacturer == "ARM"
-    assert parse_usb_identity(capture("udevadm_uno_r3_cut_before_vendor_from_db")) \
-        .product_name == "Uno R3 (CDC ACM)"
+    assert parse_usb_identity(capture("udevadm_uno_r3_cut_before_vendor_from_db")).product_name == "Uno R3 (CDC ACM)"
 
 
 def test_board_table_ids_and_ambiguity() -> None:
@@ -65,21 +60,30 @@ def test_board_table_ids_and_ambiguity() -> None:
 
 def test_centre_table_extends_and_overrides(tmp_path) -> None:
     extra = tmp_path / "boards.yml"
-    extra.write_text("boards:\n"
-                     "  - {vendor_id: '0x1234', product_id: 'ABCD', kind: calliope_mini,"
-                     " model_name: Calliope mini, protocol: micropython}\n"
-                     "  - {vendor_id: '1a86', product_id: '7523', kind: esp32_salle2,"
-                     " model_name: ESP32 de la salle 2}\n")
+    extra.write_text(
+        "boards:\n"
+        "  - {vendor_id: '0x1234', product_id: 'ABCD', kind: calliope_mini,"
+        " model_name: Calliope mini, protocol: micropython}\n"
+        "  - {vendor_id: '1a86', product_id: '7523', kind: esp32_salle2,"
+        " model_name: ESP32 de la salle 2}\n"
+    )
     table = load_board_table(extra)
     assert table[("1234", "abcd")].kind == "calliope_mini"
     assert table[("1a86", "7523")].kind == "esp32_salle2"
     assert not table[("1a86", "7523")].ambiguous
-    assert table[("0d28", "0204")].kind == "microbit"   # shipped rows still there
+    assert table[("0d28", "0204")].kind == "microbit"  # shipped rows still there
 
 
-@pytest.mark.parametrize("text", ["boards: 3\n", "- a\n", "boards:\n  - {vendor_id: 12345}\n",
-                                  "boards:\n  - {vendor_id: '1', product_id: '2', kind: k, "
-                                  "model_name: m, protocol: telnet}\n", "boards: [\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "boards: 3\n",
+        "- a\n",
+        "boards:\n  - {vendor_id: 12345}\n",
+        "boards:\n  - {vendor_id: '1', product_id: '2', kind: k, model_name: m, protocol: telnet}\n",
+        "boards: [\n",
+    ],
+)
 def test_bad_centre_table_is_reported(tmp_path, text: str) -> None:
     extra = tmp_path / "boards.yml"
     extra.write_text(text)
@@ -93,8 +97,7 @@ def test_repl_banner_real(capture, variants, variant: str) -> None:
     answer = parse_repl_answer(text.encode())
     assert answer.prompt_seen
     assert answer.banner is not None
-    assert answer.banner.lower() == \
-        "micropython v1.14 on 2021-02-05; raspberry pi pico with rp2040"
+    assert answer.banner.lower() == "micropython v1.14 on 2021-02-05; raspberry pi pico with rp2040"
 
 
 def test_repl_variants() -> None:
@@ -113,7 +116,7 @@ def test_firmata_standard_answer() -> None:
     assert answer.firmware == "StandardFirmata.ino 2.5"
     assert parse_firmata_answer(bytes([0x00, 0xF9, 2, 3])).firmware == "Firmata protocol 2.3"
     with pytest.raises(BadAnswer):
-        parse_firmata_answer(bytes([0xF9, 0x92, 0x05]))       # not 7-bit: not a version
+        parse_firmata_answer(bytes([0xF9, 0x92, 0x05]))  # not 7-bit: not a version
     with pytest.raises(BadAnswer):
         parse_firmata_answer(b"temperature=21.5\r\n")
 

@@ -38,8 +38,7 @@ def ipp_sim() -> Iterator[IppPrinterSim]:
 @pytest.fixture(scope="session")
 def snmpsim() -> Iterator[SnmpSim]:
     if find_responder() is None:
-        pytest.skip("snmpsim-command-responder not installed (pip install snmpsim==1.2.2 "
-                    "pysmi==2.0.0)")
+        pytest.skip("snmpsim-command-responder not installed (pip install snmpsim==1.2.2 pysmi==2.0.0)")
     with SnmpSim() as sim:
         yield sim
 
@@ -64,8 +63,11 @@ def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if dbus is None:
         pytest.skip("dbus-daemon not installed (ippeveprinter needs a bus for Avahi)")
     work = tmp_path_factory.mktemp("ippeve")
-    bus = subprocess.Popen([dbus, "--session", "--nofork", f"--address=unix:path={work}/bus"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bus = subprocess.Popen(
+        [dbus, "--session", "--nofork", f"--address=unix:path={work}/bus"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     port = _free_tcp_port()
     log = open(work / "ippeveprinter.log", "wb")  # noqa: SIM115
     printer = None
@@ -75,15 +77,32 @@ def ippeveprinter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                 break
             time.sleep(0.05)
         printer = subprocess.Popen(
-            [binary, "-p", str(port), "-n", "localhost", "-M", "Acme", "-m", "Model 1",
-             "-l", "Salle 2", "-r", "off", "-d", str(work), "Test Printer"],
-            stdout=log, stderr=subprocess.STDOUT,
-            env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={work}/bus"})
+            [
+                binary,
+                "-p",
+                str(port),
+                "-n",
+                "localhost",
+                "-M",
+                "Acme",
+                "-m",
+                "Model 1",
+                "-l",
+                "Salle 2",
+                "-r",
+                "off",
+                "-d",
+                str(work),
+                "Test Printer",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={work}/bus"},
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if printer.poll() is not None:
-                pytest.fail("ippeveprinter exited: "
-                            + (work / "ippeveprinter.log").read_text(errors="replace"))
+                pytest.fail("ippeveprinter exited: " + (work / "ippeveprinter.log").read_text(errors="replace"))
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break

@@ -22,19 +22,21 @@ def test_ok_state(ipp_sim: IppPrinterSim) -> None:
     status = read_printer_ipp(HOST, port=ipp_sim.port, timeout_s=2)
     assert status.state is PrinterState.IDLE and status.reasons == ()
     assert (status.make, status.model) == ("Kyocera", "ECOSYS M2540dn")
-    assert [(s.name, s.colour, s.level_pct) for s in status.supplies] == [
-        ("TK-1160 Black Toner", "black", 80)]
+    assert [(s.name, s.colour, s.level_pct) for s in status.supplies] == [("TK-1160 Black Toner", "black", 80)]
     assert status.uri == f"ipp://{HOST}:{ipp_sim.port}/ipp/print"
     assert status.location == "Salle 1"
     assert before <= status.measured_at <= datetime.now(UTC)
     assert status.measured_at.tzinfo is not None
 
 
-@pytest.mark.parametrize("state, expected_state, reasons, level", [
-    ("toner_low", PrinterState.IDLE, ("toner-low-warning",), 4),
-    ("paper_empty", PrinterState.STOPPED, ("media-empty-error",), 80),
-    ("printing", PrinterState.PROCESSING, (), 80),
-])
+@pytest.mark.parametrize(
+    "state, expected_state, reasons, level",
+    [
+        ("toner_low", PrinterState.IDLE, ("toner-low-warning",), 4),
+        ("paper_empty", PrinterState.STOPPED, ("media-empty-error",), 80),
+        ("printing", PrinterState.PROCESSING, (), 80),
+    ],
+)
 def test_simulated_states(ipp_sim, state, expected_state, reasons, level) -> None:
     ipp_sim.state = state
     status = read_printer_ipp(HOST, port=ipp_sim.port, timeout_s=2)
@@ -95,8 +97,7 @@ def test_silent_tcp_peer_times_out() -> None:
 
 
 def test_state_can_be_changed_over_http_for_demos(ipp_sim: IppPrinterSim) -> None:
-    with urllib.request.urlopen(f"http://{HOST}:{ipp_sim.port}/lab/state?set=paper_empty",
-                                timeout=2) as answer:
+    with urllib.request.urlopen(f"http://{HOST}:{ipp_sim.port}/lab/state?set=paper_empty", timeout=2) as answer:
         assert answer.read() == b"paper_empty\n"
     assert read_printer_ipp(HOST, port=ipp_sim.port, timeout_s=2).state is PrinterState.STOPPED
 
@@ -114,7 +115,10 @@ def test_simulator_passes_cups_ipptool_conformance_test(ipp_sim: IppPrinterSim) 
         pytest.skip("ipptool not installed (apt-get install cups-ipp-utils)")
     result = subprocess.run(
         [ipptool, "-t", f"ipp://{HOST}:{ipp_sim.port}/ipp/print", "get-printer-attributes.test"],
-        capture_output=True, text=True, timeout=20)
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -136,8 +140,8 @@ def test_real_ippeveprinter_supply_levels_follow_its_web_form(ippeveprinter: int
     """ippeveprinter's /supplies form changes its printer-supply levels: we must see them."""
     for black, reasons in ((7, ("toner-low-report",)), (63, ())):
         with urllib.request.urlopen(
-                f"http://{HOST}:{ippeveprinter}/supplies?supply0=10&supply1={black}",
-                timeout=3) as answer:
+            f"http://{HOST}:{ippeveprinter}/supplies?supply0=10&supply1={black}", timeout=3
+        ) as answer:
             answer.read()
         status = read_printer_ipp(HOST, port=ippeveprinter, timeout_s=3)
         toner = next(s for s in status.supplies if s.kind == "toner")

@@ -21,31 +21,37 @@ HOST = "127.0.0.1"
 
 def test_lab_serves_every_recording() -> None:
     assert set(COMMUNITIES) == {
-        "derived_sharp_mx-3570n_black_toner_low", "librenms_epson_wf-c5790_inkjet",
-        "librenms_sharp_mx-3570n_mfp", "librenms_xerox_altalink_c8045"}
+        "derived_sharp_mx-3570n_black_toner_low",
+        "librenms_epson_wf-c5790_inkjet",
+        "librenms_sharp_mx-3570n_mfp",
+        "librenms_xerox_altalink_c8045",
+    }
 
 
 @pytest.mark.parametrize("community", COMMUNITIES)
 def test_wire_reading_equals_parsing_the_recording(snmpsim: SnmpSim, community: str) -> None:
     """What crosses UDP (pysnmp <-> snmpsim) gives the same facts as the file itself."""
     over_the_wire = read_printer_snmp(HOST, port=snmpsim.port, community=community, timeout_s=5)
-    from_file = parse_snmp_values(read_snmprec(DATA_DIR / f"{community}.snmprec"),
-                                  measured_at=over_the_wire.measured_at, host=HOST)
+    from_file = parse_snmp_values(
+        read_snmprec(DATA_DIR / f"{community}.snmprec"), measured_at=over_the_wire.measured_at, host=HOST
+    )
     assert over_the_wire == from_file
     assert over_the_wire.supplies
 
 
 def test_real_xerox_levels(snmpsim: SnmpSim) -> None:
-    status = read_printer_snmp(HOST, port=snmpsim.port,
-                               community="librenms_xerox_altalink_c8045", timeout_s=5)
+    status = read_printer_snmp(HOST, port=snmpsim.port, community="librenms_xerox_altalink_c8045", timeout_s=5)
     assert (status.make, status.model) == ("Xerox", "AltaLink C8045")
     assert [(s.colour, s.level_pct) for s in status.supplies[:4]] == [
-        ("black", 20), ("cyan", 66), ("magenta", 72), ("yellow", 60)]
+        ("black", 20),
+        ("cyan", 66),
+        ("magenta", 72),
+        ("yellow", 60),
+    ]
 
 
 def test_derived_black_toner_low(snmpsim: SnmpSim) -> None:
-    status = read_printer_snmp(HOST, port=snmpsim.port,
-                               community="derived_sharp_mx-3570n_black_toner_low", timeout_s=5)
+    status = read_printer_snmp(HOST, port=snmpsim.port, community="derived_sharp_mx-3570n_black_toner_low", timeout_s=5)
     assert status.state is PrinterState.IDLE
     assert status.reasons == ("toner-low",)
     black = next(s for s in status.supplies if s.name == "Black Toner")
@@ -54,17 +60,16 @@ def test_derived_black_toner_low(snmpsim: SnmpSim) -> None:
 
 def test_snmpv1_walk_gives_the_same_supplies(snmpsim: SnmpSim) -> None:
     community = "librenms_sharp_mx-3570n_mfp"
-    v1 = read_printer_snmp(HOST, port=snmpsim.port, community=community, version="1",
-                           timeout_s=5)
+    v1 = read_printer_snmp(HOST, port=snmpsim.port, community=community, version="1", timeout_s=5)
     v2 = read_printer_snmp(HOST, port=snmpsim.port, community=community, timeout_s=5)
     assert v1.supplies == v2.supplies and v1.reasons == v2.reasons
 
 
 def test_async_api_inside_a_running_loop(snmpsim: SnmpSim) -> None:
     async def sweep():
-        return await asyncio.gather(*(
-            read_printer_snmp_async(HOST, port=snmpsim.port, community=c, timeout_s=5)
-            for c in COMMUNITIES))
+        return await asyncio.gather(
+            *(read_printer_snmp_async(HOST, port=snmpsim.port, community=c, timeout_s=5) for c in COMMUNITIES)
+        )
 
     results = asyncio.run(sweep())
     assert [r.make for r in results] == ["SHARP", "EPSON", "SHARP", "Xerox"]
@@ -101,8 +106,12 @@ print(",".join(loaded) or "none")
 
 def test_a_read_loads_no_mib_compiler(snmpsim: SnmpSim) -> None:
     """Numeric OIDs only: neither pysmi (its lark grammar costs ~1 s) nor pysnmp's hlapi."""
-    done = subprocess.run([sys.executable, "-c", _READ_IN_A_FRESH_PROCESS, str(snmpsim.port),
-                           COMMUNITIES[0]], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _READ_IN_A_FRESH_PROCESS, str(snmpsim.port), COMMUNITIES[0]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "none"
     assert "pysmi" not in done.stdout
@@ -115,9 +124,11 @@ def test_engines_are_reused_across_reads_and_threads(snmpsim: SnmpSim) -> None:
         read_printer_snmp(HOST, port=snmpsim.port, community=COMMUNITIES[1], timeout_s=5)
     assert {id(e) for e in transport._idle_engines} == engines  # no engine per request
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        makes = list(pool.map(
-            lambda c: read_printer_snmp(HOST, port=snmpsim.port, community=c, timeout_s=5).make,
-            COMMUNITIES * 2))
+        makes = list(
+            pool.map(
+                lambda c: read_printer_snmp(HOST, port=snmpsim.port, community=c, timeout_s=5).make, COMMUNITIES * 2
+            )
+        )
     assert makes == ["SHARP", "EPSON", "SHARP", "Xerox"] * 2
     assert len(transport._idle_engines) <= max(3, len(engines))  # at most one per thread
     assert not transport._engine_of_loop  # every loop gave its engine back

@@ -27,8 +27,8 @@ def reply(*attrs: Attribute, code: int = 0) -> bytes:
 
 def test_epson_inkjet_with_one_low_ink(capture_path) -> None:
     status = parse_ipp_response(
-        capture_path("ipp_epson_xp6000_ink_low_warning").read_bytes(),
-        measured_at=NOW, host="192.168.1.92")
+        capture_path("ipp_epson_xp6000_ink_low_warning").read_bytes(), measured_at=NOW, host="192.168.1.92"
+    )
     assert status.source == "ipp" and status.host == "192.168.1.92"
     assert status.state is PrinterState.IDLE
     assert status.reasons == ("marker-supply-low-warning",)
@@ -38,8 +38,12 @@ def test_epson_inkjet_with_one_low_ink(capture_path) -> None:
     assert status.firmware == "20.44.NU25M7"
     assert status.location is None  # sent as an empty string
     assert [(s.name, s.colour, s.level_pct) for s in status.supplies] == [
-        ("Photo Black ink", "black", 27), ("Cyan ink", "cyan", 99),
-        ("Magenta ink", "magenta", 83), ("Yellow ink", "yellow", 6), ("Black ink", "black", 64)]
+        ("Photo Black ink", "black", 27),
+        ("Cyan ink", "cyan", 99),
+        ("Magenta ink", "magenta", 83),
+        ("Yellow ink", "yellow", 6),
+        ("Black ink", "black", 64),
+    ]
     assert {s.kind for s in status.supplies} == {"ink-cartridge"}
     assert {s.low_level_pct for s in status.supplies} == {15}
     assert status.measured_at == NOW
@@ -47,8 +51,8 @@ def test_epson_inkjet_with_one_low_ink(capture_path) -> None:
 
 def test_kyocera_without_markers_nor_reasons(capture_path) -> None:
     status = parse_ipp_response(
-        capture_path("ipp_kyocera_no_markers_reasons_unsupported").read_bytes(),
-        measured_at=NOW)
+        capture_path("ipp_kyocera_no_markers_reasons_unsupported").read_bytes(), measured_at=NOW
+    )
     assert status.state is PrinterState.IDLE
     assert status.reasons == ()
     assert status.supplies == ()  # not reported: checks must say unknown, not full
@@ -60,8 +64,7 @@ def test_kyocera_without_markers_nor_reasons(capture_path) -> None:
 
 def test_version_not_supported_error_is_a_bad_answer(capture_path) -> None:
     with pytest.raises(BadAnswer, match="version-not-supported"):
-        parse_ipp_response(capture_path("ipp_error_version_not_supported").read_bytes(),
-                           measured_at=NOW)
+        parse_ipp_response(capture_path("ipp_error_version_not_supported").read_bytes(), measured_at=NOW)
 
 
 @pytest.mark.parametrize("code", [0x0401, 0x0402, 0x0403])
@@ -76,16 +79,21 @@ def test_success_without_printer_group_is_a_bad_answer() -> None:
 
 
 def test_stopped_paper_empty_and_level_codes() -> None:
-    status = parse_ipp_response(reply(
-        Attribute(name="printer-state", tag=ipp.ENUM, values=(5,)),
-        Attribute(name="printer-state-reasons", tag=ipp.KEYWORD,
-                  values=("MEDIA-EMPTY-ERROR ", "none", "media-empty-error")),
-        Attribute(name="marker-names", tag=ipp.NAME, values=("Black", "Cyan", "Waste", "Fuser")),
-        Attribute(name="marker-levels", tag=ipp.INTEGER, values=(-3, -2, -1, 250)),
-        Attribute(name="marker-colors", tag=ipp.NAME, values=("#000000", "#00FFFF", "none")),
-        Attribute(name="printer-make-and-model", tag=ipp.TEXT,
-                  values=("  HP   LaserJet Pro M404dn \r\n",)),
-    ), measured_at=NOW)
+    status = parse_ipp_response(
+        reply(
+            Attribute(name="printer-state", tag=ipp.ENUM, values=(5,)),
+            Attribute(
+                name="printer-state-reasons",
+                tag=ipp.KEYWORD,
+                values=("MEDIA-EMPTY-ERROR ", "none", "media-empty-error"),
+            ),
+            Attribute(name="marker-names", tag=ipp.NAME, values=("Black", "Cyan", "Waste", "Fuser")),
+            Attribute(name="marker-levels", tag=ipp.INTEGER, values=(-3, -2, -1, 250)),
+            Attribute(name="marker-colors", tag=ipp.NAME, values=("#000000", "#00FFFF", "none")),
+            Attribute(name="printer-make-and-model", tag=ipp.TEXT, values=("  HP   LaserJet Pro M404dn \r\n",)),
+        ),
+        measured_at=NOW,
+    )
     assert status.state is PrinterState.STOPPED
     assert status.reasons == ("media-empty-error",)  # lower-cased, stripped, deduplicated
     black, cyan, waste, fuser = status.supplies
@@ -97,53 +105,81 @@ def test_stopped_paper_empty_and_level_codes() -> None:
 
 
 def test_unknown_state_value_and_ragged_marker_arrays() -> None:
-    status = parse_ipp_response(reply(
-        Attribute(name="printer-state", tag=ipp.ENUM, values=(9,)),
-        Attribute(name="marker-levels", tag=ipp.INTEGER, values=(40, 50)),
-        Attribute(name="marker-names", tag=ipp.NAME, values=("Yellow toner",)),
-    ), measured_at=NOW)
+    status = parse_ipp_response(
+        reply(
+            Attribute(name="printer-state", tag=ipp.ENUM, values=(9,)),
+            Attribute(name="marker-levels", tag=ipp.INTEGER, values=(40, 50)),
+            Attribute(name="marker-names", tag=ipp.NAME, values=("Yellow toner",)),
+        ),
+        measured_at=NOW,
+    )
     assert status.state is None
     assert [(s.name, s.colour, s.level_pct) for s in status.supplies] == [
-        ("Yellow toner", "yellow", 40), ("marker 2", None, 50)]
+        ("Yellow toner", "yellow", 40),
+        ("marker 2", None, 50),
+    ]
 
 
 def test_printer_supply_is_used_when_there_are_no_markers() -> None:
-    status = parse_ipp_response(reply(
-        Attribute(name="printer-state", tag=ipp.ENUM, values=(3,)),
-        Attribute(name="printer-supply", tag=ipp.OCTET_STRING, values=(
-            b"index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;"
-            b"maxcapacity=100;level=4;colorantname=unknown;",
-            b"index=2;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=200;"
-            b"level=50;colorantname=black;")),
-        Attribute(name="printer-supply-description", tag=ipp.TEXT,
-                  values=("Toner Waste Tank", "Black Toner")),
-    ), measured_at=NOW)
+    status = parse_ipp_response(
+        reply(
+            Attribute(name="printer-state", tag=ipp.ENUM, values=(3,)),
+            Attribute(
+                name="printer-supply",
+                tag=ipp.OCTET_STRING,
+                values=(
+                    b"index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;"
+                    b"maxcapacity=100;level=4;colorantname=unknown;",
+                    b"index=2;class=supplyThatIsConsumed;type=toner;unit=percent;maxcapacity=200;"
+                    b"level=50;colorantname=black;",
+                ),
+            ),
+            Attribute(name="printer-supply-description", tag=ipp.TEXT, values=("Toner Waste Tank", "Black Toner")),
+        ),
+        measured_at=NOW,
+    )
     assert [(s.name, s.kind, s.colour, s.level_pct, s.max_capacity) for s in status.supplies] == [
         ("Toner Waste Tank", "waste-toner", None, 4, 100),
-        ("Black Toner", "toner", "black", 25, 200)]
+        ("Black Toner", "toner", "black", 25, 200),
+    ]
 
 
 def test_device_id_wins_over_make_and_model() -> None:
-    status = parse_ipp_response(reply(
-        Attribute(name="printer-make-and-model", tag=ipp.TEXT, values=("ECOSYS M2540dn",)),
-        Attribute(name="printer-device-id", tag=ipp.TEXT,
-                  values=("manufacturer:KYOCERA;model:ECOSYS M2540dn;CMD:PCLXL;",)),
-    ), measured_at=NOW)
+    status = parse_ipp_response(
+        reply(
+            Attribute(name="printer-make-and-model", tag=ipp.TEXT, values=("ECOSYS M2540dn",)),
+            Attribute(
+                name="printer-device-id", tag=ipp.TEXT, values=("manufacturer:KYOCERA;model:ECOSYS M2540dn;CMD:PCLXL;",)
+            ),
+        ),
+        measured_at=NOW,
+    )
     assert (status.make, status.model) == ("KYOCERA", "ECOSYS M2540dn")
 
 
-names = st.sampled_from(["printer-state", "printer-state-reasons", "marker-levels",
-                         "marker-names", "marker-colors", "printer-make-and-model",
-                         "printer-device-id", "printer-supply", "printer-uri-supported"])
-tags = st.sampled_from([ipp.INTEGER, ipp.ENUM, ipp.BOOLEAN, ipp.TEXT, ipp.KEYWORD,
-                        ipp.OCTET_STRING, ipp.NO_VALUE, ipp.URI])
+names = st.sampled_from(
+    [
+        "printer-state",
+        "printer-state-reasons",
+        "marker-levels",
+        "marker-names",
+        "marker-colors",
+        "printer-make-and-model",
+        "printer-device-id",
+        "printer-supply",
+        "printer-uri-supported",
+    ]
+)
+tags = st.sampled_from(
+    [ipp.INTEGER, ipp.ENUM, ipp.BOOLEAN, ipp.TEXT, ipp.KEYWORD, ipp.OCTET_STRING, ipp.NO_VALUE, ipp.URI]
+)
 
 
 @st.composite
 def attribute(draw: st.DrawFn) -> Attribute:
     tag = draw(tags)
     if tag in (ipp.INTEGER, ipp.ENUM):
-        values = draw(st.lists(st.integers(-2**31, 2**31 - 1), min_size=1, max_size=4))
+        values = draw(st.lists(st.integers(-(2**31), 2**31 - 1), min_size=1, max_size=4))
     elif tag == ipp.BOOLEAN:
         values = draw(st.lists(st.booleans(), min_size=1, max_size=3))
     elif tag == ipp.OCTET_STRING:
@@ -163,8 +199,7 @@ def test_well_formed_but_odd_replies_never_crash(attrs: list[Attribute], code: i
         status = parse_ipp_response(reply(*attrs, code=code), measured_at=NOW)
     except (BadAnswer, AuthenticationFailed):
         return
-    if not any(a.name == "printer-state" and a.tag in (ipp.ENUM, ipp.INTEGER) and 3 in a.values
-               for a in attrs):
+    if not any(a.name == "printer-state" and a.tag in (ipp.ENUM, ipp.INTEGER) and 3 in a.values for a in attrs):
         assert status.state is not PrinterState.IDLE
     for supply in status.supplies:
         assert supply.level_pct is None or 0 <= supply.level_pct <= 100

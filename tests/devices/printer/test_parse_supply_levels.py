@@ -31,8 +31,9 @@ def test_printer_supply_level_over_maxcapacity_is_not_a_percentage() -> None:
                Attribute(name="printer-supply", tag=ipp.OCTET_STRING, values=(
                    b"index=1;type=toner;maxcapacity=100;level=250;colorantname=black;",
                    b"index=2;type=toner;maxcapacity=100;level=100;colorantname=cyan;"))]  # fmt: skip
-    body = ipp.encode_message(code=0, request_id=1,
-                              groups=[(ipp.OPERATION_GROUP, operation), (ipp.PRINTER_GROUP, printer)])
+    body = ipp.encode_message(
+        code=0, request_id=1, groups=[(ipp.OPERATION_GROUP, operation), (ipp.PRINTER_GROUP, printer)]
+    )
     first, second = parse_ipp_response(body, measured_at=NOW).supplies
     assert (first.level_pct, first.raw_level) == (None, 250)
     assert second.level_pct == 100

@@ -36,8 +36,7 @@ def captured() -> Callable[[str], bytes]:
 @pytest.fixture
 def start_sim() -> Iterator[Callable[..., LabHttpServer]]:
     """``start_sim("octoprint", mode="printing", api_key=...)`` -> a started simulator."""
-    classes = {"octoprint": OctoPrintSim, "moonraker": MoonrakerSim,
-               "prusalink": PrusaLinkSim, "spoolman": SpoolmanSim}
+    classes = {"octoprint": OctoPrintSim, "moonraker": MoonrakerSim, "prusalink": PrusaLinkSim, "spoolman": SpoolmanSim}
     started: list[LabHttpServer] = []
 
     def start(api: str, **kwargs) -> LabHttpServer:

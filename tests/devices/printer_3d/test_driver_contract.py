@@ -48,8 +48,9 @@ def test_facts_are_frozen_slotted_kw_only(cls):
 
 
 @pytest.mark.parametrize("api", ["octoprint", "moonraker", "prusalink"])
-@pytest.mark.parametrize("mode", ["ok", "printing", "filament_out", "disconnected", "error",
-                                  "auth_fail", "dead", "garbage"])
+@pytest.mark.parametrize(
+    "mode", ["ok", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead", "garbage"]
+)
 def test_every_outcome_is_facts_or_device_error(api, mode, start_sim):
     sim = start_sim(api, mode=mode)
     try:
@@ -66,8 +67,9 @@ def test_every_outcome_is_facts_or_device_error(api, mode, start_sim):
 
 
 def _start(module: str, *args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     line = proc.stdout.readline()  # type: ignore[union-attr]
     return proc, line
 

@@ -32,11 +32,14 @@ def test_idle_printer(api, start_sim):
     assert facts.measured_at.tzinfo is not None
 
 
-@pytest.mark.parametrize("api,file,pct", [
-    ("octoprint", "3DBenchy_.25.gcode", 42.5),
-    ("moonraker", "bird_2._PLA_24m.gcode", 16.0),
-    ("prusalink", "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode", 67.0),
-])
+@pytest.mark.parametrize(
+    "api,file,pct",
+    [
+        ("octoprint", "3DBenchy_.25.gcode", 42.5),
+        ("moonraker", "bird_2._PLA_24m.gcode", 16.0),
+        ("prusalink", "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode", 67.0),
+    ],
+)
 def test_printing(api, file, pct, start_sim):
     facts = read(api, start_sim(api, mode="printing"))
     assert facts.state is PrinterState.PRINTING and facts.printing is True
@@ -44,11 +47,14 @@ def test_printing(api, file, pct, start_sim):
     assert facts.nozzle_target_c and facts.nozzle_target_c > 200
 
 
-@pytest.mark.parametrize("api,state,sensor", [
-    ("octoprint", PrinterState.PAUSED, None),  # OctoPrint has no sensor API: unknown
-    ("moonraker", PrinterState.PAUSED, FilamentSensor.ABSENT),
-    ("prusalink", PrinterState.ERROR, None),  # ATTENTION
-])
+@pytest.mark.parametrize(
+    "api,state,sensor",
+    [
+        ("octoprint", PrinterState.PAUSED, None),  # OctoPrint has no sensor API: unknown
+        ("moonraker", PrinterState.PAUSED, FilamentSensor.ABSENT),
+        ("prusalink", PrinterState.ERROR, None),  # ATTENTION
+    ],
+)
 def test_filament_out(api, state, sensor, start_sim):
     facts = read(api, start_sim(api, mode="filament_out"))
     assert facts.state is state and facts.filament_sensor is sensor
@@ -56,8 +62,7 @@ def test_filament_out(api, state, sensor, start_sim):
 
 
 def test_moonraker_sensor_present_and_discovered_by_name(start_sim):
-    sim = start_sim("moonraker", sensors=["filament_switch_sensor e0_runout",
-                                          "filament_motion_sensor smart"])
+    sim = start_sim("moonraker", sensors=["filament_switch_sensor e0_runout", "filament_motion_sensor smart"])
     facts = read("moonraker", sim)
     assert facts.filament_sensor is FilamentSensor.PRESENT
     assert facts.runout_detection_enabled is True
@@ -128,8 +133,7 @@ def test_prusalink_legacy_api_fallback(start_sim):
 def test_dead_server_is_unreachable(api, start_sim):
     sim = start_sim(api, mode="dead")
     with pytest.raises(Unreachable):
-        read(api, sim) if api != "spoolman" else read_spool(host="127.0.0.1", port=sim.port,
-                                                            timeout_s=0.5)
+        read(api, sim) if api != "spoolman" else read_spool(host="127.0.0.1", port=sim.port, timeout_s=0.5)
 
 
 @pytest.mark.parametrize("api", HTTP_APIS)
@@ -145,8 +149,7 @@ def test_slow_server_times_out_within_budget(api, start_sim):
 def test_garbage_is_bad_answer(api, start_sim):
     sim = start_sim(api, mode="garbage")
     with pytest.raises(BadAnswer):
-        read(api, sim) if api != "spoolman" else read_spool(host="127.0.0.1", port=sim.port,
-                                                            timeout_s=0.5)
+        read(api, sim) if api != "spoolman" else read_spool(host="127.0.0.1", port=sim.port, timeout_s=0.5)
 
 
 def test_nothing_listening_is_unreachable(start_sim):
@@ -168,19 +171,22 @@ def test_spoolman_by_id_and_single_spool(start_sim):
 
 
 def test_spoolman_several_spools_without_id_is_ambiguous(start_sim):
-    sim = start_sim("spoolman", spools=[lab_spool(1, remaining_g=1.0),
-                                        lab_spool(2, remaining_g=900.0),
-                                        lab_spool(3, remaining_g=5.0, archived=True)])
+    sim = start_sim(
+        "spoolman",
+        spools=[
+            lab_spool(1, remaining_g=1.0),
+            lab_spool(2, remaining_g=900.0),
+            lab_spool(3, remaining_g=5.0, archived=True),
+        ],
+    )
     with pytest.raises(BadAnswer, match="2 active spools"):
         read_spool(host="127.0.0.1", port=sim.port, timeout_s=0.5)
 
 
 def test_remaining_g_comes_from_spoolman(start_sim):
     printer = start_sim("moonraker")
-    spools = start_sim("spoolman", spools=[lab_spool(1, remaining_g=1000.0),
-                                           lab_spool(2, remaining_g=42.0)])
-    facts = read("moonraker", printer, spoolman_host="127.0.0.1", spoolman_port=spools.port,
-                 spool_id=2)
+    spools = start_sim("spoolman", spools=[lab_spool(1, remaining_g=1000.0), lab_spool(2, remaining_g=42.0)])
+    facts = read("moonraker", printer, spoolman_host="127.0.0.1", spoolman_port=spools.port, spool_id=2)
     assert facts.remaining_g == 42.0 and facts.spool is not None and facts.spool.spool_id == 2
 
 

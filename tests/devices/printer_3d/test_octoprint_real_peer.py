@@ -62,8 +62,7 @@ def _octoprint_bin() -> str | None:
 
 def _call(url: str, *, data: dict | None = None, key: str = API_KEY) -> tuple[int, object]:
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={
-        "X-Api-Key": key, "Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=body, headers={"X-Api-Key": key, "Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=5) as resp:
@@ -94,19 +93,24 @@ def octoprint_server(tmp_path_factory):
     basedir = tmp_path_factory.mktemp("octoprint")
     (basedir / "config.yaml").write_text(CONFIG)
     port = _free_port()
-    log = open(basedir / "serve.log", "wb")
+    log = open(basedir / "serve.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [binary, "--basedir", str(basedir), "serve", "--iknowwhatimdoing",
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT)
+        [binary, "--basedir", str(basedir), "serve", "--iknowwhatimdoing", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: _call(url + "/api/version")[0] == 200, 60, "HTTP API up")
-        _wait(lambda: _call(url + "/api/connection")[1]["current"]["state"] == "Operational",
-              30, "virtual printer connected")
+        _wait(
+            lambda: _call(url + "/api/connection")[1]["current"]["state"] == "Operational",
+            30,
+            "virtual printer connected",
+        )
         # Right after connecting "temperature" is {} (the driver then reports None, rightly).
-        _wait(lambda: "actual" in _call(url + "/api/printer")[1]["temperature"]["tool0"],
-              30, "first temperature report")
+        _wait(
+            lambda: "actual" in _call(url + "/api/printer")[1]["temperature"]["tool0"], 30, "first temperature report"
+        )
         yield url, port
     finally:
         proc.terminate()
@@ -120,8 +124,7 @@ def octoprint_server(tmp_path_factory):
 
 def test_real_octoprint_idle_wrong_key_and_disconnected(octoprint_server):
     url, port = octoprint_server
-    facts = read_printer_3d("octoprint", host="127.0.0.1", port=port, api_key=API_KEY,
-                            timeout_s=5.0)
+    facts = read_printer_3d("octoprint", host="127.0.0.1", port=port, api_key=API_KEY, timeout_s=5.0)
     assert facts.state is PrinterState.IDLE and facts.connected is True
     assert facts.printing is False and facts.nozzle_c is not None and facts.bed_c is not None
 
@@ -141,10 +144,8 @@ def test_real_octoprint_idle_wrong_key_and_disconnected(octoprint_server):
     assert _call(url + "/api/connection", data={"command": "disconnect"})[0] == 204
     try:
         _wait(lambda: _call(url + "/api/printer")[0] == 409, 10, "409 after disconnect")
-        facts = read_printer_3d("octoprint", host="127.0.0.1", port=port, api_key=API_KEY,
-                                timeout_s=5.0)
+        facts = read_printer_3d("octoprint", host="127.0.0.1", port=port, api_key=API_KEY, timeout_s=5.0)
         assert facts.state is PrinterState.OFFLINE and facts.connected is False
         assert facts.nozzle_c is None  # not measured, not 0
     finally:
-        _call(url + "/api/connection", data={"command": "connect", "port": "VIRTUAL",
-                                             "baudrate": 115200})
+        _call(url + "/api/connection", data={"command": "connect", "port": "VIRTUAL", "baudrate": 115200})

@@ -21,14 +21,14 @@ from devices.printer_3d.parse import (
     parse_octoprint_printer,
     parse_prusalink_status,
 )
-from devices.printer_3d.spoolman import parse_spoolman_spool, parse_spoolman_spools
 from devices.printer_3d.parse_marlin import (
+    parse_m27,
     parse_m105,
     parse_m115,
     parse_m119,
-    parse_m27,
     parse_m412,
 )
+from devices.printer_3d.spoolman import parse_spoolman_spool, parse_spoolman_spools
 
 
 # --------------------------------------------------------------------------- OctoPrint
@@ -60,16 +60,19 @@ def test_octoprint_printing_facts_from_captures(captured):
     assert facts.printing is True and facts.job_file == "3DBenchy_.25.gcode"
 
 
-@pytest.mark.parametrize("text,state,connected", [
-    ("Operational", PrinterState.IDLE, True),
-    ("operational", PrinterState.IDLE, True),
-    ("  Printing from SD ", PrinterState.PRINTING, True),
-    ("Paused", PrinterState.PAUSED, True),
-    ("Offline after error", PrinterState.ERROR, False),
-    ("Error: Thermal Runaway", PrinterState.ERROR, False),
-    ("Detecting baudrate", PrinterState.UNKNOWN, None),
-    ("Offline", PrinterState.OFFLINE, False),
-])
+@pytest.mark.parametrize(
+    "text,state,connected",
+    [
+        ("Operational", PrinterState.IDLE, True),
+        ("operational", PrinterState.IDLE, True),
+        ("  Printing from SD ", PrinterState.PRINTING, True),
+        ("Paused", PrinterState.PAUSED, True),
+        ("Offline after error", PrinterState.ERROR, False),
+        ("Error: Thermal Runaway", PrinterState.ERROR, False),
+        ("Detecting baudrate", PrinterState.UNKNOWN, None),
+        ("Offline", PrinterState.OFFLINE, False),
+    ],
+)
 def test_octoprint_state_vocabulary(text, state, connected):
     body = json.dumps({"current": {"state": text, "port": None}})
     conn = parse_octoprint_connection(body)
@@ -83,8 +86,9 @@ def test_legacy_job_with_null_job_and_progress_is_idle_not_bad_answer():
 
 
 def test_octoprint_idle_job_has_nulls():
-    job = parse_octoprint_job(b'{"job": {"file": {"name": null}}, "progress": {"completion": null},'
-                              b' "state": "Operational"}')
+    job = parse_octoprint_job(
+        b'{"job": {"file": {"name": null}}, "progress": {"completion": null}, "state": "Operational"}'
+    )
     assert job.file is None and job.progress_pct is None
 
 
@@ -93,8 +97,7 @@ def test_prusalink_v1_status_printing(captured):
     status = parse_prusalink_status(captured("prusalink/v1_status_buddy_printing"))
     facts = prusalink.build_facts(status)
     assert facts.state is PrinterState.PRINTING and facts.printing is True
-    assert (facts.nozzle_c, facts.nozzle_target_c, facts.bed_c, facts.bed_target_c) == (
-        225.0, 225.0, 60.0, 60.0)
+    assert (facts.nozzle_c, facts.nozzle_target_c, facts.bed_c, facts.bed_target_c) == (225.0, 225.0, 60.0, 60.0)
     assert facts.progress_pct == 67.0 and status.storage == "usb"
     assert facts.filament_sensor is None  # PrusaLink does not report it: unknown, not "present"
 
@@ -116,8 +119,7 @@ def test_prusalink_attention_is_not_ready():
 
 
 def test_prusalink_legacy_job_completion_is_a_fraction(captured):
-    job = parse_octoprint_job(captured("prusalink/legacy_job_completion_is_fraction"),
-                              completion_is_fraction=True)
+    job = parse_octoprint_job(captured("prusalink/legacy_job_completion_is_fraction"), completion_is_fraction=True)
     assert job.progress_pct == pytest.approx(23.0)
     assert job.file == "1,75-Clip-Closed-Hole_0.15mm_PLA_MINI_8m.gcode"
 
@@ -136,8 +138,12 @@ def test_prusalink_legacy_printer_truncated_is_bad_answer(captured):
 
 
 def test_octoprint_printer_telemetry_fallback_when_temperature_missing():
-    printer = parse_octoprint_printer({"telemetry": {"temp-nozzle": "201.5", "temp-bed": 60},
-                                       "state": {"text": "Printing", "flags": {"printing": True}}})
+    printer = parse_octoprint_printer(
+        {
+            "telemetry": {"temp-nozzle": "201.5", "temp-bed": 60},
+            "state": {"text": "Printing", "flags": {"printing": True}},
+        }
+    )
     assert (printer.nozzle_c, printer.bed_c, printer.nozzle_target_c) == (201.5, 60.0, None)
 
 
@@ -145,7 +151,7 @@ def test_octoprint_printer_telemetry_fallback_when_temperature_missing():
 def _ha_log_query(raw: bytes) -> dict:
     """The HA debug line holds ``repr(result)`` cut after the 'mcu' object: close it."""
     text = raw.decode().strip()
-    payload = text[text.index("{"):].rstrip().rstrip(",") + "}}"
+    payload = text[text.index("{") :].rstrip().rstrip(",") + "}}"
     return ast.literal_eval(payload)
 
 
@@ -163,10 +169,8 @@ def test_moonraker_info_enveloped_and_uppercase():
 
 def test_moonraker_query_klipper_socket_framing(captured):
     status = parse_moonraker_query(captured("moonraker/query_klipper_socket_framing_hall_sensor"))
-    assert [(s.name, s.detected, s.enabled) for s in status.sensors] == [
-        ("hall_filament_width_sensor", True, True)]
-    facts = moonraker.build_facts(parse_moonraker_info({"state": "ready"}),
-                                  ("hall_filament_width_sensor",), status)
+    assert [(s.name, s.detected, s.enabled) for s in status.sensors] == [("hall_filament_width_sensor", True, True)]
+    facts = moonraker.build_facts(parse_moonraker_info({"state": "ready"}), ("hall_filament_width_sensor",), status)
     assert facts.filament_sensor is FilamentSensor.PRESENT
     assert facts.runout_detection_enabled is True
 
@@ -185,12 +189,19 @@ def test_moonraker_query_printing_from_real_log(captured):
 
 def test_moonraker_switch_sensor_runout_and_disabled():
     objects = parse_moonraker_objects_list(
-        {"result": {"objects": ["print_stats", "filament_switch_sensor runout",
-                                "filament_motion_sensor encoder", 42]}})
-    status = parse_moonraker_query({"result": {"status": {
-        "print_stats": {"state": "paused"},
-        "filament_switch_sensor runout": {"filament_detected": False, "enabled": False},
-        "filament_motion_sensor encoder": {"filament_detected": True, "enabled": True}}}})
+        {"result": {"objects": ["print_stats", "filament_switch_sensor runout", "filament_motion_sensor encoder", 42]}}
+    )
+    status = parse_moonraker_query(
+        {
+            "result": {
+                "status": {
+                    "print_stats": {"state": "paused"},
+                    "filament_switch_sensor runout": {"filament_detected": False, "enabled": False},
+                    "filament_motion_sensor encoder": {"filament_detected": True, "enabled": True},
+                }
+            }
+        }
+    )
     facts = moonraker.build_facts(parse_moonraker_info({"state": "ready"}), objects, status)
     assert facts.filament_sensor is FilamentSensor.ABSENT
     assert facts.runout_detection_enabled is False
@@ -205,12 +216,11 @@ def test_moonraker_error_envelope_is_bad_answer():
 # --------------------------------------------------------------------------- Spoolman
 def test_spoolman_spool_and_list():
     from devices.lab.printer_3d import lab_spool
+
     spool = parse_spoolman_spool(json.dumps(lab_spool(3, remaining_g=120.0)))
-    assert (spool.spool_id, spool.remaining_g, spool.material, spool.vendor) == (
-        3, 120.0, "PLA", "Prusament")
+    assert (spool.spool_id, spool.remaining_g, spool.material, spool.vendor) == (3, 120.0, "PLA", "Prusament")
     assert spool.used_g == 880.0
-    spools = parse_spoolman_spools(json.dumps([lab_spool(1, remaining_g=1.0),
-                                               lab_spool(2, remaining_g=2.0)]))
+    spools = parse_spoolman_spools(json.dumps([lab_spool(1, remaining_g=1.0), lab_spool(2, remaining_g=2.0)]))
     assert [s.spool_id for s in spools] == [1, 2]
 
 
@@ -229,20 +239,24 @@ def test_spoolman_not_a_spool():
 # --------------------------------------------------------------------------- Marlin
 def test_m105_dual_extruder_capture(captured):
     temps = parse_m105(captured("marlin/m105_dual_extruder_with_w_unknown"))
-    assert (temps.nozzle_c, temps.nozzle_target_c, temps.bed_c, temps.bed_target_c) == (
-        77.1, 205.0, 59.5, 60.0)
+    assert (temps.nozzle_c, temps.nozzle_target_c, temps.bed_c, temps.bed_target_c) == (77.1, 205.0, 59.5, 60.0)
 
 
-@pytest.mark.parametrize("reply,expected", [
-    ("ok T:210.0 /210.0 B:60.0 /60.0 @:0 B@:0\n", (210.0, 210.0, 60.0, 60.0)),
-    ("Recv: ok t:21.50 /0.00 b:20.90 /0.00 @:0 b@:0\r\n", (21.5, 0.0, 20.9, 0.0)),
-    ("ok T:  22.1  B:  21.0\r\n", (22.1, None, 21.0, None)),  # no targets (old firmware)
-    ("ok T:210.0 /210.0 B:60.0 /60.0 T0:210.0 /210.0 @:0 B@:0 P:0.0 A:32.5\n",
-     (210.0, 210.0, 60.0, 60.0)),  # Prusa-Firmware
-    ("echo:busy: processing\nok T:-15.00 /0.00 @:0\n", (-15.0, 0.0, None, None)),  # no bed
-    ("ok B:22.0 /0.0 T0:21.9 /0.0\n", (21.9, 0.0, 22.0, 0.0)),  # Klipper's M105
-    ("T:20.25 /0 B:19.13 /0 B@:0 @:0 T0:20.25 /0 @0:0\nok\n", (20.25, 0.0, 19.13, 0.0)),
-])
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("ok T:210.0 /210.0 B:60.0 /60.0 @:0 B@:0\n", (210.0, 210.0, 60.0, 60.0)),
+        ("Recv: ok t:21.50 /0.00 b:20.90 /0.00 @:0 b@:0\r\n", (21.5, 0.0, 20.9, 0.0)),
+        ("ok T:  22.1  B:  21.0\r\n", (22.1, None, 21.0, None)),  # no targets (old firmware)
+        (
+            "ok T:210.0 /210.0 B:60.0 /60.0 T0:210.0 /210.0 @:0 B@:0 P:0.0 A:32.5\n",
+            (210.0, 210.0, 60.0, 60.0),
+        ),  # Prusa-Firmware
+        ("echo:busy: processing\nok T:-15.00 /0.00 @:0\n", (-15.0, 0.0, None, None)),  # no bed
+        ("ok B:22.0 /0.0 T0:21.9 /0.0\n", (21.9, 0.0, 22.0, 0.0)),  # Klipper's M105
+        ("T:20.25 /0 B:19.13 /0 B@:0 @:0 T0:20.25 /0 @0:0\nok\n", (20.25, 0.0, 19.13, 0.0)),
+    ],
+)
 def test_m105_variants(reply, expected):
     t = parse_m105(reply)
     assert (t.nozzle_c, t.nozzle_target_c, t.bed_c, t.bed_target_c) == expected
@@ -257,8 +271,10 @@ def test_m115_prusa_capture(captured):
 
 
 def test_m115_lowercase_crlf_and_echo_prefix():
-    info = parse_m115("echo:firmware_name:Marlin 2.0.9.3 (Feb 1 2022) source_code_url:github.com"
-                      " PROTOCOL_VERSION:1.0 MACHINE_TYPE:Ender-3\r\ncap:FILAMENT_RUNOUT:0\r\nok\r\n")
+    info = parse_m115(
+        "echo:firmware_name:Marlin 2.0.9.3 (Feb 1 2022) source_code_url:github.com"
+        " PROTOCOL_VERSION:1.0 MACHINE_TYPE:Ender-3\r\ncap:FILAMENT_RUNOUT:0\r\nok\r\n"
+    )
     assert info.name == "Marlin 2.0.9.3 (Feb 1 2022)"
     assert info.capability("filament_runout") is False
 
@@ -284,41 +300,48 @@ def test_m119_prusa_firmware_without_line_is_unknown(captured):
     assert facts.filament_sensor is None  # Prusa's own sensor is not in M119
 
 
-@pytest.mark.parametrize("reply,expected", [
-    ("Reporting endstop status\r\nx_min: open\r\nFILAMENT: open\r\nok\r\n", FilamentSensor.ABSENT),
-    ("Reporting endstop status\nfilament: TRIGGERED\nfilament 2: open\nok\n", FilamentSensor.ABSENT),
-    ("  x_min :  open \n  filament  :  triggered \nok P15 B3\n", FilamentSensor.PRESENT),
-    ("Send: M119\nRecv: Reporting endstop status\nRecv: filament: TRIGGERED\nRecv: ok\n",
-     FilamentSensor.PRESENT),
-    ("echo:Reporting endstop status\necho:filament: open\nok\n", FilamentSensor.ABSENT),
-])
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("Reporting endstop status\r\nx_min: open\r\nFILAMENT: open\r\nok\r\n", FilamentSensor.ABSENT),
+        ("Reporting endstop status\nfilament: TRIGGERED\nfilament 2: open\nok\n", FilamentSensor.ABSENT),
+        ("  x_min :  open \n  filament  :  triggered \nok P15 B3\n", FilamentSensor.PRESENT),
+        ("Send: M119\nRecv: Reporting endstop status\nRecv: filament: TRIGGERED\nRecv: ok\n", FilamentSensor.PRESENT),
+        ("echo:Reporting endstop status\necho:filament: open\nok\n", FilamentSensor.ABSENT),
+    ],
+)
 def test_m119_variants(reply, expected):
     assert parse_m119(reply).filament_sensor() is expected
 
 
-@pytest.mark.parametrize("reply,expected", [
-    ("echo:Filament runout ON\nok\n", True),
-    ("echo:Filament runout OFF ; Distance 7.00mm ; Host handling OFF\r\nok\r\n", False),
-    ("echo:filament runout on\nok\n", True),
-    ('echo:Unknown command: "M412"\nok\n', None),
-    ("ok\n", None),
-])
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("echo:Filament runout ON\nok\n", True),
+        ("echo:Filament runout OFF ; Distance 7.00mm ; Host handling OFF\r\nok\r\n", False),
+        ("echo:filament runout on\nok\n", True),
+        ('echo:Unknown command: "M412"\nok\n', None),
+        ("ok\n", None),
+    ],
+)
 def test_m412_variants(reply, expected):
     assert parse_m412(reply) is expected
 
 
-@pytest.mark.parametrize("reply,expected", [
-    ("Not SD printing\nok\n", (False, None)),
-    ("SD printing byte 500/1000\nok\n", (True, 50.0)),
-    ("ok\n", (None, None)),
-])
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("Not SD printing\nok\n", (False, None)),
+        ("SD printing byte 500/1000\nok\n", (True, 50.0)),
+        ("ok\n", (None, None)),
+    ],
+)
 def test_m27_variants(reply, expected):
     assert parse_m27(reply) == expected
 
 
 def test_marlin_fatal_error_lines_make_error_state():
-    facts = marlin_facts(None, "ok T:20 /0 B:20 /0", None, None, None,
-                         errors=("Printer halted. kill() called!",))
+    facts = marlin_facts(None, "ok T:20 /0 B:20 /0", None, None, None, errors=("Printer halted. kill() called!",))
     assert facts.state is PrinterState.ERROR
 
 
@@ -328,7 +351,8 @@ def test_real_octoprint_1_11_printing(captured):
     facts = octoprint.build_facts(
         parse_octoprint_connection(captured(case, "api_connection_printing.json")),
         parse_octoprint_printer(captured(case, "api_printer_printing.json")),
-        parse_octoprint_job(captured(case, "api_job_printing.json")))
+        parse_octoprint_job(captured(case, "api_job_printing.json")),
+    )
     assert facts.state is PrinterState.PRINTING and facts.connected is True
     assert facts.job_file == "lab.gcode" and facts.progress_pct == pytest.approx(16.0955, abs=1e-3)
     assert (facts.nozzle_target_c, facts.bed_target_c) == (200.0, 60.0)
@@ -345,14 +369,20 @@ def test_real_octoprint_1_11_closed_409(captured):
     assert facts.job_file is None
 
 
-@pytest.mark.parametrize("state,message,expected,connected", [
-    ("error", "mcu 'mcu': Unable to connect\nOnce the underlying issue is corrected...",
-     PrinterState.OFFLINE, False),
-    ("shutdown", "Lost communication with MCU 'mcu'\nOnce the underlying issue...",
-     PrinterState.ERROR, False),
-    ("shutdown", "MCU 'mcu' shutdown: Thermocouple reader fault", PrinterState.ERROR, None),
-    ("startup", "Printer is not ready", PrinterState.UNKNOWN, None),
-])
+@pytest.mark.parametrize(
+    "state,message,expected,connected",
+    [
+        (
+            "error",
+            "mcu 'mcu': Unable to connect\nOnce the underlying issue is corrected...",
+            PrinterState.OFFLINE,
+            False,
+        ),
+        ("shutdown", "Lost communication with MCU 'mcu'\nOnce the underlying issue...", PrinterState.ERROR, False),
+        ("shutdown", "MCU 'mcu' shutdown: Thermocouple reader fault", PrinterState.ERROR, None),
+        ("startup", "Printer is not ready", PrinterState.UNKNOWN, None),
+    ],
+)
 def test_moonraker_klippy_not_ready(state, message, expected, connected):
     info = parse_moonraker_info({"result": {"state": state, "state_message": message}})
     facts = moonraker.build_facts(info, None, None)
@@ -362,6 +392,7 @@ def test_moonraker_klippy_not_ready(state, message, expected, connected):
 
 def test_every_capture_case_says_where_it_comes_from():
     from pathlib import Path
+
     root = Path(__file__).parent / "captures"
     cases = [d for d in root.glob("*/*") if d.is_dir()]
     assert len(cases) >= 15

@@ -15,31 +15,102 @@ from devices.printer_3d import parse_marlin as pm
 from devices.printer_3d.facts import FilamentSensor
 from devices.printer_3d.marlin import build_facts as marlin_facts
 
-KEYS = st.sampled_from([
-    "current", "state", "port", "temperature", "tool0", "bed", "actual", "target", "flags",
-    "printing", "paused", "error", "closedOrError", "job", "file", "name", "display", "progress",
-    "completion", "result", "status", "print_stats", "extruder", "heater_bed", "objects",
-    "filament_switch_sensor runout", "filament_detected", "enabled", "printer", "temp_nozzle",
-    "id", "remaining_weight", "used_weight", "filament", "material", "telemetry", "message",
-]) | st.text(max_size=8)
-SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-           | st.text(max_size=12) | st.sampled_from(["Operational", "PRINTING", "ready", "nan"]))
-JSONISH = st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
-                       | st.dictionaries(KEYS, children, max_size=5), max_leaves=25)
+KEYS = st.sampled_from(
+    [
+        "current",
+        "state",
+        "port",
+        "temperature",
+        "tool0",
+        "bed",
+        "actual",
+        "target",
+        "flags",
+        "printing",
+        "paused",
+        "error",
+        "closedOrError",
+        "job",
+        "file",
+        "name",
+        "display",
+        "progress",
+        "completion",
+        "result",
+        "status",
+        "print_stats",
+        "extruder",
+        "heater_bed",
+        "objects",
+        "filament_switch_sensor runout",
+        "filament_detected",
+        "enabled",
+        "printer",
+        "temp_nozzle",
+        "id",
+        "remaining_weight",
+        "used_weight",
+        "filament",
+        "material",
+        "telemetry",
+        "message",
+    ]
+) | st.text(max_size=8)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["Operational", "PRINTING", "ready", "nan"])
+)
+JSONISH = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=5),
+    max_leaves=25,
+)
 
 JSON_PARSERS = [
-    p.parse_octoprint_connection, p.parse_octoprint_printer, p.parse_octoprint_job,
-    p.parse_moonraker_info, p.parse_moonraker_objects_list, p.parse_moonraker_query,
-    p.parse_prusalink_status, p.parse_prusalink_job_file, p.parse_prusalink_version,
-    spoolman.parse_spoolman_spool, spoolman.parse_spoolman_spools,
+    p.parse_octoprint_connection,
+    p.parse_octoprint_printer,
+    p.parse_octoprint_job,
+    p.parse_moonraker_info,
+    p.parse_moonraker_objects_list,
+    p.parse_moonraker_query,
+    p.parse_prusalink_status,
+    p.parse_prusalink_job_file,
+    p.parse_prusalink_version,
+    spoolman.parse_spoolman_spool,
+    spoolman.parse_spoolman_spools,
 ]
-MARLIN_PARSERS = [pm.parse_m105, pm.parse_m115, pm.parse_m119, pm.parse_m412, pm.parse_m27,
-                  pm.error_lines]
-MARLIN_WORDS = st.sampled_from([
-    "ok", "T:", "B:", "/", "210.0", "-", "filament", ":", "open", "TRIGGERED", "Cap:",
-    "FIRMWARE_NAME:", "echo:", "busy", "Error:", "\r\n", "\n", " ", "Filament runout", "ON",
-    "SD printing byte", "99999999999999", "x_min",
-])
+MARLIN_PARSERS = [pm.parse_m105, pm.parse_m115, pm.parse_m119, pm.parse_m412, pm.parse_m27, pm.error_lines]
+MARLIN_WORDS = st.sampled_from(
+    [
+        "ok",
+        "T:",
+        "B:",
+        "/",
+        "210.0",
+        "-",
+        "filament",
+        ":",
+        "open",
+        "TRIGGERED",
+        "Cap:",
+        "FIRMWARE_NAME:",
+        "echo:",
+        "busy",
+        "Error:",
+        "\r\n",
+        "\n",
+        " ",
+        "Filament runout",
+        "ON",
+        "SD printing byte",
+        "99999999999999",
+        "x_min",
+    ]
+)
 MARLIN_TEXT = st.lists(MARLIN_WORDS | st.text(max_size=6), max_size=30).map("".join)
 
 

@@ -157,7 +157,8 @@ def test_simulator_binds_loopback_ephemeral_port_and_stops_unstarted():
 def test_standalone_simulator_serves():
     proc = subprocess.Popen(
         [sys.executable, "-m", "devices.lab.projector", "--port", "0", "--power", "on", "--errors", "200000"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         line = proc.stdout.readline()

@@ -45,7 +45,9 @@ def test_nonstandard_class_answer_from_optoma(captures):
 
 
 def test_panasonic_manual_identity_and_error_layout(captures):
-    text = (captures / "vendor_manual_panasonic_class1" / "pjlink_manual_table_panasonic_pt-vx42z_class1.txt").read_text()
+    text = (
+        captures / "vendor_manual_panasonic_class1" / "pjlink_manual_table_panasonic_pt-vx42z_class1.txt"
+    ).read_text()
     manufacturer = re.search(r"INF1 \? Manufacturer name query (\w+)", text)[1]
     model = re.search(r"INF2 \? Model name query (\w+)", text)[1]
     assert parse_text(parse_reply(f"%1INF1={manufacturer}\r", "INF1").value) == "Panasonic"
@@ -108,7 +110,9 @@ def test_reply_to_another_command_is_rejected():
         parse_reply("%1INPT=31", "POWR")
 
 
-@pytest.mark.parametrize(("value", "power"), [("0", Power.OFF), ("1", Power.ON), ("2", Power.COOLING), (" 3 ", Power.WARMING)])
+@pytest.mark.parametrize(
+    ("value", "power"), [("0", Power.OFF), ("1", Power.ON), ("2", Power.COOLING), (" 3 ", Power.WARMING)]
+)
 def test_power_states(value, power):
     assert parse_power(value) is power
 
@@ -135,8 +139,12 @@ def test_bad_lamps(value):
 
 def test_errors_all_parts():
     assert parse_errors("012012") == {
-        "fan": Severity.OK, "lamp": Severity.WARNING, "temperature": Severity.ERROR,
-        "cover": Severity.OK, "filter": Severity.WARNING, "other": Severity.ERROR,
+        "fan": Severity.OK,
+        "lamp": Severity.WARNING,
+        "temperature": Severity.ERROR,
+        "cover": Severity.OK,
+        "filter": Severity.WARNING,
+        "other": Severity.ERROR,
     }
 
 
@@ -146,7 +154,10 @@ def test_bad_errors(value):
         parse_errors(value)
 
 
-@pytest.mark.parametrize(("value", "code", "kind"), [("31", "31", "digital"), ("11", "11", "rgb"), ("3a", "3A", "digital"), ("99", "99", None)])
+@pytest.mark.parametrize(
+    ("value", "code", "kind"),
+    [("31", "31", "digital"), ("11", "11", "rgb"), ("3a", "3A", "digital"), ("99", "99", None)],
+)
 def test_inputs(value, code, kind):
     assert parse_input(value) == (code, kind)
 
@@ -198,7 +209,7 @@ def test_garbage_values_raise_only_bad_answer(value):
 def test_garbage_never_reports_all_clear(value):
     """Digits that are not 6 digits 0-2 never read as 'no error'."""
     try:
-        errors = parse_errors(value)
+        parse_errors(value)
     except BadAnswer:
         return
     assert len(value.strip()) == 6

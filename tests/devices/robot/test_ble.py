@@ -14,13 +14,13 @@ from devices.robot.ble import BleakTransport
 
 
 class FakeTransport:
-    def __init__(self, value: bytes | None = None, error: BaseException | None = None,
-                 delay_s: float = 0.0) -> None:
+    def __init__(self, value: bytes | None = None, error: BaseException | None = None, delay_s: float = 0.0) -> None:
         self.value, self.error, self.delay_s = value, error, delay_s
         self.calls: list[tuple[str, str]] = []
 
     async def read_characteristic(self, address: str, uuid: str, timeout_s: float) -> bytes:
         import asyncio
+
         self.calls.append((address, uuid))
         await asyncio.sleep(self.delay_s)
         if self.error is not None:
@@ -55,11 +55,13 @@ def test_slow_device_times_out_as_unreachable() -> None:
 def test_bleak_errors_are_mapped() -> None:
     from bleak.exc import BleakDBusError, BleakDeviceNotFoundError, BleakError
 
-    cases = [(BleakDeviceNotFoundError("AA"), Unreachable),
-             (BleakError("Bluetooth adapter not found"), Unreachable),
-             (BleakDBusError("org.bluez.Error.NotReady", ["Resource Not Ready"]), Unreachable),
-             (BleakDBusError("org.bluez.Error.AuthenticationFailed", []), AuthenticationFailed),
-             (FileNotFoundError(2, "No such file or directory"), Unreachable)]
+    cases = [
+        (BleakDeviceNotFoundError("AA"), Unreachable),
+        (BleakError("Bluetooth adapter not found"), Unreachable),
+        (BleakDBusError("org.bluez.Error.NotReady", ["Resource Not Ready"]), Unreachable),
+        (BleakDBusError("org.bluez.Error.AuthenticationFailed", []), AuthenticationFailed),
+        (FileNotFoundError(2, "No such file or directory"), Unreachable),
+    ]
     for error, expected in cases:
         with pytest.raises(expected) as info:
             read_ble_battery("AA", 1.0, transport=FakeTransport(error=error))
@@ -80,11 +82,13 @@ def test_real_bleak_with_bus_but_no_bluez(monkeypatch, tmp_path) -> None:
     from bleak.exc import BleakDBusError
 
     socket_path = tmp_path / "bus"
-    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
-                               f"--address=unix:path={socket_path}"],
-                              stdout=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:path={socket_path}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        daemon.stdout.readline()        # printed once the bus is listening
+        daemon.stdout.readline()  # printed once the bus is listening
         monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={socket_path}")
         with pytest.raises(Unreachable, match="org.freedesktop.DBus.Error.ServiceUnknown") as info:
             read_ble_battery("AA:BB:CC:DD:EE:FF", 5.0, transport=BleakTransport())

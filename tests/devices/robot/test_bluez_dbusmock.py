@@ -19,8 +19,9 @@ from devices.robot.bluez import device_path
 
 dbus = pytest.importorskip("dbus", reason="dbus-python (python-dbusmock's dependency) missing")
 pytest.importorskip("dbusmock", reason="python-dbusmock not installed (test extra)")
-pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None,
-                                reason="dbus-daemon not installed (apt: dbus-daemon)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("dbus-daemon") is None, reason="dbus-daemon not installed (apt: dbus-daemon)"
+)
 
 ROBOT = "AA:BB:CC:DD:EE:01"
 MOCK_IFACE = "org.freedesktop.DBus.Mock"
@@ -33,15 +34,13 @@ class BluezMock:
     def obj(self, path: str, interface: str):
         return dbus.Interface(self.bus.get_object("org.bluez", path), interface)
 
-    def add_robot(self, address: str = ROBOT, *, battery_pct: int | None = None,
-                  connected: bool = False) -> str:
+    def add_robot(self, address: str = ROBOT, *, battery_pct: int | None = None, connected: bool = False) -> str:
         mock = self.obj("/org/bluez", "org.bluez.Mock")
         path = str(mock.AddDevice("hci0", address, "Thymio"))
         if connected:
             mock.ConnectDevice("hci0", address)
         if battery_pct is not None:
-            self.obj(path, MOCK_IFACE).AddProperties(
-                "org.bluez.Battery1", {"Percentage": dbus.Byte(battery_pct)})
+            self.obj(path, MOCK_IFACE).AddProperties("org.bluez.Battery1", {"Percentage": dbus.Byte(battery_pct)})
         return path
 
     def calls(self, path: str) -> list[str]:
@@ -52,15 +51,19 @@ class BluezMock:
 def bluez(tmp_path, monkeypatch) -> Iterator[BluezMock]:
     socket_path = tmp_path / "system_bus"
     address = f"unix:path={socket_path}"
-    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
-                               f"--address={address}"], stdout=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address={address}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     mock = None
     try:
         assert daemon.stdout is not None
-        daemon.stdout.readline()              # printed once the bus listens
+        daemon.stdout.readline()  # printed once the bus listens
         env = {**os.environ, "DBUS_SYSTEM_BUS_ADDRESS": address}
-        mock = subprocess.Popen([sys.executable, "-m", "dbusmock", "--system", "--template",
-                                 "bluez5"], env=env, stdout=subprocess.DEVNULL)
+        mock = subprocess.Popen(
+            [sys.executable, "-m", "dbusmock", "--system", "--template", "bluez5"], env=env, stdout=subprocess.DEVNULL
+        )
         bus = dbus.bus.BusConnection(address)
         deadline = time.monotonic() + 60  # generous: dbusmock starts slowly on a loaded machine
         while not bus.name_has_owner("org.bluez"):
@@ -83,11 +86,11 @@ def bluez(tmp_path, monkeypatch) -> Iterator[BluezMock]:
 def test_battery1_percentage_read_over_dbus(bluez) -> None:
     path = bluez.add_robot(battery_pct=42, connected=True)
     assert path == device_path(ROBOT)
-    facts = read_ble_battery(ROBOT.lower(), timeout_s=3.0)       # the default path on Linux
+    facts = read_ble_battery(ROBOT.lower(), timeout_s=3.0)  # the default path on Linux
     assert (facts.level_pct, facts.source, facts.reason) == (42, "bluez", None)
     assert facts.raw == f"{path} org.bluez.Battery1.Percentage=42"
     assert facts.measured_at.tzinfo is not None
-    assert "Connect" not in bluez.calls(path)       # already connected: left alone
+    assert "Connect" not in bluez.calls(path)  # already connected: left alone
 
 
 def test_device_absent_is_unreachable_with_hint(bluez) -> None:
@@ -100,12 +103,11 @@ def test_device_absent_is_unreachable_with_hint(bluez) -> None:
 
 def test_connected_without_battery1_is_none_with_reason(bluez) -> None:
     path = bluez.add_robot(connected=True)
-    bluez.obj(path, MOCK_IFACE).UpdateProperties("org.bluez.Device1",
-                                                 {"ServicesResolved": dbus.Boolean(True)})
+    bluez.obj(path, MOCK_IFACE).UpdateProperties("org.bluez.Device1", {"ServicesResolved": dbus.Boolean(True)})
     started = time.monotonic()
     facts = read_ble_battery(ROBOT, timeout_s=3.0)
     assert facts.level_pct is None and facts.reason == "ble.no_battery_service"
-    assert time.monotonic() - started < 1.5       # resolved services: no need to wait
+    assert time.monotonic() - started < 1.5  # resolved services: no need to wait
 
 
 def test_disconnected_robot_is_connected_then_released(bluez) -> None:
@@ -118,9 +120,11 @@ def test_disconnected_robot_is_connected_then_released(bluez) -> None:
 
 def test_bluez_not_running_is_unreachable(tmp_path, monkeypatch) -> None:
     socket_path = tmp_path / "bus"
-    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
-                               f"--address=unix:path={socket_path}"],
-                              stdout=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:path={socket_path}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert daemon.stdout is not None
         daemon.stdout.readline()

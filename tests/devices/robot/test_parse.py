@@ -75,11 +75,15 @@ def test_battery_level_characteristic() -> None:
 def test_repl_battery() -> None:
     echo = "import hub; print('BAT=%d' % hub.battery.capacity_left())\r\n"
     assert parse_repl_battery(echo + "BAT=87\r\n>>> ") == 87
-    assert parse_repl_battery(echo + "Traceback (most recent call last):\r\n"
-                              "AttributeError: 'module' object has no attribute 'battery'\r\n") \
+    assert (
+        parse_repl_battery(
+            echo + "Traceback (most recent call last):\r\n"
+            "AttributeError: 'module' object has no attribute 'battery'\r\n"
+        )
         is None
+    )
     with pytest.raises(BadAnswer):
-        parse_repl_battery(echo + ">>> ")            # the echo alone is not an answer
+        parse_repl_battery(echo + ">>> ")  # the echo alone is not an answer
     with pytest.raises(BadAnswer):
         parse_repl_battery("BAT=250\r\n")
 
@@ -87,8 +91,7 @@ def test_repl_battery() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400))
 def test_text_garbage_only_bad_answer(text: str) -> None:
-    for parser in (parse_bluetoothctl_info, parse_upower, parse_busctl_battery1,
-                   parse_repl_battery):
+    for parser in (parse_bluetoothctl_info, parse_upower, parse_busctl_battery1, parse_repl_battery):
         try:
             result = parser(text)
         except BadAnswer:
@@ -125,9 +128,13 @@ def test_thymio_vbat_garbage_only_bad_answer(words: list[int]) -> None:
 
 
 def test_bluez_objects() -> None:
-    objects = {"/org/bluez/hci1/dev_AA_BB_CC_DD_EE_01": {
-        "org.bluez.Device1": {"Address": "AA:BB:CC:DD:EE:01"},
-        "org.bluez.Battery1": {"Percentage": 42}}, "/org/bluez/hci1": {}}
+    objects = {
+        "/org/bluez/hci1/dev_AA_BB_CC_DD_EE_01": {
+            "org.bluez.Device1": {"Address": "AA:BB:CC:DD:EE:01"},
+            "org.bluez.Battery1": {"Percentage": 42},
+        },
+        "/org/bluez/hci1": {},
+    }
     path, interfaces = find_device(objects, "aa:bb:cc:dd:ee:01")
     assert path.startswith("/org/bluez/hci1/") and parse_battery1(interfaces) == 42
     assert find_device(objects, "AA:BB:CC:DD:EE:02") is None

@@ -8,8 +8,7 @@ import time
 import pytest
 
 from devices.errors import BadAnswer, Unreachable
-from devices.robot import read_hub_battery, read_thymio, read_thymio_battery
-from devices.robot import aseba
+from devices.robot import aseba, read_hub_battery, read_thymio, read_thymio_battery
 
 
 def test_thymio_handshake_and_variables(robot) -> None:
@@ -56,7 +55,7 @@ def test_hub_battery(robot) -> None:
     assert sim.received.index(b"\x01") < sim.received.index(b"\x04")
     deadline = time.monotonic() + 60
     while not sim.received.endswith(b"\x02") and time.monotonic() < deadline:
-        time.sleep(0.02)         # the simulator thread reads the last byte asynchronously
+        time.sleep(0.02)  # the simulator thread reads the last byte asynchronously
     assert sim.received.endswith(b"\x02")
 
 
@@ -77,8 +76,7 @@ def test_plain_micropython_board_is_not_a_hub(robot) -> None:
     assert facts.level_pct is None and facts.reason == "hub.battery_api_missing"
 
 
-@pytest.mark.parametrize(("state", "error"), [("dead", Unreachable), ("slow", Unreachable),
-                                              ("garbage", BadAnswer)])
+@pytest.mark.parametrize(("state", "error"), [("dead", Unreachable), ("slow", Unreachable), ("garbage", BadAnswer)])
 def test_hub_states(robot, state: str, error: type) -> None:
     with pytest.raises(error):
         read_hub_battery(robot("spike", state=state, slow_s=3).tty_path, timeout_s=0.5)

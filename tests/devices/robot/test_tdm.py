@@ -13,8 +13,8 @@ from devices.errors import BadAnswer, Unreachable
 
 pytest.importorskip("tdmclient", reason="tdmclient not installed (robots extra)")
 
-from devices.lab.thymio_tdm import TdmSimulator  # noqa: E402
-from devices.robot.tdm import read_thymio_tdm  # noqa: E402
+from devices.lab.thymio_tdm import TdmSimulator
+from devices.robot.tdm import read_thymio_tdm
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def tdm() -> Iterator:
     started: list[TdmSimulator] = []
 
     def make(**settings: object) -> TdmSimulator:
-        sim = TdmSimulator(**settings).start()   # type: ignore[arg-type]
+        sim = TdmSimulator(**settings).start()  # type: ignore[arg-type]
         started.append(sim)
         return sim
 

@@ -23,8 +23,11 @@ TIMEOUT = 1.0
 
 
 def tdm_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.is_alive() and (
-        type(t).__module__.startswith("tdmclient") or t.name.startswith("plateau-tdm"))]
+    return [
+        t
+        for t in threading.enumerate()
+        if t.is_alive() and (type(t).__module__.startswith("tdmclient") or t.name.startswith("plateau-tdm"))
+    ]
 
 
 def assert_quiet_within_1_s() -> None:
@@ -112,9 +115,17 @@ def empty_packet_flood(conn: socket.socket) -> None:
         conn.sendall(b"\x00" * 65536)  # length 0, again and again
 
 
-@pytest.mark.parametrize("behaviour", [speaks_first_and_stays, speaks_first_and_closes,
-                                       closes_at_once, stalls_mid_packet, junk_flood,
-                                       empty_packet_flood])
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        speaks_first_and_stays,
+        speaks_first_and_closes,
+        closes_at_once,
+        stalls_mid_packet,
+        junk_flood,
+        empty_packet_flood,
+    ],
+)
 def test_no_thread_left_after_a_misbehaving_peer(peer, behaviour, monkeypatch) -> None:
     died: list[object] = []
     monkeypatch.setattr(threading, "excepthook", died.append)  # a reader dying would land here
@@ -153,6 +164,7 @@ def test_importing_the_driver_leaves_threading_excepthook_alone() -> None:
     import subprocess
     import sys
 
-    code = ("import threading; hook = threading.excepthook; import devices.robot.tdm; "
-            "assert threading.excepthook is hook")
+    code = (
+        "import threading; hook = threading.excepthook; import devices.robot.tdm; assert threading.excepthook is hook"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -25,16 +25,18 @@ def test_idle_scanner(escl_sim: EsclScannerSim) -> None:
     assert facts.measured_at.tzinfo is not None and facts.host == HOST
 
 
-@pytest.mark.parametrize("state, expected, adf, fault, jobs", [
-    ("adf_loaded", ScannerState.IDLE, "ScannerAdfLoaded", False, 0),
-    ("processing", ScannerState.PROCESSING, "ScannerAdfProcessing", False, 1),
-    ("jam", ScannerState.STOPPED, "ScannerAdfJam", True, 0),
-])
+@pytest.mark.parametrize(
+    "state, expected, adf, fault, jobs",
+    [
+        ("adf_loaded", ScannerState.IDLE, "ScannerAdfLoaded", False, 0),
+        ("processing", ScannerState.PROCESSING, "ScannerAdfProcessing", False, 1),
+        ("jam", ScannerState.STOPPED, "ScannerAdfJam", True, 0),
+    ],
+)
 def test_simulated_states(escl_sim, state, expected, adf, fault, jobs) -> None:
     escl_sim.state = state
     status = read_scanner_status(HOST, port=escl_sim.port, timeout_s=2)
-    assert (status.state, status.adf_state, status.adf_fault, status.active_jobs) == (
-        expected, adf, fault, jobs)
+    assert (status.state, status.adf_state, status.adf_fault, status.active_jobs) == (expected, adf, fault, jobs)
 
 
 def test_dead_scanner_is_unreachable(escl_sim: EsclScannerSim) -> None:
@@ -76,8 +78,7 @@ def test_closed_port_is_unreachable() -> None:
 
 
 def test_state_can_be_changed_over_http(escl_sim: EsclScannerSim) -> None:
-    with urllib.request.urlopen(f"http://{HOST}:{escl_sim.port}/lab/state?set=jam",
-                                timeout=2) as answer:
+    with urllib.request.urlopen(f"http://{HOST}:{escl_sim.port}/lab/state?set=jam", timeout=2) as answer:
         assert answer.read() == b"jam\n"
     assert read_scanner_status(HOST, port=escl_sim.port, timeout_s=2).adf_fault
     with pytest.raises(ValueError, match="unknown state"):

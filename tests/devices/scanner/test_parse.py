@@ -14,14 +14,16 @@ from devices.scanner.parse import ScannerState, parse_capabilities, parse_status
 NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("case, make, model, platen, adf, duplex", [
-    ("adf_only_duplex_no_make", None, "DS-940DW", False, True, True),
-    ("platen_only_manufacturer_element", "Canon", "TS5300 series", True, False, False),
-    ("platen_and_adf_simplex", "HP", "Color Laser MFP 179fnw", True, True, False),
-    ("platen_only_make_missing_from_model", "HP", "DeskJet 2700 All-in-One Printer series",
-     True, False, False),
-    ("platen_and_adf_make_in_model", "Kyocera", "ECOSYS M5521cdn", True, True, False),
-])
+@pytest.mark.parametrize(
+    "case, make, model, platen, adf, duplex",
+    [
+        ("adf_only_duplex_no_make", None, "DS-940DW", False, True, True),
+        ("platen_only_manufacturer_element", "Canon", "TS5300 series", True, False, False),
+        ("platen_and_adf_simplex", "HP", "Color Laser MFP 179fnw", True, True, False),
+        ("platen_only_make_missing_from_model", "HP", "DeskJet 2700 All-in-One Printer series", True, False, False),
+        ("platen_and_adf_make_in_model", "Kyocera", "ECOSYS M5521cdn", True, True, False),
+    ],
+)
 def test_capabilities_of_real_scanners(capture, case, make, model, platen, adf, duplex) -> None:
     caps = parse_capabilities(capture(case))
     assert (caps.make, caps.model) == (make, model)
@@ -41,8 +43,13 @@ def test_status_processing_with_one_active_job(capture) -> None:
 
 def test_status_variant_lowercase_crlf_no_namespace_bom(capture) -> None:
     text = capture("status_processing_adf_empty_two_jobs").decode()
-    text = (text.replace("pwg:", "").replace("scan:", "").replace("Processing", " processing ")
-            .replace("ScannerAdfEmpty", "scanneradfjam").replace("\n", "\r\n"))
+    text = (
+        text.replace("pwg:", "")
+        .replace("scan:", "")
+        .replace("Processing", " processing ")
+        .replace("ScannerAdfEmpty", "scanneradfjam")
+        .replace("\n", "\r\n")
+    )
     text = text.replace("xmlns:pwg=", "xmlns:a=").replace("xmlns:scan=", "xmlns:b=")
     status = parse_status(b"\xef\xbb\xbf\r\n  " + text.encode(), measured_at=NOW)
     assert status.state is ScannerState.PROCESSING
@@ -58,13 +65,20 @@ def test_status_with_default_namespace_and_missing_adf() -> None:
     assert status.adf_state is None and not status.adf_fault
 
 
-@pytest.mark.parametrize("raw, state", [
-    ("Idle", ScannerState.IDLE), ("Testing", ScannerState.TESTING),
-    ("Down", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "raw, state",
+    [
+        ("Idle", ScannerState.IDLE),
+        ("Testing", ScannerState.TESTING),
+        ("Down", None),
+        ("", None),
+    ],
+)
 def test_state_values(raw, state) -> None:
-    xml = f"<scan:ScannerStatus xmlns:scan='s' xmlns:pwg='p'><pwg:State>{raw}</pwg:State>" \
-          f"<scan:AdfState>ScannerAdfSomethingNew</scan:AdfState></scan:ScannerStatus>"
+    xml = (
+        f"<scan:ScannerStatus xmlns:scan='s' xmlns:pwg='p'><pwg:State>{raw}</pwg:State>"
+        f"<scan:AdfState>ScannerAdfSomethingNew</scan:AdfState></scan:ScannerStatus>"
+    )
     status = parse_status(xml, measured_at=NOW)
     assert status.state is state
     assert status.adf_state == "ScannerAdfSomethingNew"  # unknown values are kept as sent
@@ -76,11 +90,18 @@ def test_capabilities_without_make_and_model() -> None:
     assert caps.has_platen and not caps.has_adf
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"   ", b"<html><body>Login</body></html>", b"<ScannerStatus>",
-    b"\x00\xff\xfe", "<?xml version='1.0'?><a/>".encode(),
-    b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><ScannerStatus>&b;</ScannerStatus>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   ",
+        b"<html><body>Login</body></html>",
+        b"<ScannerStatus>",
+        b"\x00\xff\xfe",
+        b"<?xml version='1.0'?><a/>",
+        b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><ScannerStatus>&b;</ScannerStatus>',
+    ],
+)
 def test_not_escl_is_a_bad_answer(body: bytes) -> None:
     with pytest.raises(BadAnswer):
         parse_status(body, measured_at=NOW)
@@ -96,9 +117,13 @@ def test_capabilities_document_is_not_a_status(capture) -> None:
 xml_text = st.one_of(
     st.binary(max_size=200),
     st.text(max_size=200).map(str.encode),
-    st.builds(lambda state, adf: (
-        f"<ScannerStatus><State>{state}</State><AdfState>{adf}</AdfState></ScannerStatus>"
-    ).encode(), st.text(max_size=20), st.text(max_size=20)),
+    st.builds(
+        lambda state, adf: (
+            f"<ScannerStatus><State>{state}</State><AdfState>{adf}</AdfState></ScannerStatus>"
+        ).encode(),
+        st.text(max_size=20),
+        st.text(max_size=20),
+    ),
 )
 
 

@@ -96,8 +96,10 @@ def test_sections_and_exit_statuses() -> None:
 
 
 def test_internet_lines_curl_and_wget() -> None:
-    got = parse_internet("http://a/\t0\t200\tcurl\nhttp://b/\t0\t503\tcurl\nhttp://c/\t28\t000\tcurl\n"
-                         "http://d/\t8\t-\twget\nhttp://e/\t4\t-\twget\nhttp://f/\t127\t-\tnone\n")
+    got = parse_internet(
+        "http://a/\t0\t200\tcurl\nhttp://b/\t0\t503\tcurl\nhttp://c/\t28\t000\tcurl\n"
+        "http://d/\t8\t-\twget\nhttp://e/\t4\t-\twget\nhttp://f/\t127\t-\tnone\n"
+    )
     assert [r.ok for r in got] == [True, False, False, True, False, False]
     assert [r.reason for r in got][:3] == [None, "http 503", "timeout"]
 
@@ -110,8 +112,16 @@ def test_the_script_quotes_every_target() -> None:
 
 @given(st.text(max_size=400))
 def test_garbage_never_crashes_a_parser(text: str) -> None:
-    for parser in (parse_dpkg, parse_flatpak, parse_df, parse_internet, parse_windows_inventory, parse_mac_bundles,
-                   parse_brew_list, split_sections):
+    for parser in (
+        parse_dpkg,
+        parse_flatpak,
+        parse_df,
+        parse_internet,
+        parse_windows_inventory,
+        parse_mac_bundles,
+        parse_brew_list,
+        split_sections,
+    ):
         try:
             parser(text)
         except BadAnswer:
@@ -126,7 +136,8 @@ def test_windows_inventory_of_both_registry_views_and_appx(capture) -> None:
     assert None not in names and "" not in names
     assert gw.match_windows({"display_name": "VLC media player"}, "VLC media player", entries).state == "present"
     assert gw.match_windows({"display_name": r"Mozilla Firefox\b"}, "Mozilla Firefox", entries).via.startswith(
-        "Mozilla Firefox (x64 fr)")
+        "Mozilla Firefox (x64 fr)"
+    )
     assert gw.match_windows({}, "LibreOffice", entries).state == "present"  # the name as a prefix
     assert gw.match_windows({"display_name": r"SumatraPDF\b"}, "SumatraPDF", entries).state == "user_only"
     assert gw.match_windows({"appx": "Microsoft.WindowsCalculator"}, "Calc", entries).state == "present"
@@ -142,8 +153,10 @@ def test_macos_bundles_and_homebrew(capture) -> None:
     assert gw.match_macos({"brew_cask": "firefox", "bundle_id": "org.mozilla.firefox"}, facts.apps).state == "present"
     assert gw.match_macos({"brew_cask": "libreoffice"}, facts.apps).via == "brew cask libreoffice"
     assert gw.match_macos({"brew_cask": "gimp"}, facts.apps).state == "missing"
-    assert gw.match_macos({"brew_cask": "gimp"}, MacApps(frozenset(), frozenset(), frozenset(), False)).state \
-        == "unmatchable"  # no Homebrew and no bundle id: cannot say
+    assert (
+        gw.match_macos({"brew_cask": "gimp"}, MacApps(frozenset(), frozenset(), frozenset(), False)).state
+        == "unmatchable"
+    )  # no Homebrew and no bundle id: cannot say
     assert facts.internet is not None and facts.internet[0].ok
 
 
@@ -166,7 +179,9 @@ def test_capabilities_count_what_is_found_each_title_once() -> None:
     found = [PlannedTitle(title_id=i, name=i, ids={}, provides=("web_browser",)) for i in ("ff", "chrome", "ff")]
     verdicts = gw.capabilities("pc", rule, found, measured_at=NOW, probe="ssh", room="a")
     assert {(v.params["capability"], v.params["have"], v.params["need"]) for v in verdicts} == {
-        ("web_browser", 2, 3), ("pdf_reader", 0, 1)}
+        ("web_browser", 2, 3),
+        ("pdf_reader", 0, 1),
+    }
     assert all(v.status is Status.FAIL and v.blocking for v in verdicts)
     found.append(PlannedTitle(title_id="edge", name="Edge", ids={}, provides=("web_browser", "pdf_reader")))
     (ok,) = gw.capabilities("pc", rule, found, measured_at=NOW, probe="ssh", room="a")

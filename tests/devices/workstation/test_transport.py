@@ -17,8 +17,9 @@ def test_a_port_that_never_says_ssh_costs_one_timeout() -> None:
         silent.listen(8)
         started = time.monotonic()
         with pytest.raises(Unreachable):
-            run_script_ssh("127.0.0.1", silent.getsockname()[1], username="jury", password="x", script="true",
-                           timeout_s=1.0)
+            run_script_ssh(
+                "127.0.0.1", silent.getsockname()[1], username="jury", password="x", script="true", timeout_s=1.0
+            )
         assert time.monotonic() - started < 1.5
 
 

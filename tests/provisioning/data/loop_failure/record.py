@@ -21,9 +21,14 @@ def record() -> list[dict]:
     events: list[dict] = []
     with tempfile.TemporaryDirectory() as private:
         ansible_runner.run(
-            private_data_dir=private, playbook=str(HERE / "play.yml"), inventory=str(HERE / "hosts.yml"),
-            quiet=True, envvars={"PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
-                                 "ANSIBLE_NOCOLOR": "True"},
+            private_data_dir=private,
+            playbook=str(HERE / "play.yml"),
+            inventory=str(HERE / "hosts.yml"),
+            quiet=True,
+            envvars={
+                "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+                "ANSIBLE_NOCOLOR": "True",
+            },
             event_handler=lambda event: events.append(event) or True,
         )
     return events
