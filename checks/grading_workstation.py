@@ -119,8 +119,13 @@ def match_windows(ids: Mapping[str, Any], name: str, entries: Sequence[WindowsEn
 
 
 def match_macos(ids: Mapping[str, Any], apps: MacApps) -> Presence:
+    """A Homebrew cask or formula listed by ``brew list``, or the app's bundle id in /Applications. A
+    cask still listed whose app (known bundle id) is gone from /Applications (dragged to the Trash:
+    Homebrew does not notice) is missing."""
     cask, formula, bundle = ids.get("brew_cask"), ids.get("brew"), ids.get("bundle_id")
     if cask and cask in apps.casks:
+        if bundle and bundle not in apps.bundle_ids:
+            return Presence("missing", f"brew cask {cask}", {"why": "app_not_in_applications"})
         return Presence("present", f"brew cask {cask}")
     if formula and formula in apps.formulae:
         return Presence("present", f"brew {formula}")
@@ -128,6 +133,8 @@ def match_macos(ids: Mapping[str, Any], apps: MacApps) -> Presence:
         return Presence("present", f"/Applications ({bundle})")
     if not bundle and not apps.brew_present:
         return Presence("unmatchable", detail={"why": "no_brew"})
+    if not bundle and apps.brew_error:  # an unreadable list is not an empty one
+        return Presence("unmatchable", detail={"why": apps.brew_error})
     return Presence("missing")
 
 

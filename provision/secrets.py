@@ -3,11 +3,15 @@
     <inventory>/.vault_pass                 vault password file, created 0600 if missing
     <inventory>/host_vars/<host>/vault.yml  ansible-vault encrypted, one per host, 0600
 
-Which secrets: the accounts the plan expects per family (the registry's ``Family.accounts``:
-admin sessions, tablet accounts and unlock codes, access point SSH and Wi-Fi keys). A
-value already set (in vault.yml or anywhere else in the inventory) is kept; ``rotate``
-regenerates every one, Wi-Fi keys included (after the exam). Other keys of an existing
-vault.yml (an API key...) are left as they are.
+Which secrets: the accounts the plan expects per family (the registry's ``Family.accounts``).
+Only those plateau owns (``Account.generated``: admin sessions, unlock codes, the Wi-Fi key
+when the centre leaves it to plateau) are generated; the secrets of accounts that exist
+elsewhere (a Google account, an Apple ID, the access point's current login) are never made
+up: ``ask`` supplies them (the CLI prompts without echo), or they are left « à saisir »
+(``SecretsReport.to_enter``) for ``set_secret``. A value already set (in vault.yml or
+anywhere else in the inventory) is kept; ``rotate`` regenerates every secret plateau owns,
+Wi-Fi keys included (after the exam). Other keys of an existing vault.yml (an API key...)
+are left as they are.
 
 Passwords are readable and typeable by a jury member: three capitalised pronounceable
 words of three syllables and three digits, e.g. ``Tupara-Vesuna-Kodemi-472``, drawn with
@@ -25,14 +29,17 @@ import os
 import secrets as _random
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
 
 from provision.errors import InventoryError, Problem, Severity, VaultError
 from provision.families import REGISTRY
+from provision.families.base import Account
 from provision.inventory import ansible_source, prescan
 from provision.inventory.loader import DEFAULT_VAULT_PASSWORD_FILE, HOSTS_FILE, find_vault_password_file
 from provision.paths import shown
@@ -46,6 +53,11 @@ PASSWORD_ENTROPY_BITS = WORDS * SYLLABLES * math.log2(len(CONSONANTS) * len(VOWE
 )
 VAULT_FILE = "vault.yml"
 PIN_VARS = frozenset({"unlock_code"})
+TEMPLATE_MARKS = ("{{", "{%", "{#")  # Ansible would read a typed secret holding them as a template
+
+
+def looks_like_template(value: str) -> bool:
+    return any(mark in value for mark in TEMPLATE_MARKS)
 
 
 def generate_password() -> str:
@@ -71,8 +83,26 @@ class SecretsReport:
     generated: int = 0
     kept: int = 0
     hosts: int = 0
+    entered: int = 0  # typed in (``ask``)
     files: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    to_enter: list[ExpectedSecret] = field(default_factory=list)  # external secrets still missing
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedSecret:
+    """One secret an account of a host's family expects (never its value)."""
+
+    host: str
+    secret: str  # the field holding it
+    kind: str  # label.account.<kind>
+    login: str | None  # the account's login as the inventory gives it (an e-mail, a user name)
+    generated: bool  # plateau owns it (``Account.generated``)
+    present: bool  # already set somewhere in the inventory
+
+
+#: ask(expected) -> the typed secret, or None to leave it « à saisir »
+Ask = Callable[[ExpectedSecret], str | None]
 
 
 def _vault(password: bytes) -> Any:
@@ -157,12 +187,7 @@ def _check_password_file(path: Path, report: SecretsReport) -> None:
         )
 
 
-def expected_secrets(root: Path, password: bytes | None, source: str | None) -> dict[str, dict[str, bool]]:
-    """host -> {secret var: already set?} for every account the inventory's families expect.
-
-    Read with Ansible's own loader but without the models' validation: a missing Wi-Fi key
-    is an inventory error that this very command is meant to fix.
-    """
+def _load_raw(root: Path, password: bytes | None, source: str | None) -> Any:
     hosts_file = root / HOSTS_FILE
     if not hosts_file.is_file():
         raise InventoryError(
@@ -173,22 +198,68 @@ def expected_secrets(root: Path, password: bytes | None, source: str | None) -> 
         kind = VaultError if all(p.key.startswith("vault.") for p in problems) else InventoryError
         raise kind(problems)
     try:
-        raw = ansible_source.load(hosts_file, password)
+        return ansible_source.load(hosts_file, password)
     except ansible_source.AnsibleLoadError as exc:
         raise InventoryError(
             Problem(key="inventory.ansible", file=shown(hosts_file), params={"reason": str(exc)})
         ) from exc
-    expected: dict[str, dict[str, bool]] = {}
+
+
+def _applies(account: Account, model: type[Any], host_vars: dict[str, Any]) -> bool:
+    """``Account.when`` on the raw host variables over the model's defaults (no key on an open
+    Wi-Fi network); True when it cannot tell (the models' validation says the rest)."""
+    if account.when is None:
+        return True
+    fields = getattr(model, "model_fields", {})
+    values = {name: f.get_default(call_default_factory=True) for name, f in fields.items() if not f.is_required()}
+    try:
+        return bool(account.when(SimpleNamespace(**{**values, **host_vars})))
+    except Exception:  # noqa: BLE001 - a value the model would refuse: validate reports it
+        return True
+
+
+def expected_secrets(
+    root: Path, password: bytes | None, source: str | None, *, recap_only: bool = False
+) -> dict[str, dict[str, ExpectedSecret]]:
+    """host -> {secret var: what is expected} for every account the inventory's families expect
+    (``recap_only``: also the accounts the plan does not list, an API key...).
+
+    Read with Ansible's own loader but without the models' validation: a missing Wi-Fi key
+    is an inventory error that this very command is meant to fix.
+    """
+    raw = _load_raw(root, password, source)
+    expected: dict[str, dict[str, ExpectedSecret]] = {}
     for host in raw.hosts:
         for family in (g for g in host.groups if g in REGISTRY):
             for account in REGISTRY[family].accounts:
-                if account.in_plan:
-                    expected.setdefault(host.name, {})[account.secret] = bool(host.vars.get(account.secret))
+                if (account.in_plan or recap_only) and _applies(account, REGISTRY[family].model, host.vars):
+                    login = host.vars.get(account.login) if account.login else None
+                    expected.setdefault(host.name, {})[account.secret] = ExpectedSecret(
+                        host=host.name,
+                        secret=account.secret,
+                        kind=account.kind,
+                        login=str(login) if login not in (None, "") else None,
+                        generated=account.generated and account.in_plan,
+                        present=bool(host.vars.get(account.secret)),
+                    )
     return expected
 
 
-def init_secrets(root: Path, vault_password_file: Path | None = None, *, rotate: bool = False) -> SecretsReport:
-    """Generate missing secrets (all of them with ``rotate``) into host_vars/<host>/vault.yml."""
+def _read_password(password_file: Path) -> bytes:
+    try:
+        return password_file.read_bytes().strip()
+    except OSError as exc:
+        raise VaultError(
+            Problem(key="vault.password_file_unreadable", file=shown(password_file), params={"reason": exc.strerror})
+        ) from exc
+
+
+def init_secrets(
+    root: Path, vault_password_file: Path | None = None, *, rotate: bool = False, ask: Ask | None = None
+) -> SecretsReport:
+    """Generate the missing secrets plateau owns (all of them with ``rotate``) into
+    host_vars/<host>/vault.yml; ask for the missing external ones (``ask``), or list them
+    in ``to_enter``."""
     root = Path(root)
     if not root.is_dir():
         raise InventoryError(Problem(key="inventory.no_dir", params={"path": shown(root)}))
@@ -201,32 +272,70 @@ def init_secrets(root: Path, vault_password_file: Path | None = None, *, rotate:
         create_password_file(password_file)
         created = True
     else:
-        try:
-            password: bytes | None = password_file.read_bytes().strip()
-        except OSError as exc:
-            raise VaultError(
-                Problem(
-                    key="vault.password_file_unreadable", file=shown(password_file), params={"reason": exc.strerror}
-                )
-            ) from exc
-        expected = expected_secrets(root, password, source)
+        expected = expected_secrets(root, _read_password(password_file), source)
     report = SecretsReport(password_file, created)
     _check_password_file(password_file, report)
     password = password_file.read_bytes().strip()
 
-    for host, secret_vars in sorted(expected.items()):
+    for host, wanted in sorted(expected.items()):
         report.hosts += 1
         path = root / "host_vars" / host / VAULT_FILE
         data = read_vault_file(path, password)
         changed = False
-        for secret_var, set_elsewhere in secret_vars.items():
-            if (data.get(secret_var) or set_elsewhere) and not rotate:
+        for secret_var, item in wanted.items():
+            present = bool(data.get(secret_var)) or item.present
+            if present and not (rotate and item.generated):
                 report.kept += 1
                 continue
-            data[secret_var] = generate_for(secret_var)
-            report.generated += 1
-            changed = True
+            if item.generated:
+                data[secret_var] = generate_for(secret_var)
+                report.generated += 1
+                changed = True
+                continue
+            value = ask(item) if ask is not None else None
+            if value and not looks_like_template(value):
+                data[secret_var] = value
+                report.entered += 1
+                changed = True
+            else:
+                report.to_enter.append(item)
         if changed:
             write_vault_file(path, data, password)
             report.files.append(path)
     return report
+
+
+def set_secret(
+    root: Path, vault_password_file: Path | None, host: str, secret_var: str, read: Callable[[], str]
+) -> Path:
+    """Store one secret of an account of ``host`` in its vault.yml (``plateau secrets set``);
+    ``read`` gives the value, called once host and field are known good."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InventoryError(Problem(key="inventory.no_dir", params={"path": shown(root)}))
+    password_file, source = find_vault_password_file(root, vault_password_file)
+    if password_file is None:
+        raise VaultError(Problem(key="secrets.no_password_file", params={"inventory": shown(root)}))
+    password = _read_password(password_file)
+    expected = expected_secrets(root, password, source, recap_only=True)
+    if host not in expected:
+        raise InventoryError(Problem(key="secrets.unknown_host", host=host, params={"host": host}))
+    if secret_var not in expected[host]:
+        raise InventoryError(
+            Problem(
+                key="secrets.unknown_field",
+                host=host,
+                field=secret_var,
+                params={"field": secret_var, "known": ", ".join(sorted(expected[host]))},
+            )
+        )
+    value = read()
+    if not value:
+        raise InventoryError(Problem(key="secrets.empty_value", host=host, field=secret_var))
+    if looks_like_template(value):
+        raise InventoryError(Problem(key="secrets.jinja", host=host, field=secret_var, params={"name": secret_var}))
+    path = root / "host_vars" / host / VAULT_FILE
+    data = read_vault_file(path, password)
+    data[secret_var] = value
+    write_vault_file(path, data, password)
+    return path

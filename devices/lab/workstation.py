@@ -1,5 +1,5 @@
-"""Workstations on loopback: a Linux PC (Debian's real sshd, a real password login, controllable
-software) and a Windows PC's WS-Management service (:class:`WinRMLab`, the SOAP pywinrm speaks).
+"""Workstations on loopback: a Linux PC or a Mac (Debian's real sshd, a real password login,
+controllable software) and a Windows PC's WS-Management service (:class:`WinRMLab`, the SOAP pywinrm speaks).
 
     with WorkstationLab(password="Jury-2026!") as pc:          # needs root (sshd, mount namespace)
         read_linux(pc.host, pc.port, username=pc.user, password="Jury-2026!", ...)
@@ -27,6 +27,28 @@ What is a stand-in: the account's login shell puts ``<lab>/bin`` first on PATH, 
                     the lab's own in the namespace)
     mount_denied    True: a polkit rule answers NO to udisks2's filesystem-mount
     mode            "healthy", "slow" (every stand-in sleeps ``slow_s``), "garbage" (dpkg-query prints noise)
+
+``WorkstationLab(flavour="macos")``: a Mac as plateau's macOS script meets it. sshd runs chrooted in
+a root of its own (a tmpfs in the namespace where every top-level folder of this machine is
+bind-mounted, plus ``/Applications`` and ``/opt`` of the lab's), so the script's absolute paths
+are real paths: ``/Applications/<App>.app/Contents/Info.plist`` (an XML property list with its
+``CFBundleIdentifier``), ``/opt/homebrew/bin/brew`` (Apple-silicon Homebrew, *not* on PATH: macOS's
+sshd gives ``/usr/bin:/bin:/usr/sbin:/sbin``, Homebrew's shellenv is only read by interactive
+shells). Stand-ins print what macOS prints (formats cited in
+tests/devices/workstation/captures/mac_script_lab/README):
+
+    ``defaults read <bundle>/Contents/Info CFBundleIdentifier``   the value and a newline; a missing key:
+                    "The domain/default pair of (…, CFBundleIdentifier) does not exist" on stderr, exit 1
+    ``brew list --cask -1`` / ``--formula -1``   one token per line (nothing, exit 0, when none)
+    ``df -Pk /``    POSIX output of the APFS system volume (``/dev/disk3s1s1``), whose Used is the
+                    sealed system alone and Available the container's free space
+    ``curl``        as for Linux
+
+State (``set``), besides ``disk_free_kb``/``disk_total_kb``/``internet``/``mode``:
+
+    apps            [(path under /Applications, bundle id or None)]  e.g. ("VLC.app", "org.videolan.vlc")
+    casks, formulae [token]   what ``brew list`` prints (see :meth:`install_cask`)
+    homebrew        "ok" | "missing" (no /opt/homebrew at all) | "broken" (``brew list`` exits 1)
 """
 
 from __future__ import annotations
@@ -70,22 +92,53 @@ _STANDINS = {
              'esac\n'),
 }  # fmt: skip
 
+#: macOS stand-ins (``brew`` is written to /opt/homebrew/bin, off PATH, as on a Mac)
+_MAC_STANDINS = {
+    "defaults": ('[ "$1" = read ] && [ $# -eq 3 ] || { echo "defaults: the lab only reads one key" >&2; exit 1; }\n'
+                 'f="$2"; case "$f" in *.plist) ;; *) f="$f.plist";; esac\n'
+                 'if [ ! -f "$f" ]; then printf \'\\nDomain %s does not exist\\n\' "$2" >&2; exit 1; fi\n'
+                 'v=$(sed -n "/<key>$3<\\/key>/{n;s/.*<string>\\(.*\\)<\\/string>.*/\\1/p;}" "$f")\n'
+                 'if [ -z "$v" ]; then\n'
+                 '  printf \'\\nThe domain/default pair of (%s, %s) does not exist\\n\' "$2" "$3" >&2; exit 1\n'
+                 'fi\n'
+                 'printf \'%s\\n\' "$v"\n'),
+    "df": 'cat "$S/df.out"\n',
+    "curl": _STANDINS["curl"],
+}  # fmt: skip
+_BREW = ('[ "$(cat "$S/homebrew")" = broken ] && { echo "Error: No such file or directory @ dir_chdir0 - '
+         '/opt/homebrew/Caskroom" >&2; exit 1; }\n'
+         'case "$1 $2" in\n'
+         '  "list --cask") cat "$S/casks";;\n'
+         '  "list --formula") cat "$S/formulae";;\n'
+         '  *) echo "Error: the lab\'s brew only lists" >&2; exit 1;;\n'
+         'esac\n')  # fmt: skip
+#: Info.plist of an app bundle, as Xcode writes it (XML property list)
+_INFO_PLIST = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+               '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
+               '<plist version="1.0">\n<dict>\n\t<key>CFBundleExecutable</key>\n\t<string>{name}</string>\n'
+               '{identifier}\t<key>CFBundlePackageType</key>\n\t<string>APPL</string>\n</dict>\n</plist>\n')  # fmt: skip
+FLAVOURS = ("linux", "macos")
+
 
 class LabNeedsRoot(RuntimeError):
     """The lab starts a real sshd in a mount namespace: root (and unshare) are needed."""
 
 
 class WorkstationLab(Simulator):
-    """A Linux PC reached over real SSH; see the module docstring."""
+    """A Linux PC (or a Mac, ``flavour="macos"``) reached over real SSH; see the module docstring."""
 
     modes: ClassVar[tuple[str, ...]] = (HEALTHY, *FAULTS)
 
     def __init__(self, *, user: str = "jury", password: str = "Jury-Lab-2026", ports: int = 1, host: str = HOST,
                  addresses: Sequence[str] | None = None, root: Path | None = None, mode: str = HEALTHY,
-                 slow_s: float = 30.0) -> None:  # fmt: skip
+                 slow_s: float = 30.0, flavour: str = "linux") -> None:  # fmt: skip
         """``addresses``: one workstation per loopback address (``ports`` is then ignored), as an
-        inventory needs (one address per host); else ``ports`` ports of ``host``."""
+        inventory needs (one address per host); else ``ports`` ports of ``host``. ``flavour``:
+        "linux" (Debian) or "macos" (see the module docstring)."""
         super().__init__(host=host, mode=mode, slow_s=slow_s)
+        if flavour not in FLAVOURS:
+            raise ValueError(f"WorkstationLab flavour must be one of {FLAVOURS}")
+        self.flavour = flavour
         self.user = user
         self._password = password
         self.addresses = list(addresses) if addresses else [host] * ports
@@ -97,6 +150,7 @@ class WorkstationLab(Simulator):
             "packages": [list(p) for p in DEFAULT_PACKAGES], "native_arch": "amd64", "flatpaks": [],
             "flatpak": True, "disk_free_kb": 40 * 1024 * 1024, "disk_total_kb": 120 * 1024 * 1024,
             "internet": "up", "usb_blocked": False, "mount_denied": False,
+            "apps": [["Safari.app", "com.apple.Safari"]], "casks": [], "formulae": [], "homebrew": "ok",
         }  # fmt: skip
         self._sshds: list[subprocess.Popen[bytes]] = []
 
@@ -117,7 +171,7 @@ class WorkstationLab(Simulator):
         for key, value in changes.items():
             if key not in self.state:
                 raise AttributeError(f"WorkstationLab has no setting {key!r}")
-            self.state[key] = [list(v) for v in value] if key in ("packages", "flatpaks") else value
+            self.state[key] = [list(v) for v in value] if key in ("packages", "flatpaks", "apps") else value
         if self.dir is not None:
             self._render()
         return self
@@ -137,6 +191,17 @@ class WorkstationLab(Simulator):
         packages.append([name, status, arch or self.state["native_arch"]])
         return self.set(packages=packages)
 
+    def install_cask(self, token: str, *, app: str | None = None, bundle_id: str | None = None) -> Self:
+        """``brew install --cask <token>`` (macOS): the token in ``brew list --cask`` and, when ``app``
+        is given, the bundle it moves into /Applications."""
+        casks = [c for c in self.state["casks"] if c != token] + [token]
+        apps = [a for a in self.state["apps"] if a[0] != app] + ([[app, bundle_id]] if app else [])
+        return self.set(casks=casks, apps=apps)
+
+    def remove_app(self, app: str) -> Self:
+        """The app dragged to the Trash by hand (its cask, if any, is still listed by Homebrew)."""
+        return self.set(apps=[a for a in self.state["apps"] if a[0] != app])
+
     def set_password(self, password: str) -> None:
         """The machine's password changes (by hand, or a rotation the vault did not follow)."""
         self._password = password
@@ -144,7 +209,7 @@ class WorkstationLab(Simulator):
             self._write_shadow()
 
     def host_vars(self, index: int = 0) -> dict[str, Any]:
-        """Inventory variables of a Linux host reaching this lab (its ``index``-th port)."""
+        """Inventory variables of a Linux or macOS host reaching this lab (its ``index``-th port)."""
         address, port = self.endpoints[index]
         return {"ansible_host": address, "ansible_port": port, "admin_user": self.user}
 
@@ -153,20 +218,24 @@ class WorkstationLab(Simulator):
         if os.geteuid() != 0 or not Path(SSHD).exists() or shutil.which("unshare") is None:
             raise LabNeedsRoot("WorkstationLab needs root, openssh-server and unshare (util-linux)")
         base = Path(tempfile.mkdtemp(prefix="plateau-wslab-", dir=self._root))
+        if self.flavour == "macos" and base.resolve().parts[1:2] in (("opt",), ("Applications",)):
+            base.rmdir()  # the Mac's root replaces /opt and /Applications: the lab would not see itself
+            raise ValueError("a macOS WorkstationLab cannot live under /opt or /Applications")
         base.chmod(0o755)  # the lab account (uid 4242) reads its stand-ins and state
         self.dir = base
-        for sub in ("bin", "state", "home", "etc", "modprobe.d", "polkit"):
+        subs = ("bin", "state", "home", "etc", "modprobe.d", "polkit")
+        for sub in subs + (("Applications", "opt", "root") if self.flavour == "macos" else ()):
             (base / sub).mkdir(mode=0o755)
             (base / sub).chmod(0o755)
         os.chown(base / "home", LAB_UID, LAB_UID)  # the account's own home, writable (Ansible's tmp goes there)
-        for name, body in _STANDINS.items():
+        for name, body in (_MAC_STANDINS if self.flavour == "macos" else _STANDINS).items():
             path = base / "bin" / name
             path.write_text(f'#!/bin/sh\nS={base / "state"}\n. "$S/mode.sh"\n{body}')
             path.chmod(0o755)
         shell = base / "shell"
-        shell.write_text(
-            f'#!/bin/sh\nPATH={base / "bin"}:/usr/local/bin:/usr/bin:/bin\nexport PATH\nexec /bin/sh "$@"\n'
-        )
+        # macOS's sshd gives /usr/bin:/bin:/usr/sbin:/sbin (no Homebrew); Debian's adds /usr/local/bin
+        system_path = "/usr/bin:/bin:/usr/sbin:/sbin" if self.flavour == "macos" else "/usr/local/bin:/usr/bin:/bin"
+        shell.write_text(f'#!/bin/sh\nPATH={base / "bin"}:{system_path}\nexport PATH\nexec /bin/sh "$@"\n')
         shell.chmod(0o755)
         self._render()
         self._write_accounts(shell)
@@ -192,13 +261,16 @@ class WorkstationLab(Simulator):
             raise LabNeedsRoot("no modprobe.d folder on this machine to stand the lab's USB policy in")
         binds += [(base / "polkit", d) for d in ("/etc/polkit-1/rules.d", "/usr/share/polkit-1/rules.d")
                   if Path(d).is_dir()]  # fmt: skip
-        mounts = " && ".join(f"mount --bind {src} {dst}" for src, dst in binds)
+        if self.flavour == "macos":
+            mounts, chroot = self._mac_root(base), f"chroot {base / 'root'} "
+        else:
+            mounts, chroot = " && ".join(f"mount --bind {src} {dst}" for src, dst in binds), ""
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
         with open(self.log_file, "ab") as log:
             for index in range(len(groups)):
                 self._sshds.append(subprocess.Popen(
                     ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
-                     f"{mounts} && exec {SSHD} -D -e -f {base / f'sshd_config.{index}'}"],
+                     f"{mounts} && exec {chroot}{SSHD} -D -e -f {base / f'sshd_config.{index}'}"],
                     stdout=subprocess.DEVNULL, stderr=log, start_new_session=True))  # fmt: skip
         deadline = time.monotonic() + 60  # sshd starts slowly on a loaded machine
         for address, port in self.endpoints:
@@ -210,6 +282,22 @@ class WorkstationLab(Simulator):
                     if time.monotonic() > deadline or any(p.poll() is not None for p in self._sshds):
                         raise RuntimeError(f"sshd did not start: {self.log_file.read_text()[-2000:]}") from None
                     time.sleep(0.05)
+
+    @staticmethod
+    def _mac_root(base: Path) -> str:
+        """The shell commands (run in sshd's private mount namespace) building a root where
+        /Applications and /opt are the lab's and every other top-level folder is this machine's
+        (bind-mounted: nothing is created outside the lab's folder)."""
+        root = base / "root"
+        return (
+            f"set -e; mount -t tmpfs -o mode=755 plateau-mac {root}; "
+            'for e in /*; do n="${e#/}"; case "$n" in Applications|opt) continue;; esac; '
+            f'if [ -L "$e" ]; then ln -s "$(readlink "$e")" "{root}/$n"; '
+            f'elif [ -d "$e" ]; then mkdir "{root}/$n"; mount --rbind "$e" "{root}/$n"; fi; done; '
+            f"mkdir {root}/Applications {root}/opt; mount --bind {base / 'Applications'} {root}/Applications; "
+            f"mount --bind {base / 'opt'} {root}/opt; mount --bind {base / 'etc' / 'passwd'} {root}/etc/passwd; "
+            f"mount --bind {base / 'etc' / 'shadow'} {root}/etc/shadow"
+        )
 
     def _close(self) -> None:
         if self.dir is not None:
@@ -273,6 +361,9 @@ class WorkstationLab(Simulator):
             (out / "dpkg.out").write_text("\x1b[31m#@!garbage%% ~~ not a listing ~~\n")
         else:
             (out / "dpkg.out").write_text("".join(f"{n}\t{s}\t{a}\n" for n, s, a in state["packages"]))
+        if self.flavour == "macos":
+            self._render_mac()
+            return
         (out / "dpkg.rc").write_text("0")
         (out / "arch").write_text(f"{state['native_arch']}\n")
         (out / "flatpak.out").write_text("".join(f"{a}\t{arch}\t{i}\n" for a, arch, i in state["flatpaks"]))
@@ -297,6 +388,42 @@ class WorkstationLab(Simulator):
             rule.unlink(missing_ok=True)
         for path in out.iterdir():
             path.chmod(0o644)
+
+    def _render_mac(self) -> None:
+        """/Applications (one Info.plist per bundle), /opt/homebrew/bin/brew and what it lists, df."""
+        assert self.dir is not None
+        state, out = self.state, self.dir / "state"
+        (out / "internet").write_text(state["internet"])
+        (out / "homebrew").write_text(state["homebrew"])
+        # brew list prints the names of the Caskroom's / Cellar's folders, sorted
+        (out / "casks").write_text("".join(f"{c}\n" for c in sorted(state["casks"])))
+        (out / "formulae").write_text("".join(f"{f}\n" for f in sorted(state["formulae"])))
+        # APFS: / is the sealed system volume (about 10 GiB used); Available is the container's free space
+        used, free = 10_385_012, state["disk_free_kb"]
+        pct = -(-100 * used // max(used + free, 1))  # rounded up, as df does
+        (out / "df.out").write_text("Filesystem     1024-blocks     Used Available Capacity  Mounted on\n"
+                                    f"/dev/disk3s1s1   {state['disk_total_kb']} {used} {free}    {pct}%    /\n")  # fmt: skip
+        for path in out.iterdir():
+            path.chmod(0o644)
+        apps = self.dir / "Applications"  # the folder is bind-mounted: empty it, never replace it
+        for child in apps.iterdir():
+            shutil.rmtree(child)
+        for relative, bundle_id in state["apps"]:
+            contents = apps / relative / "Contents"
+            contents.mkdir(parents=True)
+            name = Path(relative).stem
+            identifier = f"\t<key>CFBundleIdentifier</key>\n\t<string>{bundle_id}</string>\n" if bundle_id else ""
+            (contents / "Info.plist").write_text(_INFO_PLIST.format(name=name, identifier=identifier))
+        brew = self.dir / "opt" / "homebrew"
+        shutil.rmtree(brew, ignore_errors=True)
+        if state["homebrew"] != "missing":
+            (brew / "bin").mkdir(parents=True)
+            (brew / "bin" / "brew").write_text(f'#!/bin/sh\nS={out}\n. "$S/mode.sh"\n{_BREW}')
+        for top in (self.dir / "opt", apps):
+            for folder, _, files in os.walk(top):
+                Path(folder).chmod(0o755)
+                for name in files:
+                    (Path(folder) / name).chmod(0o755 if top.name == "opt" else 0o644)
 
 
 def serve(ports: Sequence[int] | None = None) -> None:  # pragma: no cover - manual use

@@ -160,11 +160,13 @@ def mac_facts(run: ScriptRun, *, login: str | None) -> MacFacts:
     brew = sections["brew_cask"].rc != 127
     casks = parse_brew_list(sections["brew_cask"].body) if sections["brew_cask"].rc == 0 else frozenset()
     formulae = parse_brew_list(sections["brew_formula"].body) if sections["brew_formula"].rc == 0 else frozenset()
+    failed = [f"brew list --{kind}: exit status {sections[f'brew_{kind}'].rc}" for kind in ("cask", "formula")
+              if brew and sections[f"brew_{kind}"].rc != 0]  # fmt: skip
     df = sections["df"]
     return MacFacts(
         login=login,
         login_verified_at=run.authenticated_at,
-        apps=MacApps(parse_mac_bundles(sections["mac_apps"].body), casks, formulae, brew),
+        apps=MacApps(parse_mac_bundles(sections["mac_apps"].body), casks, formulae, brew, "; ".join(failed) or None),
         disk=parse_df(df.body) if df.rc == 0 else None,
         internet=tuple(parse_internet(sections["internet"].body)),
         measured_at=dt.datetime.now(dt.UTC),

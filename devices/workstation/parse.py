@@ -328,6 +328,8 @@ class MacApps:
     casks: frozenset[str]  # brew list --cask
     formulae: frozenset[str]  # brew list --formula
     brew_present: bool
+    #: Homebrew is there but a ``brew list`` failed (its lists are then unknown, not empty)
+    brew_error: str | None = None
 
 
 _BUNDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")

@@ -14,6 +14,12 @@ Linux (POSIX ``sh``, sent on the standard input of ``/bin/sh -s``), one section 
 ``internet``  per target URL, in parallel: ``curl -sS -o /dev/null -w '%{http_code}' --max-time N``,
               else ``wget -q --spider -T N -t 1``; ``url<TAB>rc<TAB>code<TAB>tool``
 
+macOS (same framing): ``mac_apps`` (``/Applications/*.app`` and one folder down: path TAB
+``defaults read <app>/Contents/Info CFBundleIdentifier``), ``brew_cask`` / ``brew_formula``
+(``brew list --cask -1`` / ``--formula -1``; Homebrew is looked for on PATH, then in
+/opt/homebrew/bin and /usr/local/bin, as an SSH exec's PATH lacks it; 127 when absent), ``df``
+and ``internet`` as above.
+
 No secret is ever part of a script: the admin password only serves to open the session.
 """
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from provision.cli.common import app, err, out, print_problems
-from provision.messages import render
+from provision.cli.common import app, err, out
+from provision.cli.validate import print_validated
 
 DEMO_INVENTORY = Path(__file__).resolve().parents[2] / "inventories" / "demo"
 
@@ -40,21 +40,7 @@ def demo(
     out.print(f"Inventaire : {inventory}", highlight=False)
     loaded = load_all(inventory)
     out.print("[bold]1. Vérification de l'inventaire[/]")
-    if loaded.warnings:
-        print_problems(loaded.warnings)
-    out.print(
-        "[bold green]✓[/] "
-        + render(
-            "cli.ok_validate",
-            {
-                "hosts": len(loaded.inventory.hosts),
-                "rooms": len(loaded.inventory.rooms),
-                "candidates": len(loaded.session.candidates),
-                "referentiel": loaded.session.referentiel,
-            },
-        ),
-        highlight=False,
-    )
+    print_validated(loaded)
     out.print("[bold]2. Plan de préparation[/]")
     print_plan(out, loaded.plan.to_dict())
     out.print("[bold]3. Démarrage des équipements simulés[/] (adresses de bouclage 127.0.1.x)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -13,13 +13,12 @@ import typer
 from provision.cli.common import EXIT_NOT_READY, EXIT_OK, InventoryOpt, VaultOpt, app, out, print_problems
 from provision.messages import render
 
+if TYPE_CHECKING:
+    from provision.context import Loaded
 
-@app.command("validate")
-def validate(inventory: InventoryOpt, vault_password_file: VaultOpt = None) -> None:
-    """Vérifie l'inventaire, la session et le catalogue ; liste toutes les erreurs d'un coup."""
-    from provision.context import load_all
 
-    loaded = load_all(inventory, vault_password_file)
+def print_validated(loaded: Loaded) -> None:
+    """The warnings, then « ✓ Inventaire valide : N équipements… » (validate and the demo)."""
     if loaded.warnings:
         print_problems(loaded.warnings)
     out.print(
@@ -35,6 +34,15 @@ def validate(inventory: InventoryOpt, vault_password_file: VaultOpt = None) -> N
         ),
         highlight=False,
     )
+
+
+@app.command("validate")
+def validate(inventory: InventoryOpt, vault_password_file: VaultOpt = None) -> None:
+    """Vérifie l'inventaire, la session et le catalogue ; liste toutes les erreurs d'un coup."""
+    from provision.context import load_all
+
+    loaded = load_all(inventory, vault_password_file)
+    print_validated(loaded)
 
 
 @app.command("plan")

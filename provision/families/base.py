@@ -37,15 +37,19 @@ def resolve(ref: str) -> Any:
 class Account:
     """A login and its secret carried by a device (the vault holds the secret).
 
-    ``in_plan``: the plan lists it (plateau creates or sets it, ``secrets init`` may generate it);
+    ``in_plan``: the plan lists it (plateau creates, sets or checks it, ``secrets init`` fills it);
     otherwise it only appears on the recap, when the centre stored one.
     ``when``: the account exists only for some devices (no key on an open Wi-Fi network).
+    ``generated``: plateau owns the secret, so ``secrets init`` may invent it and ``--rotate``
+    renew it; False for an account that exists outside plateau (a Google account, an Apple ID,
+    the access point's current login): its secret is asked for, never made up.
     """
 
     kind: str  # label.account.<kind>
     login: str | None  # field holding the login, None when there is none (an unlock code)
     secret: str  # field holding the secret
     in_plan: bool = True
+    generated: bool = True
     on_recap_row: bool = True  # False: shown elsewhere on the recap (the Wi-Fi key in its own block)
     when: Callable[[Any], bool] | None = None
 

@@ -37,7 +37,7 @@ ACCESS_POINT = Family(
     provisioning="device",
     apply="provision.devices_apply:apply_access_point",
     accounts=(
-        Account(kind="ssh_admin", login="ssh_user", secret="ssh_password"),
+        Account(kind="ssh_admin", login="ssh_user", secret="ssh_password", generated=False),
         Account(
             kind="wifi_key",
             login="wifi_ssid",

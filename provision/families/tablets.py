@@ -27,7 +27,10 @@ ANDROID = Family(
     platform="android",
     provisioning="device",
     apply="provision.devices_apply:apply_android",
-    accounts=(Account(kind="google_account", login="google_account", secret="google_password"), UNLOCK),
+    accounts=(
+        Account(kind="google_account", login="google_account", secret="google_password", generated=False),
+        UNLOCK,
+    ),
     settings=_android_settings,
     probes={
         "default": ProbeDecl(
@@ -47,7 +50,7 @@ IPAD = Family(
     platform="ios",
     provisioning="device",
     apply="provision.devices_apply:apply_ipad",
-    accounts=(Account(kind="apple_id", login="apple_id", secret="apple_id_password"), UNLOCK),
+    accounts=(Account(kind="apple_id", login="apple_id", secret="apple_id_password", generated=False), UNLOCK),
     probes={"default": ProbeDecl(name="ipad", checks=("battery", "software"), fn="checks.probes.ipad:probe_ipad")},
     simulator="devices.lab.usbmuxd:UsbmuxdSimulator",
 )

@@ -195,3 +195,18 @@ def test_the_login_verdict_carries_the_local_time_of_the_real_authentication() -
     assert refused.status is Status.FAIL and refused.blocking
     local = gw.admin_login("pc", login="jury", outcome="local", at=NOW, fix="f", probe="local", room=None)
     assert local.status is Status.WARN and not local.blocking
+
+
+def test_macos_script_over_the_lab_and_an_unreadable_brew_list(capture) -> None:
+    facts = mac_facts(run(capture("mac_script_lab")), login="jury")
+    assert facts.apps.bundle_ids == {"com.google.Chrome", "com.apple.Safari", "org.videolan.vlc"}
+    assert facts.apps.casks == {"google-chrome", "vlc"} and facts.apps.formulae == {"mpv", "python@3.12"}
+    assert facts.apps.brew_error is None and facts.disk is not None and facts.disk.available_kb == 41943040
+    # a cask still listed whose app left /Applications is missing, not present
+    ids = {"brew_cask": "firefox", "bundle_id": "org.mozilla.firefox"}
+    gone = MacApps(frozenset(), frozenset({"firefox"}), frozenset(), True)
+    assert gw.match_macos(ids, gone).state == "missing"
+    broken = capture("mac_script_lab").replace("### plateau-rc brew_cask 0", "### plateau-rc brew_cask 1")
+    apps = mac_facts(run(broken), login="jury").apps
+    assert apps.brew_error == "brew list --cask: exit status 1"
+    assert gw.match_macos({"brew_cask": "scratch"}, apps).state == "unmatchable"  # not "missing"
