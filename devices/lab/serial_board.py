@@ -27,6 +27,7 @@ import select
 import struct
 import time
 import tty
+from pathlib import Path
 
 from devices.lab.base import HEALTHY, Simulator
 from devices.lab.micropython_repl import MiniMicroPython, ReplSession
@@ -175,6 +176,30 @@ class BoardSimulator(Simulator):
     @property
     def port(self) -> int:
         raise RuntimeError("a pty simulator has no port: open sim.tty_path")
+
+    def umockdev_record(
+        self, serial: str, *, vendor_id: str = "2e8a", product_id: str = "0005", usb_port: str = "1-3"
+    ) -> str:
+        """A umockdev description (``umockdev-run -d``) of this board as a USB CDC-ACM device whose
+        tty node is this simulator's pty: ``devices.microcontroller.detect`` finds it by ``serial``
+        and gets ``tty_path`` (after ``start()``). Defaults: a Raspberry Pi Pico running MicroPython.
+
+        No ``N:`` line and no device number: umockdev must not create an emulated node of its own.
+        Caveat (umockdev 0.17): under ``umockdev-run`` the FIONREAD ioctl on a pty fails (ENOTTY),
+        so pyserial's ``in_waiting``, hence a handshake, cannot run in the same process.
+        """
+        if not self.tty_path:
+            raise RuntimeError("BoardSimulator not started: no tty path yet")
+        usb = f"/devices/pci0000:00/0000:00:14.0/usb1/{usb_port}"
+        return (
+            f"P: {usb}\nE: DEVTYPE=usb_device\nE: DRIVER=usb\nE: ID_BUS=usb\nE: ID_VENDOR_ID={vendor_id}\n"
+            f"E: ID_MODEL_ID={product_id}\nE: ID_SERIAL_SHORT={serial}\nE: SUBSYSTEM=usb\n"
+            f"A: idVendor={vendor_id}\nA: idProduct={product_id}\nA: serial={serial}\n\n"
+            f"P: {usb}/{usb_port}:1.0\nE: DEVTYPE=usb_interface\nE: DRIVER=cdc_acm\nE: SUBSYSTEM=usb\n"
+            "A: bInterfaceClass=02\n\n"
+            f"P: {usb}/{usb_port}:1.0/tty/{Path(self.tty_path).name}\nE: DEVNAME={self.tty_path}\n"
+            "E: ID_USB_DRIVER=cdc_acm\nE: SUBSYSTEM=tty\n"
+        )
 
     # lifecycle -----------------------------------------------------------------------
     def _open(self) -> None:
