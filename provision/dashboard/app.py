@@ -40,6 +40,7 @@ from provision.dashboard.live import Hub
 from provision.dashboard.snapshot import changed_rooms, snapshot
 from provision.messages import current_language, render
 from provision.report import check_label, readiness_dict, status_label, verdict_dict
+from provision.state import StateStoreError
 
 STATIC = Path(__file__).parent / "static"
 #: status is never told by colour alone: a mark and a word go with it
@@ -123,7 +124,9 @@ class Dashboard:
                            old_after_s=self.recheck_s * OLD_AFTER_INTERVALS if self.recheck_s else None)  # fmt: skip
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(template).render(lang=current_language(), **context)
+        problem = getattr(self.store, "problem", None)  # a fail-soft store that could not be opened or written
+        store_problem = render(problem.key, problem.params) if problem is not None else None
+        html = self.env.get_template(template).render(lang=current_language(), store_problem=store_problem, **context)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def overview(self, request: Request, *, status: int = 200, errors: dict | None = None,
@@ -289,8 +292,11 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
                                  history=dash.store.history(name, 100), errors={item.key: errors}, values=values,
                                  default_name="")  # fmt: skip
             return dash.overview(request, status=400, errors={item.key: errors}, values=values)
-        dash.store.add_attestation(room, item.item, by_name, validity=dt.timedelta(hours=validity_h),
-                                   device=device, note=note)  # fmt: skip
+        try:
+            dash.store.add_attestation(room, item.item, by_name, validity=dt.timedelta(hours=validity_h),
+                                       device=device, note=note)  # fmt: skip
+        except StateStoreError as exc:  # full disk, read-only or damaged store: say so, never a 500
+            return _store_failed(dash, exc)
         dash.hub.record_attestation_verdicts(room, device)
         back = _local(str(form.get("retour") or "/"))
         sep = "&" if "?" in back else "?"
@@ -304,7 +310,10 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
         if not by_name:
             error = {"figer": {"nom": render("dashboard.error.name_required")}}
             return dash.overview(request, status=400, errors=error, values={"figer": {"nom": ""}})
-        dash.store.freeze(by_name, snapshot(dash.board(), by_name))
+        try:
+            dash.store.freeze(by_name, snapshot(dash.board(), by_name))
+        except StateStoreError as exc:
+            return _store_failed(dash, exc)
         response = RedirectResponse("/?fait=gel#gel", status_code=303)
         response.set_cookie(NAME_COOKIE, quote(by_name), max_age=12 * 3600, httponly=True, samesite="strict")
         return response
@@ -340,6 +349,12 @@ def _bad(dash: Dashboard, request: Request, message: str) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"started": False, "message": message}, status_code=400)
     return dash.page("message.html.j2", 400, title=message)
+
+
+def _store_failed(dash: Dashboard, exc: StateStoreError) -> Response:
+    """Nothing was saved: the page says why and what to do (the store's own French message)."""
+    problem = exc.problems[0]
+    return dash.page("message.html.j2", 503, title=render(problem.key, problem.params))
 
 
 def _local(path: str) -> str:

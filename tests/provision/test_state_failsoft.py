@@ -217,7 +217,20 @@ def test_dashboard_app_starts_on_a_damaged_store(example: Path) -> None:
     soft = open_store_soft(example)
     app = create_app(load_all(example), soft, sweep_on_start=False)
     with TestClient(app, base_url="http://127.0.0.1:8765") as client:
-        assert client.get("/").status_code == 200
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "lecture seule" in page.text and "state.db" in page.text  # the page says so, naming the file
+        board = client.get("/api/etat").json()
+        room = board["rooms"][0]
+        item = next(iter(room.get("items") or []), None)
+        form = {"salle": room["id"], "point": item["item"] if item else "tableau", "nom": "Camille",
+                "validite_h": "12", "retour": "/"}  # fmt: skip
+        refused = client.post("/attester", data=form, follow_redirects=False)
+        assert refused.status_code in (400, 503) and "Traceback" not in refused.text
+        if refused.status_code == 503:
+            assert "state.db" in refused.text
+        frozen = client.post("/figer", data={"nom": "Camille"}, follow_redirects=False)
+        assert frozen.status_code == 503 and "state.db" in frozen.text  # nothing looks saved
     assert soft.problem is not None
 
 
