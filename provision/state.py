@@ -34,85 +34,11 @@ from typing import Any
 from checks.model import Status, Verdict, utcnow
 from provision.errors import PlateauError, Problem
 from provision.paths import STATE_DIR, shown, state_dir
+from provision.state_schema import SCHEMA_VERSION, StateSchemaError, migrate, rollback, user_version
+
+__all__ = ["SCHEMA_VERSION", "StateSchemaError"]  # re-exported: the store's errors and version live with it
 
 DB_NAME = "state.db"
-
-#: version 1: the tables as the first release created them (without a version stamp)
-_SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS sweeps (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    scope TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS verdicts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    sweep_id INTEGER REFERENCES sweeps(id),
-    device TEXT NOT NULL,
-    room TEXT,
-    check_name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    key TEXT NOT NULL,
-    params TEXT NOT NULL,
-    value TEXT,
-    unit TEXT,
-    measured_at TEXT NOT NULL,
-    probe TEXT NOT NULL,
-    facts TEXT NOT NULL,
-    blocking INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS verdicts_device ON verdicts(device, check_name, measured_at);
-CREATE TABLE IF NOT EXISTS attestations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    room TEXT NOT NULL,
-    item TEXT NOT NULL,
-    device TEXT,
-    by_name TEXT NOT NULL,
-    at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    args TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running'
-);
-CREATE TABLE IF NOT EXISTS run_hosts (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    host TEXT NOT NULL,
-    status TEXT NOT NULL,
-    ok INTEGER NOT NULL DEFAULT 0,
-    changed INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    unreachable INTEGER NOT NULL DEFAULT 0,
-    detail TEXT NOT NULL DEFAULT '{}',
-    PRIMARY KEY (run_id, host)
-);
-CREATE TABLE IF NOT EXISTS freezes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    by_name TEXT NOT NULL,
-    snapshot TEXT NOT NULL
-);
-"""
-
-
-class StateSchemaError(PlateauError):
-    """state.db was written by a newer plateau than this one: refused, left untouched."""
-
-    def __init__(self, path: Path, found: int) -> None:
-        self.path = path
-        self.found = found
-        super().__init__(
-            Problem(
-                key="state.newer_schema",
-                file=shown(path),
-                params={"file": shown(path), "found": found, "supported": SCHEMA_VERSION},
-            )
-        )
 
 
 class StateStoreError(PlateauError):
@@ -162,32 +88,6 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
             raise StateStoreError(store_problem(exc, self.path)) from exc
 
     return wrapper
-
-
-def _rollback(db: sqlite3.Connection) -> None:
-    """Roll back if a transaction is still open; a failing rollback never hides the real error
-    (SQLite has often rolled back already after "disk full")."""
-    try:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
-
-
-def _create_v1(db: sqlite3.Connection) -> None:
-    """Today's tables. ``IF NOT EXISTS``: a file of the first release (version 0) keeps its rows."""
-    for statement in _SCHEMA_V1.split(";"):  # not executescript(): it would COMMIT the migration
-        if statement.strip():
-            db.execute(statement)
-
-
-#: (version, step) in increasing order; a step brings a file from the version before it to its own
-MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
-    (1, _create_v1),
-]
-
-#: the schema this code reads and writes (1 = the tables above)
-SCHEMA_VERSION: int = MIGRATIONS[-1][0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +147,7 @@ class Store:
         self._local = threading.local()
         db = self._connect()
         try:
-            _retry_locked(lambda: _migrate(db, self.path))
+            _retry_locked(lambda: migrate(db, self.path))
         except BaseException:
             self.close()
             raise
@@ -277,7 +177,7 @@ class Store:
 
     def schema_version(self) -> int:
         """The file's ``PRAGMA user_version`` (:data:`SCHEMA_VERSION` once opened)."""
-        return _user_version(self._connect())
+        return user_version(self._connect())
 
     # --- sweeps and verdicts ------------------------------------------------------------
     def start_sweep(self, scope: str = "") -> int:
@@ -303,7 +203,7 @@ class Store:
             )
             db.execute("COMMIT")
         except BaseException:
-            _rollback(db)
+            rollback(db)
             raise
 
     def finish_sweep(self, sweep_id: int) -> None:
@@ -462,38 +362,6 @@ def _rowid(cur: sqlite3.Cursor) -> int:
     return cur.lastrowid
 
 
-def _user_version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    """Bring the file to :data:`SCHEMA_VERSION`: every missing step, then the stamp, in one transaction.
-
-    Safe when two processes open a new (or old) store at once: the write lock is taken first
-    (``BEGIN IMMEDIATE`` waits for the other one), then the version is read again, so the
-    second process finds the work done. Any failure rolls the whole migration back.
-    """
-    current = _user_version(db)
-    if current == SCHEMA_VERSION:  # the usual case: no write lock taken
-        return
-    if current > SCHEMA_VERSION:
-        raise StateSchemaError(path, current)
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        current = _user_version(db)  # another process may have migrated it meanwhile
-        if current > SCHEMA_VERSION:
-            raise StateSchemaError(path, current)
-        for version, step in MIGRATIONS:
-            if version > current:
-                step(db)
-        if current != SCHEMA_VERSION:
-            db.execute(f"PRAGMA user_version={int(SCHEMA_VERSION)}")
-        db.execute("COMMIT")
-    except BaseException:
-        _rollback(db)
-        raise
-
-
 def _verdict(row: sqlite3.Row) -> Verdict:
     return Verdict(
         device=row["device"],
@@ -528,98 +396,3 @@ def open_store(inventory_root: Path) -> Store:
     except OSError as exc:
         raise StateStoreError(store_problem(exc, path)) from exc
     return Store(folder / DB_NAME)
-
-
-#: SoftStore methods that return a list (an empty one when the store is unusable)
-_LIST_METHODS = frozenset({"latest_verdicts", "history", "attestations", "runs", "run_hosts"})
-#: writes the program makes by itself: skipped once the store failed (the results are still shown)
-_AUTOMATIC_WRITES = frozenset(
-    {"start_sweep", "add_verdicts", "finish_sweep", "start_run", "record_host_result", "finish_run"}
-)
-
-
-class SoftStore:
-    """A :class:`Store` that fails soft, for ``plateau check`` and the dashboard.
-
-    The first failure is kept in :attr:`problem` (to print once); afterwards automatic writes
-    (sweeps, verdicts, runs) are skipped and reads return nothing, so a check on a full disk
-    still shows and exports every verdict. A write a person asked for (an attestation, a
-    freeze) still raises :class:`StateStoreError`: it must never look saved when it is not.
-    """
-
-    def __init__(self, path: Path, store: Store | None = None, problem: Problem | None = None) -> None:
-        self.path = path
-        self._store = store
-        self.problem = problem
-        self._writes_off = problem is not None
-
-    @property
-    def read_only(self) -> bool:
-        return self.problem is not None
-
-    def __bool__(self) -> bool:  # `if store:` in the sweep means "there is a store to write to"
-        return True
-
-    def _fail(self, problem: Problem) -> None:
-        if self.problem is None:
-            self.problem = problem
-        self._writes_off = True
-
-    def close(self) -> None:
-        if self._store is not None:
-            try:
-                self._store.close()
-            except sqlite3.Error:
-                pass
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(Store, name)  # AttributeError for anything a Store does not have
-        if not callable(method):
-            return getattr(self._store, name)
-        default: Any = [] if name in _LIST_METHODS else None
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            automatic = name in _AUTOMATIC_WRITES
-            if self._store is None or (automatic and self._writes_off):
-                if automatic or name in _LIST_METHODS or name.startswith(("latest_", "schema")):
-                    return default
-                raise StateStoreError(self.problem or store_problem(OSError("state store unavailable"), self.path))
-            try:
-                return getattr(self._store, name)(*args, **kwargs)
-            except StateStoreError as exc:
-                self._fail(exc.problems[0])
-                if automatic or name in _LIST_METHODS or name.startswith("latest_"):
-                    return default
-                raise
-
-        return call
-
-
-def open_store_soft(inventory_root: Path) -> SoftStore:
-    """Never raises for a broken store: a :class:`SoftStore` whose ``problem`` says what failed."""
-    path = store_path(inventory_root)
-    try:
-        return SoftStore(path, open_store(inventory_root))
-    except (StateStoreError, StateSchemaError) as exc:
-        return SoftStore(path, None, exc.problems[0])
-
-
-def set_aside(inventory_root: Path) -> Path | None:
-    """Rename state.db (and its -wal, -shm files) to state.db.aside-<date>; None if there was none.
-
-    The next :func:`open_store` creates a new, empty store. Attestations, provisioning runs and
-    past verdicts stay in the renamed file (``sqlite3`` can still read what is left of it).
-    """
-    path = store_path(inventory_root)
-    if not path.exists():
-        return None
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{DB_NAME}.aside-{stamp}")
-    try:
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(f"{path}{suffix}")
-            if source.exists():
-                os.replace(source, Path(f"{target}{suffix}"))
-    except OSError as exc:
-        raise StateStoreError(store_problem(exc, path)) from exc
-    return target

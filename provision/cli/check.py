@@ -47,7 +47,8 @@ def check(
     from provision.context import load_all
     from provision.messages import render
     from provision.report import as_json, print_table, readiness_of, summary_line, write_junit
-    from provision.state import open_store_soft, set_aside, store_path
+    from provision.state import store_path
+    from provision.state_soft import open_store_soft, set_aside
     from provision.sweep import run_sweep
 
     loaded = load_all(inventory, vault_password_file)

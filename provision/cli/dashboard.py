@@ -43,7 +43,7 @@ def dashboard_command(
     from provision.cli.common import err, print_problems
     from provision.context import load_all
     from provision.messages import render
-    from provision.state import open_store_soft
+    from provision.state_soft import open_store_soft
 
     if token != "auto":
         resolve_token(host, token)  # refuse before loading the inventory and its vault

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import provision.state as state
+import provision.state_schema as state
 from checks.model import Status, Verdict, utcnow
 from provision.errors import PlateauError
 from provision.messages import render

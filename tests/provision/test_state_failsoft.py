@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from checks.model import Status, Verdict, utcnow
-from provision.state import SoftStore, StateStoreError, open_store, open_store_soft, set_aside, store_path
+from provision.state import StateStoreError, open_store, store_path
+from provision.state_soft import SoftStore, open_store_soft, set_aside
 
 
 def db_of(root: Path) -> Path:
