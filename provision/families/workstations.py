@@ -74,8 +74,7 @@ MACOS = replace(
     platform="macos",
     probes={"default": MACOS_LIVE, "tcp": REACHABLE},
     choose_probe=_macos_probe,
-    simulator=None,
-    no_simulator_reason="its SSH path is the Linux lab's (devices.lab.workstation:WorkstationLab, real "
-    "sshd); the macOS script's answers are parsed from recorded outputs (tests/devices/workstation)",
+    simulator="devices.lab.workstation:WorkstationLab",  # flavour="macos": /Applications, Homebrew
+    no_simulator_reason=None,
 )
 DECLARED = (WINDOWS, LINUX, MACOS)

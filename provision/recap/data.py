@@ -293,19 +293,20 @@ def _row(loaded: Loaded, device: Device, verdicts: tuple[Verdict, ...] = ()) -> 
 def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...], ready: Any = None) -> JuryRecap:
     session, inventory = loaded.session, loaded.inventory
     jury = session.jury(jury_id)
-    planned: dict[tuple[str, str], list[str]] = {}  # (candidate, title id) -> hosts
+    planned: dict[tuple[str, str, str], list[str]] = {}  # (candidate, title id, family) -> hosts
     for host in loaded.plan.hosts:
         if host.device.room != jury.room:
             continue
         for title_id, title in host.software.items():
             for reason in title.requested_by:
                 if reason.startswith("candidat:"):
-                    planned.setdefault((reason.split(":", 1)[1], title_id), []).append(host.device.name)
+                    key = (reason.split(":", 1)[1], title_id, host.device.family)
+                    planned.setdefault(key, []).append(host.device.name)
     candidates = []
     for cand in sorted((c for c in session.candidates if c.jury == jury_id), key=lambda c: c.order):
         rows = []
         for request in (r for r in session.requests if r.candidate == cand.id):
-            hosts = tuple(planned.get((cand.id, request.title_id), ()))
+            hosts = tuple(planned.get((cand.id, request.title_id, request.kind), ()))  # the asked platform's only
             status = (
                 worst([ready.software_status(h, request.title_id) for h in hosts])
                 if ready and hosts

@@ -1,7 +1,10 @@
 """One exam centre, one run, every view: the same status and fix for every device, 0 false green.
 
-43 devices over 3 rooms and 3 juries, served by the lab simulators over real sockets, with at
-least one injected fault in every family beside healthy devices (``CENTRE`` below).
+52 devices over 3 rooms and 3 juries, served by the lab simulators over real sockets (the Linux
+PCs and the Macs by Debian's real sshd, the Macs' in a root of their own with /Applications and
+Homebrew, the USB boards through a umockdev testbed whose ttys are the board
+simulators' ptys), with at least one injected fault in every family of the registry beside
+healthy devices (``CENTRE`` below; ``NO_LAB_FAULT`` names the families that cannot have one yet).
 One ``plateau check --format json`` sweeps it; then the dashboard's /api/etat, its frozen view
 (/gel, after « Figer ») and the jury's recap PDF (``plateau recap --force``, through pdftotext)
 must each say, device by device, the status the check said, and never « prêt » for a device
@@ -26,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-# about 11 s on two cores (43 simulators, one sweep, a dashboard, a PDF): not marked slow
+# about 13 s on two cores (52 devices, one sweep, a dashboard, a PDF): not marked slow
 STATUS_WORDS = {"ok": "prêt", "warn": "à surveiller", "fail": "à corriger", "unknown": "inconnu"}
 TIMEOUT_S = 3.0
 
@@ -37,6 +40,14 @@ TABLETS_PER_ROOM = 7
 AP_PASSWORD = "Demo-Routeur-29-Ssh"  # the demo vault's (devices/lab/demo.py)
 WIFI_KEY = "Demo;Wifi:2026"
 IPAD_UDID = "00008030-0000DEMO0000001E"
+LINUX_PASSWORD = "Jury-Linux-2026!"  # the lab PCs' admin password, the vault's for the healthy ones
+MAC_PASSWORD = "Jury-Mac-2026!"  # the lab Macs' (devices.lab.workstation, flavour="macos")
+BOARD_SERIAL = "e6600000000000{room}1"  # USB iSerial of a room's Pico (hex, like the real ones)
+
+
+#: families of provision.families.REGISTRY the centre cannot fault yet, and why (a family with
+#: no lab simulator); every other family must have a faulty device in CENTRE
+NO_LAB_FAULT: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ def _centre() -> list[Spec]:
         "robot": {"a": "dead"},
         "beebot": {"a": "unattested", "b": "unattested"},
         "windows": {"a": "absent", "b": "absent", "c": "absent"},
+        "linux": {"b": "wrong_password", "c": "title_missing"},  # vault ≠ PC; Thonny planned, not installed
+        "macos": {"b": "wrong_password", "c": "title_missing"},  # the same, Thonny's cask not installed
+        "microcontroller": {"b": "unplugged"},  # not on USB: the probe cannot find its serial
     }
     out: list[Spec] = []
     for room in ROOMS:
@@ -88,6 +102,11 @@ def _centre() -> list[Spec]:
             Spec(f"bee-{room}", "robot", room, f"Bee-Bot {up}", faults["beebot"].get(room)),
             Spec(f"pc-{room}", "windows", room, f"PC Windows {up}", faults["windows"].get(room)),
         ]
+        out += [
+            Spec(f"lin-{room}", "linux", room, f"PC Linux {up}", faults["linux"].get(room)),
+            Spec(f"mac-{room}", "macos", room, f"Mac {up}", faults["macos"].get(room)),
+            Spec(f"mcu-{room}", "microcontroller", room, f"Carte Pico {up}", faults["microcontroller"].get(room)),
+        ]
     out.append(Spec("ipad-a", "ipad", "a", "iPad A", "battery_low"))
     return out
 
@@ -98,7 +117,18 @@ CENTRE = _centre()
 def _address(prefix: str, spec: Spec) -> str:
     base = ROOMS.index(spec.room) * 50
     kind = spec.name.split("-")[0]
-    offsets = {"mfp": 30, "i3d": 31, "ap": 2, "proj": 32, "thy": 33, "pc": 34, "bee": 35, "ipad": 36}
+    offsets = {
+        "mfp": 30,
+        "i3d": 31,
+        "ap": 2,
+        "proj": 32,
+        "thy": 33,
+        "pc": 34,
+        "bee": 35,
+        "ipad": 36,
+        "lin": 37,
+        "mac": 38,
+    }
     if kind == "tab":
         return f"{prefix}{base + 10 + int(spec.name.rsplit('-', 1)[1])}"
     return f"{prefix}{base + offsets[kind]}"
@@ -114,7 +144,7 @@ def write_inventory(root: Path, prefix: str) -> None:
     (root / "group_vars" / "all.yml").write_text(
         yaml.safe_dump(
             {
-                "centre_name": "Centre de scénario (43 équipements simulés)",
+                "centre_name": "Centre de scénario (52 équipements simulés)",
                 "internet_targets": [f"http://{internet}:8088/"],
             },
             allow_unicode=True,
@@ -166,6 +196,14 @@ def write_inventory(root: Path, prefix: str) -> None:
         elif spec.family == "ipad":
             host.update(udid=IPAD_UDID, apple_id="plateau.ipad-a@icloud.com")
             vault = "demo-ipad"
+        elif spec.family in ("linux", "macos"):  # the labs' sshd (port known once started: see start_lab)
+            host.update(ansible_host=_address(prefix, spec), admin_user="jury", baseline_software=[])
+            password = {"linux": LINUX_PASSWORD, "macos": MAC_PASSWORD}[spec.family]
+            password = "Ancien-Mot-De-Passe" if spec.fault == "wrong_password" else password
+            (root / "host_vars" / spec.name).mkdir(parents=True)
+            (root / "host_vars" / spec.name / "vault.yml").write_bytes(_encrypt({"admin_password": password}))
+        elif spec.family == "microcontroller":
+            host.update(board="pico", handshake="none", usb_serial=BOARD_SERIAL.format(room=spec.room))
         groups.setdefault(spec.family, {})[spec.name] = host
         if vault:
             (root / "host_vars" / spec.name).mkdir(parents=True)
@@ -186,7 +224,11 @@ def write_inventory(root: Path, prefix: str) -> None:
                 "jury": f"jury-{r}",
                 "order": 1,
                 "time": "09:00",
-                "software": {"android": ["ScratchJr"]},
+                "software": {
+                    "android": ["ScratchJr"],
+                    "linux": ["VLC", *(["Thonny"] if r == "c" else [])],
+                    "macos": ["VLC", *(["Thonny"] if r == "c" else [])],
+                },
             }
             for r in ROOMS
         ],
@@ -194,8 +236,22 @@ def write_inventory(root: Path, prefix: str) -> None:
     (root / "session.yml").write_text(yaml.safe_dump(session, allow_unicode=True, sort_keys=False), "utf-8")
 
 
-def start_lab(centre_root: Path, prefix: str, stack) -> dict[str, str]:
-    """Every simulator, in the state CENTRE asks; returns extra environment for the CLI (PATH)."""
+def _encrypt(values: dict[str, str]) -> bytes:
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    secret = (DEMO / ".vault_pass").read_text().strip().encode()
+    return VaultLib([("default", VaultSecret(secret))]).encrypt(yaml.safe_dump(values))
+
+
+def start_lab(centre_root: Path, prefix: str, stack) -> tuple[dict[str, str], list[str]]:
+    """Every simulator, in the state CENTRE asks; returns extra environment for the CLI (PATH) and
+    the command prefix the sweep runs under (umockdev-run with the plugged boards' USB records).
+
+    Boards: pyudev finds them by USB serial in a umockdev testbed whose tty nodes are the
+    BoardSimulator ptys (``BoardSimulator.umockdev_record``). They use ``handshake: none``: under
+    umockdev-run the FIONREAD ioctl on a pty fails, so no handshake can run in the sweep's process
+    (the handshakes against the simulator are tests/devices/microcontroller's).
+    """
     from devices.lab.access_point import AccessPointSimulator, ApState
     from devices.lab.android import SimulatedTablet
     from devices.lab.android_shell import TabletState
@@ -205,15 +261,48 @@ def start_lab(centre_root: Path, prefix: str, stack) -> dict[str, str]:
     from devices.lab.printer_3d import MoonrakerSim
     from devices.lab.projector import ProjectorSimulator, ProjectorState
     from devices.lab.scanner import EsclScannerSim
+    from devices.lab.serial_board import BoardSimulator
     from devices.lab.thymio_tdm import TdmSimulator
+    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
 
     def run(sim):
         stack.callback(sim.stop)
         return sim.start()
 
+    if shutil.which("umockdev-run") is None:
+        pytest.skip("umockdev-run not installed (apt-get install umockdev)")
     run(WebSite(f"{prefix}240", 8088))
+    # one lab per flavour, one loopback address per PC; its folder in /tmp, not under pytest's
+    # tmp_path (0700): the lab account must read its stand-ins
+    ports: dict[str, dict[str, int]] = {}
+    for flavour, password in (("linux", LINUX_PASSWORD), ("macos", MAC_PASSWORD)):
+        specs = [s for s in CENTRE if s.family == flavour]
+        lab = WorkstationLab(password=password, addresses=[_address(prefix, s) for s in specs], flavour=flavour)
+        stack.callback(lab.cleanup)  # after stop() (the stack unwinds in reverse)
+        try:
+            run(lab)
+        except LabNeedsRoot as exc:
+            pytest.skip(str(exc))
+        if flavour == "linux":
+            lab.install_package("vlc")
+        else:  # `brew install --cask vlc`: listed by Homebrew, VLC.app in /Applications
+            lab.install_cask("vlc", app="VLC.app", bundle_id="org.videolan.vlc")
+        ports[flavour] = {s.name: lab.host_vars(i)["ansible_port"] for i, s in enumerate(specs)}
+    _set_ssh_ports(centre_root, ports)
+    testbed = centre_root / ".plateau" / "usb"
+    testbed.mkdir(parents=True)
+    sweep_prefix = ["umockdev-run"]
     for spec in CENTRE:
-        host = _address(prefix, spec) if spec.family not in ("ipad",) and spec.fault != "absent" else None
+        if spec.family == "microcontroller" and spec.fault != "unplugged":
+            board = run(BoardSimulator("micropython"))
+            record = testbed / f"{spec.name}.umockdev"
+            port = f"1-{len(sweep_prefix) // 2 + 1}"  # one USB port per board
+            record.write_text(board.umockdev_record(BOARD_SERIAL.format(room=spec.room), usb_port=port), "utf-8")
+            sweep_prefix += ["-d", str(record)]
+    for spec in CENTRE:
+        if spec.family in ("ipad", "linux", "macos", "microcontroller"):
+            continue
+        host = _address(prefix, spec) if spec.fault != "absent" else None
         fault, ssid = spec.fault, f"Examen-Salle-{spec.room.upper()}"
         if spec.family == "android":
             state = TabletState(level=20 if fault == "battery_low" else 90, status=3 if fault == "battery_low" else 2,
@@ -250,12 +339,25 @@ def start_lab(centre_root: Path, prefix: str, stack) -> dict[str, str]:
         # Bee-Bots are attested by a person; Windows PCs are absent (nothing listens there)
     ipad = FakeIpadTools(centre_root / ".plateau" / "lab-bin", udid=IPAD_UDID, battery_pct=15, charging=False)
     ipad.install()
-    return {"PATH": f"{ipad.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return {"PATH": f"{ipad.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}, [*sweep_prefix, "--"]
 
 
-def plateau_cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+def _set_ssh_ports(root: Path, ports: dict[str, dict[str, int]]) -> None:
+    """The labs' sshd ports (family -> host -> port), known once they listen, into hosts.yml."""
+    hosts_file = root / "hosts.yml"
+    hosts = yaml.safe_load(hosts_file.read_text("utf-8"))
+    for family, by_host in ports.items():
+        for name, port in by_host.items():
+            hosts["all"]["children"][family]["hosts"][name]["ansible_port"] = port
+    hosts_file.write_text(yaml.safe_dump(hosts, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def plateau_cli(
+    *args: str, env: dict[str, str], timeout: float = 120, prefix: list[str] = ()
+) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "plateau"
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, env=env, timeout=timeout)
+    argv = [*prefix, str(exe), *map(str, args)]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
 
 
 # --------------------------------------------------------------------------- one run, every view
@@ -289,7 +391,8 @@ def views(tmp_path_factory) -> Views:
     prefix = random_prefix()
     write_inventory(root, prefix)
     with contextlib.ExitStack() as stack:
-        env = {**os.environ, **start_lab(root, prefix, stack), "PLATEAU_LOOPBACK_ONLY": "1", "COLUMNS": "200"}
+        extra, sweep_prefix = start_lab(root, prefix, stack)
+        env = {**os.environ, **extra, "PLATEAU_LOOPBACK_ONLY": "1", "COLUMNS": "200"}
         env.pop("PLATEAU_VAULT_PASSWORD_FILE", None)
         loaded = load_all(root)
         store = open_store(root)
@@ -305,7 +408,9 @@ def views(tmp_path_factory) -> Views:
                     note="",
                 )
         store.close()
-        done = plateau_cli("check", "-i", root, "--format", "json", "--timeout", TIMEOUT_S, env=env)
+        done = plateau_cli(
+            "check", "-i", root, "--format", "json", "--timeout", TIMEOUT_S, env=env, prefix=sweep_prefix
+        )
         assert done.returncode == 1, done.stderr  # not ready: faults were injected
         check = json.loads(done.stdout)
         with warnings.catch_warnings():
@@ -376,6 +481,20 @@ def test_the_centre_is_big_and_every_family_has_a_fault(views: Views) -> None:
     assert views.elapsed_s < 60, views.elapsed_s
 
 
+def test_every_registered_family_has_a_fault_in_the_centre_or_a_named_reason() -> None:
+    """A family added to the registry later fails here until the centre faults it (or says why not)."""
+    from provision.families import REGISTRY
+
+    faulted = {PART_FAULTS.get(s.fault, s.family) for s in CENTRE if s.fault}  # a jam faults the scanner
+    missing = set(REGISTRY) - faulted - set(NO_LAB_FAULT)
+    assert not missing, f"families with no injected fault in the scenario centre: {sorted(missing)}"
+    for name, reason in NO_LAB_FAULT.items():
+        assert name in REGISTRY and reason.strip(), name
+        assert name not in faulted, f"{name} is faulted in the centre: drop it from NO_LAB_FAULT"
+        simulator = REGISTRY[name].simulator
+        assert simulator is None, f"{name} now has a lab ({simulator}): fault it in the centre"
+
+
 @pytest.mark.parametrize("name", [s.name for s in CENTRE])
 def test_every_view_tells_the_same_status(views: Views, name: str) -> None:
     spec = next(s for s in CENTRE if s.name == name)
@@ -415,6 +534,39 @@ def test_no_false_green_anywhere(views: Views) -> None:
     assert {view: sorted(names & faulty) for view, names in greens.items()} == {v: [] for v in greens}
     assert not views.check["ready"] and not views.api["ready"] and not views.frozen_snapshot["ready"]
     assert "NON PRÊT" in views.recap_text and "Aucun point bloquant" not in views.recap_text
+
+
+#: the blocker each Linux PC / Mac / board fault must cause (the right check, for the right reason)
+FAULT_BLOCKERS = {
+    "wrong_password": ("admin_login", "check.admin_login.refused"),
+    "title_missing": ("software", "check.software.title_missing"),
+    "unplugged": ("board", "usb_probe.unreachable"),
+}
+
+
+@pytest.mark.parametrize("name", [s.name for s in CENTRE if s.family in ("linux", "macos", "microcontroller")])
+def test_linux_pcs_macs_and_boards_are_measured_for_the_right_reason(views: Views, name: str) -> None:
+    spec = next(s for s in CENTRE if s.name == name)
+    verdicts = [v for v in views.check["verdicts"] if v["device"] == name]
+    if spec.fault is None:  # measured over the wire, not merely "not red"
+        assert _check_status(views)[name]["status"] == "ok", verdicts
+        main = "board" if spec.family == "microcontroller" else "admin_login"
+        assert [v["status"] for v in verdicts if v["check"] == main] == ["ok"], verdicts
+        if spec.family == "microcontroller":  # found by its USB serial, at the simulator's pty
+            board = next(v for v in verdicts if v["check"] == "board")
+            assert board["value"].startswith("/dev/pts/") and board["facts"]["serial"] == BOARD_SERIAL.format(
+                room=spec.room
+            )
+        if spec.family == "macos":  # the macOS script's answer (Homebrew, not dpkg): the Mac lab's sshd
+            vlc = [v for v in verdicts if v["check"] == "software" and v["params"].get("title_id") == "vlc"]
+            assert [(v["status"], v["params"]["via"]) for v in vlc] == [("ok", "brew cask vlc")], vlc
+        return
+    check, key = FAULT_BLOCKERS[spec.fault]
+    blockers = _check_status(views)[name]["blockers"]
+    assert any(b["check"] == check and b["key"] == key for b in blockers), blockers
+    assert {(b["check"], b["key"]) for b in _api_status(views)[name]["blockers"]} >= {(check, key)}
+    if spec.fault == "title_missing":
+        assert any(b["check"] == "software" and "Thonny" in b["line"] for b in blockers), blockers
 
 
 def test_usb_free_network_devices_are_told_about_the_network_and_centre_checks_everywhere(views: Views) -> None:
