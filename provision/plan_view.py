@@ -16,6 +16,13 @@ def _account(kind: str) -> str:
     return label[:1].lower() + label[1:]  # in a sentence: « session administrateur admin »
 
 
+def _setting(setting: str, value: Any) -> str:
+    """A plan setting in words: « loupe », « mise en veille de l'écran : 300 s », never ``id = True``."""
+    key = "plan_view.setting." + setting.replace(".", "_")
+    text = render(key, {"value": render(f"plan_view.security.{value}") if setting == "wifi_security" else value})
+    return f"{setting} = {value}" if text.startswith(key) else text  # a setting without words yet: as is
+
+
 def _reason(reason: str) -> str:
     kind, _, who = reason.partition(":")
     if kind == "référentiel":
@@ -53,12 +60,12 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
                 for a in host["accounts"]
             ]
             settings = [
-                f"{s['id']} = {s['value']}" + (f" [dim]({', '.join(s['for'])})[/]" if s["for"] else "")
+                _setting(s["id"], s["value"]) + (f" [dim]({', '.join(s['for'])})[/]" if s["for"] else "")
                 for s in host["settings"]
             ]
             table.add_row(
                 f"{host['name']}\n[dim]{family_label(host['family'])}"
-                + (f" · {host['role']}" if host["role"] else "")
+                + (f" · {render('label.role.' + host['role'])}" if host["role"] else "")
                 + "[/]",
                 software or "[dim]—[/]",
                 "\n".join(accounts + settings) or "[dim]—[/]",
