@@ -305,7 +305,7 @@ def internet_from(device: str, reached: Sequence[Reached] | None, *, targets: Se
     facts = {"targets": list(targets), "failures": failures, "tool": sorted({r.tool for r in reached})}
     common = _Common(measured_at=measured_at, probe=probe, room=room, facts=facts)
     ok_count = sum(1 for r in reached if r.ok)
-    if len(reached) < len(targets):
+    if len(reached) < len(targets) or not set(targets) <= {r.url for r in reached}:  # a target never tried
         return _v(device, "internet", Status.UNKNOWN, "check.internet.host_unmeasured", **common)
     if any(r.tool == "none" for r in reached):
         return _v(device, "internet", Status.UNKNOWN, "check.internet.host_no_tool", **common)

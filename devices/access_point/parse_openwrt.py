@@ -75,6 +75,11 @@ def _uci_value(raw: str) -> str:
     return " ".join(words)
 
 
+def _uci_true(value: str | None) -> bool:
+    """A uci boolean as netifd reads ``disabled`` (libuci's uci_blob: ``1`` or ``true``)."""
+    return (value or "").strip().lower() in ("1", "true")
+
+
 def parse_uci_show(text: str) -> list[UciSection]:
     """``uci show wireless`` -> sections in file order (order defines ``@type[N]``)."""
     sections: dict[str, tuple[str, dict[str, str]]] = {}
@@ -120,8 +125,8 @@ def parse_openwrt_wireless(text: str, iface_index: int = 0) -> OpenWrtWireless:
         ssid=iface.options.get("ssid"),
         encryption=iface.options.get("encryption"),
         key=iface.options.get("key"),
-        radio_disabled=radio_opts.get("disabled") == "1",
-        iface_disabled=iface.options.get("disabled") == "1",
+        radio_disabled=_uci_true(radio_opts.get("disabled")),
+        iface_disabled=_uci_true(iface.options.get("disabled")),
         band=_band(radio_opts),
         channel=radio_opts.get("channel", "").lower() or None,
         ifname=iface.options.get("ifname"),

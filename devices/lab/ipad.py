@@ -4,6 +4,8 @@
     read_ipad(udid=fake.udid, runner=local_runner({"PATH": str(fake.bin_dir)}))
     fake.set(state="not_paired")     # "healthy" | "not_paired" | "no_device" | "garbage" | "slow"
     fake.set(battery_pct=12, charging=False, apps_format="csv")
+    fake.set_mode("not_paired")      # the lab's set_mode() vocabulary (STATES)
+    fake.add_device("00008020-0000000000000002", battery_pct=15, apps=[...])  # several iPads, one toolset
 
 Each executable is a small Python script that reads ``state.json`` next to it, so a test
 changes the device's state between calls without reinstalling. Default outputs are the
@@ -12,6 +14,11 @@ device at 70 % (``-q com.apple.mobile.battery``), and the legacy two-app listing
 ``ideviceinstaller -l``. ``not_paired`` answers like libimobiledevice does for an iPad that
 never trusted this computer: ``ERROR: Could not connect to lockdownd: Invalid HostID
 (-21)`` on stderr, exit status 255.
+
+Several iPads behind one toolset: ``add_device(udid, **settings)`` attaches another device;
+``ideviceinfo -u UDID`` / ``ideviceinstaller -u UDID`` answer with that device's own settings
+(``battery_pct``, ``charging``, ``external``, ``apps``, ``state``...), falling back to the
+toolset's for what it does not set. ``udids`` lists every attached device.
 """
 
 from __future__ import annotations
@@ -102,6 +109,38 @@ class FakeIpadTools:
     cfgutil_model: str = "iPad7,5"
     cfgutil_firmware: str = "17.1.2"
     cfgutil_serial: str = "DMPXK0AAJF8J"
+    others: dict[str, dict[str, Any]] = field(default_factory=dict)  # udid -> its own settings
+
+    modes = STATES
+
+    @property
+    def mode(self) -> str:
+        return self.state
+
+    def set_mode(self, mode: str, *, slow_s: float | None = None) -> FakeIpadTools:
+        """The lab's vocabulary (devices.lab.base): ``ok`` is still read as ``healthy``."""
+        mode = {"ok": "healthy", "normal": "healthy"}.get(mode, mode)
+        if mode not in self.modes:
+            raise ValueError(f"unknown state {mode!r}: FakeIpadTools modes are {', '.join(self.modes)}")
+        self.set(state=mode, **({} if slow_s is None else {"slow_s": slow_s}))
+        return self
+
+    @property
+    def udids(self) -> list[str]:
+        return [self.udid, *self.others]
+
+    def add_device(self, udid: str, **settings: Any) -> FakeIpadTools:
+        """Attach another iPad (its own battery, apps, state...) to the same fake tools."""
+        for key in settings:
+            if key in ("bin_dir", "udid", "others") or not hasattr(self, key):
+                raise AttributeError(f"FakeIpadTools has no per-device setting {key!r}")
+        if "state" in settings and settings["state"] not in self.modes:
+            raise ValueError(f"unknown state {settings['state']!r}")
+        if "apps" in settings:
+            settings["apps"] = [list(app) for app in settings["apps"]]
+        self.others[udid] = {**self.others.get(udid, {}), **settings}
+        self._save()
+        return self
 
     def install(self) -> FakeIpadTools:
         self.bin_dir = Path(self.bin_dir)
@@ -161,6 +200,9 @@ def _fake_main(tool: str, here: str, argv: list[str]) -> int:
 
     with open(os.path.join(here, "state.json")) as handle:
         state = json.load(handle)
+    udid = argv[argv.index("-u") + 1] if "-u" in argv else state["udid"]
+    if tool != "cfgutil" and udid in state.get("others", {}):
+        state = {**state, **state["others"][udid], "udid": udid}  # another iPad behind the same tools
     if state["state"] == "slow":
         time.sleep(state["slow_s"])
     if state["state"] == "garbage":
@@ -173,7 +215,6 @@ def _fake_main(tool: str, here: str, argv: list[str]) -> int:
         code, text = _cfgutil_output(state, argv)
         sys.stdout.write(text)
         return code
-    udid = argv[argv.index("-u") + 1] if "-u" in argv else state["udid"]
     if state["state"] == "no_device" or udid != state["udid"]:
         sys.stderr.write(f"No device found with udid {udid}.\n")
         return 255

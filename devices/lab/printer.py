@@ -9,6 +9,8 @@ Modes (``sim.mode = "toner_low"``, or ``GET /lab/mode?set=toner_low`` on the ser
     printing      processing
     toner_low     idle, toner-low-warning, toner at 4 %
     paper_empty   stopped, media-empty-error
+    toner_empty   idle (printer-state 3), toner-empty-error, marker-levels 0
+    toner_empty_stopped  stopped (printer-state 5), toner-empty-error, marker-levels 0
     old_firmware  answers IPP/2.0 requests with server-error-version-not-supported (0x0503)
     dead          accepts the connection and closes it without a word
     slow          waits ``slow_s`` (``delay_s``) before answering, beyond any sane client timeout
@@ -28,7 +30,18 @@ from devices.lab.web import LabHttpServer, Reply, Request
 from devices.printer import ipp
 from devices.printer.ipp import Attribute
 
-MODES = ("healthy", "printing", "toner_low", "paper_empty", "old_firmware", "dead", "slow", "garbage")
+MODES = (
+    "healthy",
+    "printing",
+    "toner_low",
+    "paper_empty",
+    "toner_empty",
+    "toner_empty_stopped",
+    "old_firmware",
+    "dead",
+    "slow",
+    "garbage",
+)
 STATES = MODES  # older name
 
 
@@ -79,6 +92,9 @@ class IppPrinterSim(LabHttpServer):
             reasons, message, level = ["toner-low-warning"], "Toner is low.", 4
         elif self.mode == "paper_empty":
             state, reasons, message = 5, ["media-empty-error"], "Add paper in cassette 1."
+        elif self.mode in ("toner_empty", "toner_empty_stopped"):
+            reasons, message, level = ["toner-empty-error"], "Toner is empty.", 0
+            state = 5 if self.mode == "toner_empty_stopped" else 3
         uri = f"ipp://{self.host}:{self.port}{self.path}"
         return [
             Attribute(name="printer-uri-supported", tag=ipp.URI, values=(uri,)),

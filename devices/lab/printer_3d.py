@@ -12,7 +12,8 @@ sensors; Spoolman's ``sim.spools`` holds its spools.
 
 Modes (:mod:`devices.lab.base`): healthy (idle; ``ok`` is its older name) | printing |
 filament_out | disconnected (printer link lost) | error | auth_fail (every credential refused) |
-dead (hangs up) | slow (answers after ``slow_s``) | garbage (200 with junk).
+dead (hangs up) | slow (answers after ``slow_s``) | garbage (200 with junk); Moonraker also has
+sensor_empty (idle, print_stats standby, while every filament sensor reports no filament).
 
 Standalone: ``python -m devices.lab.printer_3d --api moonraker --port 7125 [--mode printing]
 [--api-key KEY] [--password PW (prusalink)]``; it prints the URL it serves.
@@ -147,7 +148,7 @@ class OctoPrintSim(LabHttpServer):
 class MoonrakerSim(LabHttpServer):
     api_name = "moonraker"
     auth_status = 401
-    modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
+    modes, garbage, garbage_type = (*MODES, "sensor_empty"), GARBAGE, "application/json"
 
     def __init__(self, *, sensors: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -171,7 +172,7 @@ class MoonrakerSim(LabHttpServer):
             "heater_bed": {"temperature": 60.1 if in_job else 22.1, "target": 60.0 if in_job else 0.0, "power": 0.2},
         }
         for name in self.sensors:
-            status[name] = {"filament_detected": self.mode != "filament_out", "enabled": True}
+            status[name] = {"filament_detected": self.mode not in ("filament_out", "sensor_empty"), "enabled": True}
         return status
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:

@@ -9,6 +9,7 @@ Modes (``sim.mode = "jam"``, or ``GET /lab/mode?set=jam``; ``state`` is the olde
     adf_loaded  Idle, paper in the ADF
     processing  Processing, one job scanning
     jam         Stopped, ScannerAdfJam
+    stopped     Stopped, ADF empty (no jam: the scanner itself is stopped)
     dead        accepts the connection and closes it without a word
     slow        waits ``slow_s`` (``delay_s``) before answering
     garbage     HTTP 200 text/xml whose body is not XML
@@ -23,7 +24,7 @@ import argparse
 from devices.lab.base import ALIASES, HEALTHY, HOST, wait_for_interrupt
 from devices.lab.web import LabHttpServer, Reply, Request
 
-MODES = ("healthy", "adf_loaded", "processing", "jam", "dead", "slow", "garbage")
+MODES = ("healthy", "adf_loaded", "processing", "jam", "stopped", "dead", "slow", "garbage")
 STATES = MODES  # older name
 
 _NS = 'xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm" xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03"'
@@ -81,6 +82,7 @@ def status_xml(state: str) -> str:
         "adf_loaded": ("Idle", "ScannerAdfLoaded", ""),
         "processing": ("Processing", "ScannerAdfProcessing", _JOB),
         "jam": ("Stopped", "ScannerAdfJam", ""),
+        "stopped": ("Stopped", "ScannerAdfEmpty", ""),
     }.get(state, ("Idle", "ScannerAdfEmpty", ""))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <scan:ScannerStatus {_NS}>

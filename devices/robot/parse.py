@@ -84,7 +84,9 @@ def parse_upower(text: str) -> int | None:
     ):
         raise BadAnswer("not an upower -i listing")
     match = re.search(
-        r"^\s*percentage:\s*([0-9]+(?:[.,][0-9]+)?)\s*%\s*(\(should be ignored\))?", text, re.IGNORECASE | re.MULTILINE
+        r"^\s*percentage:\s*([0-9]+(?:[.,][0-9]+)?)\s*%[ \t]*(\(should be ignored\))?[ \t\r]*$",
+        text,
+        re.IGNORECASE | re.MULTILINE,
     )
     if match is None or match.group(2):
         return None

@@ -47,11 +47,12 @@ def parse_nmcli_wifi(text: str) -> list[HeardNetwork]:
         if len(fields) != 2:
             raise BadAnswer("nmcli: unexpected line")
         ssid, signal = fields
-        if signal.strip() and not signal.strip().isdigit():
-            raise BadAnswer("nmcli: signal is not a number")
+        signal = signal.strip()
+        if signal and not (signal.isascii() and signal.isdigit() and int(signal) <= 100):
+            raise BadAnswer("nmcli: signal is not a percentage")  # SIGNAL is 0-100
         if not ssid:
             continue  # hidden network
-        heard.append(HeardNetwork(ssid, int(signal) if signal.strip().isdigit() else None))
+        heard.append(HeardNetwork(ssid, int(signal) if signal else None))
     return heard
 
 

@@ -141,9 +141,12 @@ def parse_df(text: str) -> DiskSpace:
     if len(lines) < 2 or not lines[0].lower().startswith("filesystem"):
         raise BadAnswer("df: no POSIX header")
     fields = lines[-1].split()
-    if len(fields) < 6 or not all(f.isdigit() for f in fields[1:4]):
+    if len(fields) < 6 or not all(f.isascii() and f.isdigit() for f in fields[1:4]):
         raise BadAnswer("df: the line is not 'fs blocks used available capacity mount'")
-    return DiskSpace(mount=" ".join(fields[5:]), total_kb=int(fields[1]), available_kb=int(fields[3]))
+    total_kb, available_kb = int(fields[1]), int(fields[3])
+    if available_kb > total_kb:
+        raise BadAnswer("df: more space available than the file system holds")
+    return DiskSpace(mount=" ".join(fields[5:]), total_kb=total_kb, available_kb=available_kb)
 
 
 # ----------------------------------------------------------------------------------- USB storage
@@ -204,10 +207,10 @@ def parse_internet(text: str) -> list[Reached]:
         if not line.strip():
             continue
         fields = line.split("\t")
-        if len(fields) != 4 or not fields[1].strip().lstrip("-").isdigit():
+        if len(fields) != 4 or not _ascii_int(fields[1].strip().lstrip("-")):
             raise BadAnswer("internet: a line is not 'url<TAB>rc<TAB>code<TAB>tool'")
         url, rc, code_text, tool = fields[0], int(fields[1]), fields[2].strip(), fields[3].strip()
-        code = int(code_text) if code_text.isdigit() and code_text != "000" else None
+        code = int(code_text) if _ascii_int(code_text) and code_text != "000" else None
         if tool == "curl":
             ok = rc == 0 and code is not None and code < 500
             reason = None if ok else (f"http {code}" if code else _CURL_REASONS.get(rc, f"curl exit {rc}"))
@@ -296,8 +299,18 @@ def parse_windows_internet(text: str) -> list[Reached]:
     return out
 
 
+def _ascii_int(text: str) -> bool:
+    """Digits int() reads: ``"²".isdigit()`` is True, ``int("²")`` raises."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_windows_disk(text: str) -> DiskSpace | None:
-    data = json.loads(text.strip().lstrip("\ufeff"))
+    try:
+        data = json.loads(text.strip().lstrip("\ufeff"))
+    except ValueError as exc:
+        raise BadAnswer("Windows disk: not JSON") from exc
+    if not isinstance(data, dict):
+        raise BadAnswer("Windows disk: not a JSON object")
     free, used = data.get("free_bytes"), data.get("used_bytes")
     if not isinstance(free, int) or isinstance(free, bool):
         return None
