@@ -61,5 +61,7 @@ def _show(value: Any, lang: str) -> Any:
     if isinstance(value, Mapping) and "key" in value:  # a nested message: {"key": ..., "params": {...}}
         return render(str(value["key"]), value.get("params") or {}, lang)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(_show(v, lang)) for v in value)
+    if isinstance(value, float) and lang == "fr":  # « 3,86 V », « 76,5 Gio »: the French decimal comma
+        return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", ",")
     return value

@@ -48,3 +48,10 @@ def test_capability_is_shown_by_name() -> None:
         "fr",
     )
     assert "2 navigateur web" in text
+
+
+def test_french_numbers_take_the_decimal_comma() -> None:
+    """« 3,86 V » in French, « 3.86 V » in English; a whole number shows no decimals."""
+    assert "3,86 V" in render("check.battery.volts_mid", {"volts": 3.86}, "fr")
+    assert "3.86 V" in render("check.battery.volts_mid", {"volts": 3.86}, "en")
+    assert "en 10 s" in render("check.probe.timeout", {"timeout_s": 10.0}, "fr")
