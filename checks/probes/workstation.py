@@ -159,7 +159,8 @@ def probe_windows(device: WindowsWorkstation, ctx: ProbeContext) -> list[Verdict
     port = device.management_port()
     try:
         facts = read_windows(device.address or "", port, username=device.admin_user, password=password,
-                             internet_targets=targets, timeout_s=ctx.timeout_s, https=port != 5985)  # fmt: skip
+                             internet_targets=targets, timeout_s=ctx.timeout_s, https=port != 5985,
+                             known_hosts=ctx.known_hosts_file)  # fmt: skip
     except PasswordLoginRefused as exc:
         return _no_session(device, ctx, WINDOWS_CHECKS, "refused", fix, exc)
     return windows_verdicts(device, facts, ctx, targets=targets, fix=fix)

@@ -184,11 +184,18 @@ class WindowsFacts:
 
 
 def read_windows(address: str, port: int, *, username: str, password: str, internet_targets: Sequence[str],
-                 timeout_s: float, https: bool) -> WindowsFacts:  # fmt: skip
+                 timeout_s: float, https: bool, known_hosts: Path | None = None) -> WindowsFacts:  # fmt: skip
     """One WinRM shell as the admin account, one PowerShell script printing JSON."""
     script = windows_script(internet_targets, per_target_s=max(1.0, timeout_s * 0.4))
     run = run_powershell_winrm(
-        address, port, username=username, password=password, script=script, timeout_s=timeout_s, https=https
+        address,
+        port,
+        username=username,
+        password=password,
+        script=script,
+        timeout_s=timeout_s,
+        https=https,
+        known_hosts=known_hosts,
     )
     return windows_facts(run, login=username)
 

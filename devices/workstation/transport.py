@@ -13,6 +13,7 @@ script on this machine (``ansible_connection: local``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import socket
 import ssl
@@ -22,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from requests import adapters as requests_adapters
 
 from devices.errors import AuthenticationFailed, BadAnswer, Unreachable
 
@@ -244,8 +247,53 @@ def run_script_local(script: str, *, timeout_s: float) -> ScriptRun:
     return ScriptRun(out, err[:2000], process.returncode, None, time.monotonic() - started)
 
 
+class _PinnedAdapter(requests_adapters.HTTPAdapter):
+    """A requests adapter whose connections must present one certificate (urllib3 assert_fingerprint)."""
+
+    def __init__(self, fingerprint: str) -> None:
+        self._fingerprint = fingerprint
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["assert_fingerprint"] = self._fingerprint
+        super().init_poolmanager(*args, **kwargs)
+
+
+def winrm_certificate_pin(address: str, port: int, known_hosts: Path, *, timeout_s: float) -> str:
+    """The SHA-256 fingerprint the WinRM service at ``address:port`` must present: the one pinned in
+    ``<known_hosts>.winrm`` on first contact (as SSH host keys are), so a later run sends the
+    password only to that same certificate (urllib3 checks it on the very connection that
+    carries it). Raise :class:`AuthenticationFailed` when the pinned one changed."""
+    pins = known_hosts.with_name(known_hosts.name + ".winrm")
+    where = f"{address}:{port}"
+    known = {}
+    if pins.is_file():
+        for line in pins.read_text(encoding="utf-8").splitlines():
+            name, _, fingerprint = line.strip().partition(" ")
+            if name and fingerprint:
+                known[name] = fingerprint
+    try:
+        with socket.create_connection((address, port), timeout=timeout_s) as sock:
+            tls = ssl.create_default_context()
+            tls.check_hostname = False
+            tls.verify_mode = ssl.CERT_NONE  # self-signed: trust is the pin below, not a CA
+            with tls.wrap_socket(sock, server_hostname=address) as wrapped:
+                der = wrapped.getpeercert(binary_form=True) or b""
+    except (ssl.SSLError, OSError) as exc:
+        raise Unreachable(f"WinRM {where}: no TLS handshake ({type(exc).__name__})") from exc
+    seen = hashlib.sha256(der).hexdigest()
+    if where in known:
+        if known[where] != seen:
+            raise AuthenticationFailed(f"WinRM {where}: certificate changed since first contact (not trusted)")
+        return seen
+    pins.parent.mkdir(parents=True, exist_ok=True)
+    with pins.open("a", encoding="utf-8") as handle:
+        handle.write(f"{where} {seen}\n")
+    return seen
+
+
 def run_powershell_winrm(address: str, port: int, *, username: str, password: str, script: str, timeout_s: float,
-                         https: bool) -> ScriptRun:  # fmt: skip
+                         https: bool, known_hosts: Path | None = None) -> ScriptRun:  # fmt: skip
     """Run a PowerShell script over WinRM (WS-Management, pywinrm) as ``username`` with its password:
     Create shell, Command ``powershell -EncodedCommand``, Receive until Done (bounded: pywinrm's own
     loop retries operation timeouts forever), Signal, Delete.
@@ -274,9 +322,14 @@ def run_powershell_winrm(address: str, port: int, *, username: str, password: st
     deadline = started + timeout_s  # the whole budget (each HTTP exchange is bounded by read_timeout_sec)
     operation_s = max(1, int(timeout_s) - 1)
     endpoint = f"{'https' if https else 'http'}://{address}:{port}/wsman"
+    fingerprint = (
+        winrm_certificate_pin(address, port, known_hosts, timeout_s=timeout_s) if https and known_hosts else None
+    )
     protocol = Protocol(endpoint, transport="ssl" if https else "plaintext", username=username, password=password,
                         server_cert_validation="ignore", read_timeout_sec=operation_s + 1,
                         operation_timeout_sec=operation_s, proxy=None)  # fmt: skip
+    if fingerprint is not None:  # the password goes only to the pinned certificate, on this very connection
+        protocol.transport.build_session().mount("https://", _PinnedAdapter(fingerprint))
     shell_id = command_id = None
     authenticated_at = None
     out, err, status = [], [], -1

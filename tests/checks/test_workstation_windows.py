@@ -11,7 +11,7 @@ import pytest
 from checks.model import Status
 from checks.probes.common import CapabilityRule, PlannedTitle, ProbeContext
 from checks.probes.workstation import probe_windows
-from devices.errors import Unreachable
+from devices.errors import AuthenticationFailed, Unreachable
 from devices.lab.workstation import WinRMLab
 from devices.models import WindowsWorkstation
 from devices.workstation.transport import PasswordLoginRefused, run_powershell_winrm
@@ -129,3 +129,46 @@ def test_a_dead_winrm_service_is_unknown_within_the_bound(win: WinRMLab, tmp_pat
     with pytest.raises(Unreachable):
         probe_windows(device(win), ctx)
     assert time.monotonic() - started < 1.0 * 2.5  # the sweep's bound for one probe
+
+
+def test_the_password_goes_only_to_the_certificate_pinned_on_first_contact(win: WinRMLab, tmp_path: Path) -> None:
+    """WinRM certificates are self-signed, so trust is pinned on first contact (as SSH host keys
+    are); a changed certificate is refused before any password is sent."""
+    known = tmp_path / "known_hosts"
+    seen: list[str] = []
+    original = win.authorized
+
+    def spy(request) -> bool:  # records every Authorization header the peer receives
+        seen.append(request.headers.get("Authorization") or "")
+        return original(request)
+
+    win.authorized = spy  # type: ignore[method-assign]
+    first = run_powershell_winrm(win.host, win.port, username="jury", password=PASSWORD, script="Get-Date",
+                                 timeout_s=3, https=True, known_hosts=known)  # fmt: skip
+    assert first.authenticated_at is not None
+    pins = known.with_name("known_hosts.winrm").read_text(encoding="utf-8").split()
+    assert pins[0] == f"{win.host}:{win.port}" and len(pins[1]) == 64
+    known.with_name("known_hosts.winrm").write_text(f"{win.host}:{win.port} {'0' * 64}\n", encoding="utf-8")
+    seen.clear()
+    with pytest.raises(AuthenticationFailed):
+        run_powershell_winrm(win.host, win.port, username="jury", password=PASSWORD, script="Get-Date",
+                             timeout_s=3, https=True, known_hosts=known)  # fmt: skip
+    assert seen == []  # refused before a single request carried the password
+
+
+def test_the_pin_is_checked_on_the_connection_that_carries_the_password(
+    win: WinRMLab, tmp_path: Path, monkeypatch
+) -> None:
+    """Even if a first handshake was answered by the right certificate, the request with the
+    password is refused on a connection that presents another one (urllib3 assert_fingerprint)."""
+    from devices.errors import DeviceError
+    from devices.workstation import transport
+
+    seen: list[str] = []
+    original = win.authorized
+    win.authorized = lambda request: seen.append(request.headers.get("Authorization") or "") or original(request)  # type: ignore[method-assign]
+    monkeypatch.setattr(transport, "winrm_certificate_pin", lambda *args, **kwargs: "ab" * 32)
+    with pytest.raises(DeviceError):
+        run_powershell_winrm(win.host, win.port, username="jury", password=PASSWORD, script="Get-Date",
+                             timeout_s=3, https=True, known_hosts=tmp_path / "known_hosts")  # fmt: skip
+    assert seen == []
