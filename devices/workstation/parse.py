@@ -237,15 +237,21 @@ class WindowsEntry:
     scope: str  # "machine" or "user"
 
 
-def parse_windows_inventory(text: str) -> list[WindowsEntry]:
-    """The JSON the PowerShell script prints (``ConvertTo-Json``): ``{"uninstall": [...], "appx": [...]}``,
-    where a single item may be an object instead of a one-item list (PowerShell 5 does that)."""
+def windows_json(text: str, what: str) -> Mapping[str, Any]:
+    """The JSON object the Windows script prints (``ConvertTo-Json``, maybe with a byte-order mark)."""
     try:
         data = json.loads(text.strip().lstrip("\ufeff"))
     except ValueError as exc:
-        raise BadAnswer("windows inventory: not JSON") from exc
+        raise BadAnswer(f"{what}: not JSON") from exc
     if not isinstance(data, Mapping):
-        raise BadAnswer("windows inventory: not an object")
+        raise BadAnswer(f"{what}: not an object")
+    return data
+
+
+def parse_windows_inventory(text: str) -> list[WindowsEntry]:
+    """The JSON the PowerShell script prints (``ConvertTo-Json``): ``{"uninstall": [...], "appx": [...]}``,
+    where a single item may be an object instead of a one-item list (PowerShell 5 does that)."""
+    data = windows_json(text, "windows inventory")
     entries = []
     for item in _as_list(data.get("uninstall")):
         name = item.get("DisplayName")
@@ -283,12 +289,7 @@ def parse_windows_inventory(text: str) -> list[WindowsEntry]:
 
 def parse_windows_internet(text: str) -> list[Reached]:
     """The ``internet`` list of the Windows script's JSON (Invoke-WebRequest per target)."""
-    try:
-        data = json.loads(text.strip().lstrip("\ufeff"))
-    except ValueError as exc:
-        raise BadAnswer("windows inventory: not JSON") from exc
-    if not isinstance(data, Mapping):
-        raise BadAnswer("windows inventory: not an object")
+    data = windows_json(text, "windows inventory")
     out = []
     for item in _as_list(data.get("internet")):
         code = item.get("code")
@@ -305,12 +306,7 @@ def _ascii_int(text: str) -> bool:
 
 
 def parse_windows_disk(text: str) -> DiskSpace | None:
-    try:
-        data = json.loads(text.strip().lstrip("\ufeff"))
-    except ValueError as exc:
-        raise BadAnswer("Windows disk: not JSON") from exc
-    if not isinstance(data, dict):
-        raise BadAnswer("Windows disk: not a JSON object")
+    data = windows_json(text, "Windows disk")
     free, used = data.get("free_bytes"), data.get("used_bytes")
     if not isinstance(free, int) or isinstance(free, bool):
         return None
