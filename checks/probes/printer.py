@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks import grading as g
+from checks import grading_printing as gp
 from checks.facts import jsonable
 from checks.model import Verdict
 from checks.probes.common import ProbeContext
@@ -23,7 +23,7 @@ def probe_printer(device: Printer, ctx: ProbeContext) -> list[Verdict]:
     now, probe = status.measured_at, status.source
     supplies = [{**jsonable(s), "some_remaining": s.some_remaining} for s in status.supplies]
     return [
-        g.printer_state(
+        gp.printer_state(
             device.name,
             state=status.state.value if status.state else None,
             reasons=status.reasons,
@@ -32,7 +32,7 @@ def probe_printer(device: Printer, ctx: ProbeContext) -> list[Verdict]:
             room=device.room,
             facts=facts,
         ),
-        g.supplies(
+        gp.supplies(
             device.name,
             supplies=supplies,
             min_pct=device.min_supply_pct,

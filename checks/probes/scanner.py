@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks import grading as g
+from checks import grading_printing as gp
 from checks.facts import jsonable
 from checks.model import Verdict
 from checks.probes.common import ProbeContext
@@ -20,7 +20,7 @@ def probe_scanner(device: Scanner, ctx: ProbeContext) -> list[Verdict]:
     )
     status = facts.status
     return [
-        g.scanner_state(
+        gp.scanner_state(
             device.name,
             state=status.state.value if status.state else None,
             adf_state=status.adf_state,

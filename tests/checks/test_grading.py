@@ -8,6 +8,7 @@ import pytest
 
 from checks import grading as g
 from checks import grading_more as gm
+from checks import grading_printing as gp
 from checks.model import Status, worst
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
 
@@ -37,7 +38,7 @@ def test_battery(level, charging, status, key) -> None:
      ("processing", ["media-jam"], Status.FAIL), (None, [], Status.UNKNOWN)],
 )  # fmt: skip
 def test_printer_state(state, reasons, status) -> None:
-    assert g.printer_state("p", state=state, reasons=reasons, **COMMON).status is status
+    assert gp.printer_state("p", state=state, reasons=reasons, **COMMON).status is status
 
 
 @pytest.mark.parametrize(
@@ -49,14 +50,14 @@ def test_printer_state(state, reasons, status) -> None:
 def test_supplies(levels, status, key) -> None:
     supplies = [{"name": f"s{i}", "level_pct": level, "kind": "toner", "some_remaining": False}
                 for i, level in enumerate(levels)]  # fmt: skip
-    verdict = g.supplies("p", supplies=supplies, min_pct=10, **COMMON)
+    verdict = gp.supplies("p", supplies=supplies, min_pct=10, **COMMON)
     assert (verdict.status, verdict.key) == (status, key)
 
 
 def test_waste_toner_is_not_a_consumable_to_refill() -> None:
     supplies = [{"name": "waste", "level_pct": 0, "kind": "waste-toner"},
                 {"name": "black", "level_pct": 70, "kind": "toner"}]  # fmt: skip
-    assert g.supplies("p", supplies=supplies, min_pct=10, **COMMON).status is Status.OK
+    assert gp.supplies("p", supplies=supplies, min_pct=10, **COMMON).status is Status.OK
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_filament(sensor, grams, needed, status, key) -> None:
      ("Processing", None, Status.WARN), ("Stopped", None, Status.FAIL), (None, None, Status.UNKNOWN)],
 )  # fmt: skip
 def test_scanner(state, adf, status) -> None:
-    assert g.scanner_state("s", state=state, adf_state=adf, **COMMON).status is status
+    assert gp.scanner_state("s", state=state, adf_state=adf, **COMMON).status is status
 
 
 @pytest.mark.parametrize(

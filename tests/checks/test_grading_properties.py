@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from checks import grading as g
 from checks import grading_more as gm
+from checks import grading_printing as gp
 from checks.facts import jsonable
 from checks.model import Status
 from devices.android.parse import parse_battery
@@ -31,7 +32,7 @@ SUFFIXES = ("-error", "-warning", "-report")
 SOON = ("media-low", "toner-low", "marker-supply-low", "output-area-almost-full", "developer-low", "opc-near-eol",
         "marker-waste-almost-full", "overdue-preventive-maintenance")  # fmt: skip
 BASES = st.one_of(
-    st.sampled_from(sorted(g.PRINTER_REASONS) + ["frobnicator-jam", "com.acme.glitter"]),
+    st.sampled_from(sorted(gp.PRINTER_REASONS) + ["frobnicator-jam", "com.acme.glitter"]),
     st.from_regex(r"[a-z][a-z.-]{0,20}", fullmatch=True),
 )
 KEYWORDS = st.tuples(BASES, st.sampled_from(("", *SUFFIXES))).map("".join)
@@ -48,7 +49,7 @@ def severity(keyword: str) -> str:
 @SETTINGS
 @given(STATES, st.lists(st.one_of(KEYWORDS, st.just("none"), st.just("")), max_size=5))
 def test_printer_is_ok_only_idle_or_processing_without_any_reason(state: str | None, reasons: list[str]) -> None:
-    verdict = g.printer_state("p", state=state, reasons=reasons, **C)
+    verdict = gp.printer_state("p", state=state, reasons=reasons, **C)
     real = [r.strip().lower() for r in reasons if r.strip() and r.strip().lower() != "none"]
     if verdict.status is Status.OK:
         assert state in ("idle", "processing") and not real
@@ -98,7 +99,7 @@ def well_formed_and_healthy(row: dict[str, Any], min_pct: int) -> bool:
 @given(st.lists(supply_row(), max_size=5), st.lists(SUPPLY_REASONS, max_size=2), st.integers(1, 50))
 def test_supplies_are_ok_only_when_every_consumable_has_a_healthy_figure(
         rows: list[dict[str, Any]], reasons: list[str], min_pct: int) -> None:  # fmt: skip
-    verdict = g.supplies("p", supplies=rows, min_pct=min_pct, reasons=reasons, **C)
+    verdict = gp.supplies("p", supplies=rows, min_pct=min_pct, reasons=reasons, **C)
     consumables = [r for r in rows if r["kind"] not in ("waste-toner",)]
     if any(r["raw_level"] in (-2, -3) for r in consumables):
         assert verdict.status is not Status.OK
@@ -127,7 +128,7 @@ def test_snmp_supply_table_through_the_parser(rows: list[dict[str, int]]) -> Non
         values[f"1.3.6.1.2.1.43.11.1.1.9.1.{i}"] = row["level"]
     status = parse_snmp_values(values, measured_at=NOW)
     supplies = [{**jsonable(s), "some_remaining": s.some_remaining} for s in status.supplies]
-    verdict = g.supplies("p", supplies=supplies, min_pct=10, **C)
+    verdict = gp.supplies("p", supplies=supplies, min_pct=10, **C)
     consumables = [r for r in rows if r["type"] != 4]  # 4 = wasteToner
     if verdict.status is Status.OK:
         assert consumables
@@ -150,7 +151,7 @@ SCANNER_STATES = st.one_of(
 @SETTINGS
 @given(SCANNER_STATES, ADF)
 def test_scanner_is_ok_only_idle_with_a_fine_feeder(state: str | None, adf: str | None) -> None:
-    verdict = g.scanner_state("s", state=state, adf_state=adf, **C)
+    verdict = gp.scanner_state("s", state=state, adf_state=adf, **C)
     if adf in ADF_FAULTS:
         assert verdict.status is Status.FAIL
     if verdict.status is Status.OK:

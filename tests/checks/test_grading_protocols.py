@@ -11,6 +11,7 @@ import pytest
 
 from checks import grading as g
 from checks import grading_more as gm
+from checks import grading_printing as gp
 from checks.facts import jsonable
 from checks.model import Status, Verdict
 from devices.android.parse import parse_battery
@@ -40,7 +41,7 @@ def text(verdict: Verdict, lang: str = "fr") -> str:
 ])  # fmt: skip
 def test_a_reason_without_suffix_is_an_error(reason: str) -> None:
     """RFC 8011 §5.4.12: with no -report/-warning/-error suffix, all parties MUST assume an error."""
-    verdict = g.printer_state("p", state="idle", reasons=[reason], **COMMON)
+    verdict = gp.printer_state("p", state="idle", reasons=[reason], **COMMON)
     assert verdict.status is Status.FAIL
     assert "prête" not in text(verdict)
 
@@ -56,29 +57,29 @@ def test_idle_printer_with_snmp_error_bits_is_not_ready() -> None:
                            (b"\x00\x20", "marker-supply-missing"), (b"\x00\x08", "output-area-full")):  # fmt: skip
         status = parse_snmp_values({**base, "1.3.6.1.2.1.25.3.5.1.2.1": octets}, measured_at=NOW)
         assert status.reasons == (reason,) and status.state is not None
-        verdict = g.printer_state("p", state=status.state.value, reasons=status.reasons, **COMMON)
+        verdict = gp.printer_state("p", state=status.state.value, reasons=status.reasons, **COMMON)
         assert verdict.status is Status.FAIL, reason
         assert "prête" not in text(verdict)
 
 
 def test_low_bits_from_snmp_stay_warnings() -> None:
     for reason in error_state_reasons(b"\xa0\x12"):  # media-low, toner-low, output almost full, maintenance
-        assert g.printer_state("p", state="idle", reasons=[reason], **COMMON).status is Status.WARN, reason
+        assert gp.printer_state("p", state="idle", reasons=[reason], **COMMON).status is Status.WARN, reason
 
 
 def test_paused_reason_and_stopped_state_are_fail() -> None:
-    assert g.printer_state("p", state="idle", reasons=["paused"], **COMMON).status is Status.FAIL
-    stopped = g.printer_state("p", state="stopped", reasons=["none"], **COMMON)
+    assert gp.printer_state("p", state="idle", reasons=["paused"], **COMMON).status is Status.FAIL
+    stopped = gp.printer_state("p", state="stopped", reasons=["none"], **COMMON)
     assert stopped.status is Status.FAIL and "{" not in text(stopped)
 
 
 def test_an_error_reason_fails_even_when_the_state_is_not_reported() -> None:
-    assert g.printer_state("p", state=None, reasons=["media-jam"], **COMMON).status is Status.FAIL
-    assert g.printer_state("p", state=None, reasons=[], **COMMON).status is Status.UNKNOWN
+    assert gp.printer_state("p", state=None, reasons=["media-jam"], **COMMON).status is Status.FAIL
+    assert gp.printer_state("p", state=None, reasons=[], **COMMON).status is Status.UNKNOWN
 
 
 def test_empty_toner_is_not_told_to_check_paper() -> None:
-    verdict = g.printer_state("p", state="stopped", reasons=["toner-empty-error"], **COMMON)
+    verdict = gp.printer_state("p", state="stopped", reasons=["toner-empty-error"], **COMMON)
     fr, en = text(verdict), text(verdict, "en")
     assert "toner vide" in fr and "toner" in en
     for word in ("papier", "bourrage", "toner-empty"):
@@ -94,27 +95,27 @@ def test_empty_toner_is_not_told_to_check_paper() -> None:
     ("service-requested", "maintenance"), ("service-needed-error", "intervention technique"),
 ])  # fmt: skip
 def test_each_kind_of_reason_is_said_in_french(reason: str, words: str) -> None:
-    verdict = g.printer_state("p", state="idle", reasons=[reason], **COMMON)
+    verdict = gp.printer_state("p", state="idle", reasons=[reason], **COMMON)
     fr = text(verdict)
     assert words in fr and reason not in fr and printer_base(reason) not in fr
 
 
 def printer_base(reason: str) -> str:
-    return g.printer_reason(reason)[0]
+    return gp.printer_reason(reason)[0]
 
 
 def test_every_known_reason_has_a_french_label_without_its_keyword() -> None:
-    for keyword in g.PRINTER_REASONS:
-        verdict = g.printer_state("p", state="idle", reasons=[keyword + "-error"], **COMMON)
+    for keyword in gp.PRINTER_REASONS:
+        verdict = gp.printer_state("p", state="idle", reasons=[keyword + "-error"], **COMMON)
         fr, en = text(verdict), text(verdict, "en")
         assert keyword not in fr and "{" not in fr + en, (keyword, fr)
 
 
 def test_an_unknown_keyword_is_named_not_dropped() -> None:
-    verdict = g.printer_state("p", state="idle", reasons=["bander-jam-error"], **COMMON)
+    verdict = gp.printer_state("p", state="idle", reasons=["bander-jam-error"], **COMMON)
     assert verdict.status is Status.FAIL
     assert "signalé par l'imprimante : bander-jam-error" in text(verdict)
-    warning = g.printer_state("p", state="idle", reasons=["com.vendor.glitter-low-report"], **COMMON)
+    warning = gp.printer_state("p", state="idle", reasons=["com.vendor.glitter-low-report"], **COMMON)
     assert warning.status is Status.WARN and "com.vendor.glitter-low-report" in text(warning)
 
 
@@ -129,7 +130,7 @@ def supply(name: str = "Black Toner", kind: str | None = "toner", **fields: Any)
 
 
 def grade(rows: list[dict[str, Any]], **kwargs: Any) -> Verdict:
-    return g.supplies("p", supplies=rows, min_pct=10, **COMMON, **kwargs)
+    return gp.supplies("p", supplies=rows, min_pct=10, **COMMON, **kwargs)
 
 
 def test_some_remaining_alone_is_a_warning_not_ok() -> None:
@@ -155,7 +156,7 @@ def test_level_above_the_maximum_is_unknown_not_full() -> None:
               "1.3.6.1.2.1.43.11.1.1.8.1.2": 100, "1.3.6.1.2.1.43.11.1.1.9.1.2": 96}  # fmt: skip
     status = parse_snmp_values(values, measured_at=NOW)
     assert status.supplies[0].level_pct is None and status.supplies[0].raw_level == 250
-    verdict = g.supplies("p", supplies=probe_rows(status), min_pct=10, **COMMON)
+    verdict = gp.supplies("p", supplies=probe_rows(status), min_pct=10, **COMMON)
     assert verdict.status is Status.WARN
     assert "niveau 250 au-delà du maximum annoncé 100" in text(verdict)
     # even if a driver clamps it, the rule reads the raw level against the capacity
@@ -175,7 +176,7 @@ def test_a_level_without_a_capacity_is_unknown() -> None:
 def test_printer_stopped_for_an_empty_toner_never_says_sufficient() -> None:
     rows = [supply(level_pct=50, raw_level=50, max_capacity=100)]
     for reason in ("toner-empty", "marker-supply-empty-error", "toner-empty-error"):
-        assert g.printer_state("p", state="stopped", reasons=[reason], **COMMON).status is Status.FAIL
+        assert gp.printer_state("p", state="stopped", reasons=[reason], **COMMON).status is Status.FAIL
         verdict = grade(rows, reasons=[reason])
         assert verdict.status is Status.FAIL and "suffisants" not in text(verdict)
     assert grade(rows, reasons=["toner-low-warning"]).status is Status.WARN
@@ -196,7 +197,7 @@ def test_every_adf_fault_the_parser_lists_is_fail(adf: str) -> None:
            f"<scan:AdfState>{adf}</scan:AdfState></scan:ScannerStatus>")  # fmt: skip
     status = parse_status(xml, measured_at=NOW)
     assert status.adf_fault
-    verdict = g.scanner_state("s", state="idle", adf_state=status.adf_state, **COMMON)
+    verdict = gp.scanner_state("s", state="idle", adf_state=status.adf_state, **COMMON)
     assert verdict.status is Status.FAIL
     assert adf not in text(verdict) and "{" not in text(verdict)
 
@@ -204,7 +205,7 @@ def test_every_adf_fault_the_parser_lists_is_fail(adf: str) -> None:
 @pytest.mark.parametrize("adf", [*sorted(ADF_READY), None, "ScannedAdfLoaded"])
 def test_fine_feeder_states_are_ok(adf: str | None) -> None:
     state = ADF_READY_ALIASES.get(adf, adf)
-    assert g.scanner_state("s", state="Idle", adf_state=state, **COMMON).status is Status.OK
+    assert gp.scanner_state("s", state="Idle", adf_state=state, **COMMON).status is Status.OK
 
 
 ADF_READY_ALIASES = {
@@ -215,14 +216,14 @@ ADF_READY_ALIASES = {
 
 
 def test_an_unknown_adf_state_is_a_warning_naming_it() -> None:
-    verdict = g.scanner_state("s", state="Idle", adf_state="ScannerAdfPaperWrinkled", **COMMON)
+    verdict = gp.scanner_state("s", state="Idle", adf_state="ScannerAdfPaperWrinkled", **COMMON)
     assert verdict.status is Status.WARN
     assert "paper wrinkled" in text(verdict) and "ScannerAdfPaperWrinkled" in text(verdict)
 
 
 def test_scanner_messages_do_not_print_placeholders() -> None:
     for state in ("Processing", "Testing", "Stopped"):
-        verdict = g.scanner_state("s", state=state, adf_state=None, **COMMON)
+        verdict = gp.scanner_state("s", state=state, adf_state=None, **COMMON)
         assert "{" not in text(verdict) and "{" not in text(verdict, "en")
 
 

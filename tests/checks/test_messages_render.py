@@ -22,6 +22,7 @@ import pytest
 
 from checks import grading as g
 from checks import grading_more as gm
+from checks import grading_printing as gp
 from checks.model import Verdict
 from checks.probes.common import ProbeContext, wifi_joined
 from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
@@ -75,10 +76,10 @@ def produced() -> Iterator[Verdict]:
     for state, reasons in (("idle", []), ("processing", []), ("idle", ["toner-low-warning"]), ("stopped", []),
                            (None, []), ("weird", []), ("idle", ["bander-jam-error"]),
                            ("processing", ["media-jam", "cover-open-error", "toner-low"])):  # fmt: skip
-        yield g.printer_state("p", state=state, reasons=reasons, **C)
-    for keyword in g.PRINTER_REASONS:
+        yield gp.printer_state("p", state=state, reasons=reasons, **C)
+    for keyword in gp.PRINTER_REASONS:
         for suffix in ("-error", "-warning", ""):
-            yield g.printer_state("p", state="idle", reasons=[keyword + suffix], **C)
+            yield gp.printer_state("p", state="idle", reasons=[keyword + suffix], **C)
     ok = _supply("Black", level_pct=60, raw_level=60, max_capacity=100)
     for rows, reasons in (([ok], []), ([_supply("Black", level_pct=4)], []), ([_supply("Black", level_pct=0)], []),
                           ([ok], ["toner-empty"]), ([ok], ["marker-supply-low-warning"]), ([], []),
@@ -86,10 +87,10 @@ def produced() -> Iterator[Verdict]:
                           ([ok, _supply("Cyan", raw_level=-1)], []), ([ok, _supply("C", raw_level=40, max_capacity=-2)], []),
                           ([ok, _supply("C", raw_level=250, max_capacity=100)], []), ([ok, _supply("C", raw_level=-7)], []),
                           ([ok, _supply("C", raw_level=180)], []), ([ok, _supply("C", level_pct=130)], [])):  # fmt: skip
-        yield g.supplies("p", supplies=rows, min_pct=10, reasons=reasons, **C)
+        yield gp.supplies("p", supplies=rows, min_pct=10, reasons=reasons, **C)
     for state, adf in (("Idle", None), ("Processing", None), ("Testing", None), ("Stopped", None), (None, None),
-                       ("Idle", "ScannerAdfPaperWrinkled"), *(("Idle", a) for a in g.ADF_FAULT_LABELS)):  # fmt: skip
-        yield g.scanner_state("s", state=state, adf_state=adf, **C)
+                       ("Idle", "ScannerAdfPaperWrinkled"), *(("Idle", a) for a in gp.ADF_FAULT_LABELS)):  # fmt: skip
+        yield gp.scanner_state("s", state=state, adf_state=adf, **C)
     for sensor, grams in (("absent", None), ("present", 500.0), (None, 20.0), ("present", None), (None, None)):
         yield g.filament("p3d", sensor=sensor, remaining_g=grams, min_g=100, needed_g=None, **C)
     for connected, state, errors in ((True, "idle", []), (True, "printing", []), (True, "paused", []),

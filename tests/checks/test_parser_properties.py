@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from checks import grading as g
 from checks import grading_more as gm
+from checks import grading_printing as gp
 from checks import grading_workstation as gw
 from checks.model import Status
 from checks.probes.workstation import WEAK_SIGNAL_PCT
@@ -391,7 +392,7 @@ def test_escl_status_is_ok_only_idle_with_a_fine_feeder(
     status = never_crashes(parse_status, xml, measured_at=NOW)
     if status is None:
         return
-    verdict = g.scanner_state("s", state=status.state.value if status.state else None, adf_state=status.adf_state,
+    verdict = gp.scanner_state("s", state=status.state.value if status.state else None, adf_state=status.adf_state,
                               **C)  # fmt: skip
     if adf in ADF_FAULTS and xml.endswith("</scan:ScannerStatus>"):
         assert verdict.status is Status.FAIL
