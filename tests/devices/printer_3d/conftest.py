@@ -13,8 +13,8 @@ from devices.lab.printer_3d import (
     MoonrakerSim,
     OctoPrintSim,
     PrusaLinkSim,
-    SpoolmanSim,
 )
+from devices.lab.spoolman import SpoolmanSim
 
 CAPTURES = Path(__file__).parent / "captures"
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from devices.errors import AuthenticationFailed, BadAnswer, Unreachable
-from devices.lab.printer_3d import lab_spool
+from devices.lab.spoolman import lab_spool
 from devices.printer_3d import read_printer_3d
 from devices.printer_3d.facts import FilamentSensor, PrinterState
 from devices.printer_3d.spoolman import read_spool

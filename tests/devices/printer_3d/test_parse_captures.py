@@ -215,7 +215,7 @@ def test_moonraker_error_envelope_is_bad_answer():
 
 # --------------------------------------------------------------------------- Spoolman
 def test_spoolman_spool_and_list():
-    from devices.lab.printer_3d import lab_spool
+    from devices.lab.spoolman import lab_spool
 
     spool = parse_spoolman_spool(json.dumps(lab_spool(3, remaining_g=120.0)))
     assert (spool.spool_id, spool.remaining_g, spool.material, spool.vendor) == (3, 120.0, "PLA", "Prusament")
