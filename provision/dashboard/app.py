@@ -34,7 +34,8 @@ from starlette.staticfiles import StaticFiles
 
 from checks.model import DEFAULT_TIMEOUT_S, Status, utcnow
 from provision.context import Loaded
-from provision.dashboard.board import OLD_AFTER_INTERVALS, Board, anchor, build_board
+from provision.dashboard import runs
+from provision.dashboard.board import OLD_AFTER_INTERVALS, Board, anchor, build_board, to_tick
 from provision.dashboard.guard import Guard
 from provision.dashboard.live import Hub
 from provision.dashboard.snapshot import changed_rooms, snapshot
@@ -92,6 +93,7 @@ def _environment() -> Environment:
         marks=MARKS,
         check_label=check_label,
         status_label=status_label,
+        to_tick=to_tick,
     )
     env.globals.update(age=_age)
     env.filters.update(when=_when, anchor=anchor, q=lambda s: quote(str(s), safe=""))
@@ -113,6 +115,7 @@ class Dashboard:
         self.hub.recheck_s = self.recheck_s
         self.hub.render = self.fragments
         self.env = _environment()
+        runs.install(self.env, loaded)  # the latest preparation's failures, as the terminal said them
         # the macros of _parts.html.j2, called from Python to render live fragments
         self.parts: Any = self.env.get_template("_parts.html.j2").module
 
@@ -228,7 +231,7 @@ def create_app(loaded: Loaded, store, *, token: str | None = None, sweep_timeout
                        "todo": [_todo_line(t) for t in r.todo], "blockers": blockers.get(r.id, [])}
                       for r in board.rooms],
             **ready,
-            "verdicts": [verdict_dict(v) for v in [*dash.hub.verdicts(), *dash.hub.attested()]],
+            "verdicts": [verdict_dict(v) for v in _listed_once(dash.hub.verdicts(), dash.hub.attested())],
         }, headers={"cache-control": "no-store"})  # fmt: skip
 
     async def api_fragments(request: Request) -> Response:
@@ -372,6 +375,13 @@ def _todo_line(todo: Any) -> str:
     """« PC candidat 3 — batterie : … » : the device's and the check's labels, never ids."""
     head = f"{todo.who} — {todo.check_label}" if todo.check_label else todo.who
     return f"{head} : {render(todo.message_key, todo.params)}"
+
+
+def _listed_once(verdicts: list[Any], attested: list[Any]) -> list[Any]:
+    """The probes' newest verdicts and the attestations as they stand now, each once: the hub also
+    keeps the attestation verdicts it stored, which the fresh ones (expiry applied) replace."""
+    fresh = {(v.device, v.check) for v in attested}
+    return [*(v for v in verdicts if (v.device, v.check) not in fresh), *attested]
 
 
 def _iso(value: dt.datetime | None) -> str | None:

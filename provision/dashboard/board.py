@@ -32,6 +32,11 @@ OLD_AFTER_INTERVALS = 2
 _RANK = {status: i for i, status in enumerate(SEVERITY_ORDER)}
 
 
+def to_tick(verdict: Verdict) -> bool:
+    """An on-site item nobody has (re)attested yet: a task for the technician, not a fault."""
+    return verdict.check.startswith("attestation:") and not verdict.status.ready
+
+
 def anchor(name: str) -> str:
     """A stable HTML id fragment for a device, room or item name."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)
@@ -55,6 +60,11 @@ class ManualItem:
     @property
     def status(self) -> Status:
         return self.verdict.status if self.verdict else Status.FAIL
+
+    @property
+    def to_tick(self) -> bool:
+        """Not attested, or its attestation expired: « à cocher » (someone checks it and ticks it)."""
+        return not self.status.ready
 
 
 @dataclass(slots=True)
@@ -89,6 +99,11 @@ class DeviceView:
         """The device's status as provision.readiness computed it (never measured = UNKNOWN)."""
         return self.state_status
 
+    @property
+    def to_tick(self) -> bool:
+        """A device only a person can check, not ready only because its item is not ticked yet."""
+        return not self.probed and not self.status.ready and any(i.to_tick for i in self.items)
+
 
 @dataclass(slots=True)
 class Todo:
@@ -101,6 +116,7 @@ class Todo:
     message_key: str
     params: dict[str, Any]
     check_label: str = ""
+    to_tick: bool = False  # an on-site item to attest, not a fault
 
 
 @dataclass(slots=True)
@@ -281,6 +297,7 @@ def _todo(blocker: Blocker, room: RoomView) -> Todo:
         blocker.key,
         dict(blocker.params),
         blocker.check_label,
+        blocker.check.startswith("attestation:"),
     )
 
 

@@ -59,7 +59,8 @@ class Guard:
         if "token" in query and _equal(query["token"], self.token):
             rest = urlencode({k: v for k, v in query.items() if k != "token"})
             location = scope["path"] + (f"?{rest}" if rest else "")
-            set_cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            secure = "; Secure" if scope.get("scheme") == "https" else ""  # HTTPS: never sent in clear
+            set_cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict{secure}"
             return await _send(send, 303, b"", [(b"location", location.encode()), (b"set-cookie", set_cookie.encode())])
         cookie = SimpleCookie()
         try:

@@ -64,7 +64,9 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=1, lifespan="on")  # fmt: skip
-        self.server = uvicorn.Server(config)
+        from provision.dashboard.server import server_class
+
+        self.server = server_class()(config, app.state.dashboard.hub)  # ends live streams on stop
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, name="dashboard", daemon=True
         )
@@ -97,3 +99,103 @@ def live_server():
     yield start
     for server in reversed(servers):
         server.__exit__(None, None, None)
+
+
+class DashboardProcess:
+    """``plateau dashboard`` as a real process (the console script, a new interpreter): its output
+    read line by line in a thread, ready once its port accepts connections."""
+
+    def __init__(self, inventory: Path, state_home: Path, *args: str) -> None:
+        import os
+        import subprocess
+        import sys
+
+        with socket.socket() as probe:  # a free port, taken back by the server right after
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        env = {**os.environ, "PLATEAU_LOOPBACK_ONLY": "1", "PYTHONUNBUFFERED": "1", "COLUMNS": "100",
+               "XDG_STATE_HOME": str(state_home), "LANG": "fr_FR.UTF-8"}  # fmt: skip
+        env.pop("PLATEAU_DASHBOARD_TOKEN", None)
+        exe = Path(sys.executable).parent / "plateau"
+        command = [str(exe), "dashboard", "-i", str(inventory), "--port", str(self.port), *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.lines: list[str] = []
+        self.stderr = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            self.lines.append(raw.decode("utf-8"))
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_ready(self) -> DashboardProcess:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"plateau dashboard exited {self.process.returncode}: {self.finish()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("plateau dashboard did not start listening")
+
+    def interrupt(self) -> int:
+        """Ctrl-C (SIGINT), as a terminal sends it; the exit code (generous ceiling, then killed)."""
+        import signal
+        import subprocess
+
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=READY_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        finally:
+            self.finish()
+
+    def finish(self) -> str:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(timeout=10)
+        if self.process.stderr is not None and not self.stderr:
+            self.stderr = self.process.stderr.read().decode("utf-8", "replace")
+        return self.stderr
+
+
+@pytest.fixture
+def dashboard_process(tmp_path: Path):
+    """dashboard_process(inventory, *args) -> a started, listening ``plateau dashboard``."""
+    started: list[DashboardProcess] = []
+
+    def start(inventory: Path, *args: str) -> DashboardProcess:
+        running = DashboardProcess(inventory, tmp_path / "state-home", *args)
+        started.append(running)
+        return running.wait_ready()
+
+    yield start
+    for running in started:
+        running.finish()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a download); skipped when either is absent."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (browser tests skipped)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -68,7 +68,19 @@ def test_every_colour_pair_meets_wcag_aa() -> None:
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
     pairs = [
         (f"{name}-text", f"{name}-bg")
-        for name in ("ok", "warn", "fail", "unknown", "unchecked", "ready", "notready", "primary", "header", "button")
+        for name in (
+            "ok",
+            "warn",
+            "fail",
+            "unknown",
+            "unchecked",
+            "tick",
+            "ready",
+            "notready",
+            "primary",
+            "header",
+            "button",
+        )
     ]
     pairs += [
         ("text", "bg"),
@@ -83,3 +95,26 @@ def test_every_colour_pair_meets_wcag_aa() -> None:
     for fg, bg in pairs:
         ratio = contrast(colours[fg], colours[bg])
         assert ratio >= 4.5, f"{fg} on {bg}: {ratio:.2f}"
+
+
+def test_dashboard_help_is_french_and_readable_at_80_columns() -> None:
+    import os
+    import subprocess
+    import sys
+
+    entry = "import sys; from provision.cli import main; sys.argv[0] = 'plateau'; sys.exit(main())"
+    env = dict(os.environ, COLUMNS="80", LANG="fr_FR.UTF-8")
+    env.pop("PLATEAU_LANG", None)
+    done = subprocess.run([sys.executable, "-c", entry, "dashboard", "--help"], env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text  # nothing cut, neither an option name nor its help
+    assert "Utilisation : plateau dashboard" in text and "Usage" not in text
+    for name in ("--inventory", "--host", "--port", "--token", "--https", "--vault-password-file",
+                 "--sans-verification", "--timeout", "--help"):  # fmt: skip
+        assert f" {name} " in text, name
+    for english in ("[default", "TEXT", "INTEGER", "FLOAT", "sweep", "Show this", "[required]", "x<="):
+        assert english not in text, english
+    assert "[défaut : 127.0.0.1]" in text and "[défaut : 10 s]" in text and "HTTPS" in text
