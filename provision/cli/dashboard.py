@@ -44,6 +44,10 @@ def dashboard_command(
     ] = False,
     vault_password_file: VaultOpt = None,
     no_sweep: Annotated[bool, typer.Option("--sans-verification", help="Ne pas tout vérifier au démarrage.")] = False,
+    # the names scripts used before the French one; kept working, not shown in --help
+    legacy_sweep: Annotated[
+        bool | None, typer.Option("--sweep-on-start/--no-sweep-on-start", hidden=True, show_default=False)
+    ] = None,
     timeout_s: Annotated[
         float,
         typer.Option(
@@ -70,5 +74,5 @@ def dashboard_command(
     if store.problem is not None:
         print_problems([store.problem])
         err.print(render("state.dashboard_read_only"), highlight=False, soft_wrap=True)
-    serve(loaded, store, host=host, port=port, token=token, sweep_on_start=not no_sweep,
+    serve(loaded, store, host=host, port=port, token=token, sweep_on_start=not no_sweep and legacy_sweep is not False,
           timeout_s=timeout_s, https=https)  # fmt: skip
