@@ -373,3 +373,15 @@ def usb_storage(device: str, policy: UsbPolicy | None, *, measured_at: dt.dateti
             device, "usb_storage", Status.FAIL, "check.usb_storage.mount_denied", file=policy.mount_denied[0], **common
         )
     return _v(device, "usb_storage", Status.OK, "check.usb_storage.ok", **common)
+
+
+#: why a Windows PC's management port says it was never prepared (checks.probes.workstation)
+NOT_PREPARED_CAUSES = ("refused", "no_protocol", "silent")
+
+
+def windows_not_prepared(device: str, *, cause: str, port: int, transport: str, measured_at: dt.datetime,
+                         probe: str, room: str | None, error: str) -> Verdict:  # fmt: skip
+    """A Windows PC whose transport port refuses, answers another protocol, or (never reached by
+    plateau) stays silent: not bootstrapped yet. UNKNOWN and blocking, never ready."""
+    return _v(device, "reachable", Status.UNKNOWN, f"bootstrap.not_prepared_{cause}", measured_at=measured_at,
+              probe=probe, room=room, port=port, transport=transport, facts={"error": error[:300], "cause": cause})  # fmt: skip

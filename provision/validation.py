@@ -112,3 +112,35 @@ def describe(
         # a secret's value is never repeated back, anywhere
         params["value"] = "(masqué)" if secret else error.get("input")
     return key, params
+
+
+#: what the exam file asks the recap to give of each device of its « printer and scanner »
+#: table (the families whose ``recap_section`` is "peripherals"); ansible_host is already
+#: required of a network one by its model, a USB one has no address
+EXAM_FILE_FIELDS = ("brand", "model")
+
+
+def exam_file_gaps(device: Any) -> tuple[str, ...]:
+    """The fields the exam file needs on the recap that this printer or scanner leaves empty."""
+    from provision.families import REGISTRY
+
+    family = REGISTRY.get(getattr(device, "family", ""))
+    if family is None or family.recap_section != "peripherals":
+        return ()
+    return tuple(f for f in EXAM_FILE_FIELDS if not str(getattr(device, f, "") or "").strip())
+
+
+def exam_file_warnings(devices: Any, host_file: str = "hosts.yml") -> list[Any]:
+    """A warning per missing field (the recap would print « — »), naming the host and the field."""
+    from provision.errors import Problem, Severity
+
+    found, seen = [], set()
+    for device in devices:
+        for name in exam_file_gaps(device):
+            if (device.name, name) in seen:  # a printer-scanner is two devices of one host
+                continue
+            seen.add((device.name, name))
+            found.append(Problem(key="validate.exam_file_field", severity=Severity.WARNING, file=host_file,
+                                 host=device.name, field=name,
+                                 params={"host": device.name, "field": name, "family": device.family}))  # fmt: skip
+    return found

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import ssl
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Literal
 
 from checks import grading as g
@@ -50,9 +53,16 @@ def probe_workstation(device: Workstation, ctx: ProbeContext) -> list[Verdict]:
                          room=device.room)]  # fmt: skip
     else:
         port = device.management_port()
-        probe = management_handshake(
-            device.address or "", port, device.ansible_connection or "ssh", timeout_s=ctx.timeout_s
-        )
+        try:
+            probe = management_handshake(
+                device.address or "", port, device.ansible_connection or "ssh", timeout_s=ctx.timeout_s
+            )
+        except (Unreachable, BadAnswer) as exc:
+            unprepared = _windows_unprepared(device, ctx, ("reachable", "software"), exc) if isinstance(
+                device, WindowsWorkstation) else None  # fmt: skip
+            if unprepared is None:
+                raise
+            return unprepared
         verdicts = [gm.reachable(device.name, port=port, measured_at=now, probe=probe, room=device.room)]
     titles = ctx.planned.get(device.name, ())
     if titles:
@@ -163,7 +173,79 @@ def probe_windows(device: WindowsWorkstation, ctx: ProbeContext) -> list[Verdict
                              known_hosts=ctx.known_hosts_file)  # fmt: skip
     except PasswordLoginRefused as exc:
         return _no_session(device, ctx, WINDOWS_CHECKS, "refused", fix, exc)
+    except Unreachable as exc:
+        unprepared = _windows_unprepared(device, ctx, WINDOWS_CHECKS, exc)
+        if unprepared is None:
+            raise
+        return unprepared
     return windows_verdicts(device, facts, ctx, targets=targets, fix=fix)
+
+
+# ------------------------------------------------------------------- Windows PCs not bootstrapped yet
+
+#: how long the second look at a Windows PC's port may take, when the first error names no cause
+DIAGNOSIS_TIMEOUT_S = 2.0
+
+
+def pinned(address: str, port: int, known_hosts: Path | None) -> bool:
+    """Has plateau ever reached ``address:port``: a WinRM certificate pinned in ``<known_hosts>.winrm``
+    or an SSH host key in ``known_hosts`` (both written on first contact, in the inventory's .plateau/)."""
+    if known_hosts is None:
+        return False
+    winrm = known_hosts.with_name(known_hosts.name + ".winrm")
+    names = {f"{address}:{port}"} if port != 22 else set()
+    ssh_names = {address if port == 22 else f"[{address}]:{port}"}
+    for path, wanted in ((winrm, names), (known_hosts, ssh_names)):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            first = line.strip().split(" ", 1)[0]
+            if wanted & set(first.split(",")):
+                return True
+    return False
+
+
+def first_contact_cause(error: BaseException | None) -> str | None:
+    """refused | no_protocol | silent, read from the error chain of a first contact (None: no cause)."""
+    while error is not None:
+        if isinstance(error, BadAnswer | ssl.SSLError | ConnectionResetError | ConnectionAbortedError):
+            return "no_protocol"  # something answered, not SSH / HTTP / TLS
+        if isinstance(error, ConnectionRefusedError):
+            return "refused"
+        if isinstance(error, TimeoutError):
+            return "silent"
+        error = error.__cause__
+    return None
+
+
+def _windows_unprepared(device: WindowsWorkstation, ctx: ProbeContext, checks: Sequence[str],
+                        error: BaseException) -> list[Verdict] | None:  # fmt: skip
+    """A Windows PC whose transport port refuses or does not speak SSH/TLS/WinRM is not bootstrapped
+    yet (« lancer le script de plateau bootstrap windows »); so is one that stays silent and that
+    plateau never reached. None: something else (the caller re-raises, a plain « injoignable »)."""
+    address, port = device.address or "", device.management_port()
+    connection = device.ansible_connection or "winrm"
+    cause = first_contact_cause(error)
+    if cause is None:  # e.g. requests' ConnectionError keeps no cause: look again, briefly
+        try:
+            management_handshake(address, port, connection, timeout_s=min(ctx.timeout_s, DIAGNOSIS_TIMEOUT_S))
+            return None  # the service answers: not a bootstrap matter
+        except (Unreachable, BadAnswer) as again:
+            cause = first_contact_cause(again)
+    if cause is None or (cause == "silent" and pinned(address, port, ctx.known_hosts_file)):
+        return None
+    now = utcnow()
+    transport = "SSH" if connection == "ssh" else "WinRM HTTP" if port == 5985 else "WinRM HTTPS"
+    probe = "ssh" if connection == "ssh" else "winrm"
+    out = [gw.windows_not_prepared(device.name, cause=cause, port=port, transport=transport, measured_at=now,
+                                   probe=probe, room=device.room, error=str(error))]  # fmt: skip
+    others = [gm.probe_failed(device.name, c, error, measured_at=now, probe=probe, room=device.room)
+              for c in checks if c not in ("reachable", "software")]  # fmt: skip
+    others += gw.titles_unknown(device.name, ctx.planned.get(device.name, ()), error, measured_at=now, probe=probe,
+                                room=device.room)  # fmt: skip
+    return out + [replace(v, key="bootstrap.not_measured") for v in others]  # each says why, the same way
 
 
 def windows_verdicts(device: WindowsWorkstation, facts: WindowsFacts, ctx: ProbeContext, *, targets: Sequence[str],

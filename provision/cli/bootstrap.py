@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -19,6 +19,9 @@ from provision.cli.common import InventoryOpt, VaultOpt, app, out
 from provision.errors import PlateauError, Problem
 from provision.messages import render
 from provision.paths import shown
+
+if TYPE_CHECKING:
+    from provision.context import Loaded
 
 SCRIPT = Path(__file__).resolve().parents[2] / "playbooks" / "files" / "bootstrap-windows.ps1"
 #: a Windows local account name the script accepts (its own ValidatePattern)
@@ -162,3 +165,30 @@ def bootstrap_windows(
 app.add_typer(
     bootstrap_app, name="bootstrap", help="Prépare un poste Windows neuf (OpenSSH ou WinRM HTTPS) pour plateau."
 )
+
+
+def never_reached(loaded: Loaded) -> list[str]:
+    """The Windows PCs of the inventory plateau has never reached: no WinRM certificate and no SSH
+    host key pinned for their address and port under the inventory's .plateau/ (first contact pins them)."""
+    from checks.probes.workstation import pinned
+    from devices.models import WindowsWorkstation
+    from provision.paths import STATE_DIR
+    from provision.sweep import KNOWN_HOSTS
+
+    known_hosts = loaded.inventory.root / STATE_DIR / KNOWN_HOSTS
+    return sorted(
+        d.name
+        for d in loaded.inventory.devices
+        if isinstance(d, WindowsWorkstation)
+        and d.ansible_connection != "local"
+        and d.address
+        and not pinned(d.address, d.management_port(), known_hosts)
+    )
+
+
+def print_never_reached(loaded: Loaded) -> None:
+    """``plateau validate``'s hint (not an error): the Windows PCs that may still need the bootstrap script."""
+    names = never_reached(loaded)
+    if names:
+        out.print("[yellow]ℹ[/] " + render("bootstrap.never_reached", {"count": len(names), "names": ", ".join(names)}),
+                  highlight=False)  # fmt: skip

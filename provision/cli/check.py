@@ -105,7 +105,10 @@ def check(
             out,
             result.verdicts,
             rooms,
-            title=f"{loaded.inventory.centre} — vérification de {result.started_at.astimezone():%d/%m/%Y %H:%M}",
+            title=render(
+                "check.cli.title",
+                {"centre": loaded.inventory.centre, "date": f"{result.started_at.astimezone():%d/%m/%Y %H:%M}"},
+            ),
             readiness=readiness,
             room=room,
         )
@@ -125,8 +128,10 @@ def check(
 def _sweep_with_progress(loaded, *, store, room: str | None, timeout_s: float):
     """The sweep with a Rich progress bar on stderr: devices answered / expected, and the
     ones still waiting (all start together: the slowest are those not answered yet)."""
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from provision.messages import render
     from provision.sweep import probe_jobs, run_sweep, select
 
     expected = [job.device.name for job in probe_jobs(select(loaded, room=room))]
@@ -134,9 +139,9 @@ def _sweep_with_progress(loaded, *, store, room: str | None, timeout_s: float):
         expected.append("centre:internet")
     waiting = dict.fromkeys(expected)  # ordered: the inventory's order
     room_for_names = max(12, err.width - 62)  # the bar and the count keep their place at 80 columns
-    with Progress(TextColumn("[bold]Vérification[/]"), BarColumn(bar_width=20), MofNCompleteColumn(),
-                  TextColumn("appareils"), TimeElapsedColumn(), TextColumn("{task.fields[waiting]}"),
-                  console=err, transient=True) as progress:  # fmt: skip
+    with Progress(TextColumn(f"[bold]{escape(render('check.cli.progress'))}[/]"), BarColumn(bar_width=20),
+                  MofNCompleteColumn(), TextColumn(escape(render("check.cli.devices"))), TimeElapsedColumn(),
+                  TextColumn("{task.fields[waiting]}", markup=False), console=err, transient=True) as progress:  # fmt: skip
         task = progress.add_task("sweep", total=len(expected) or 1, waiting="")
 
         def on_verdict(verdict) -> None:
@@ -147,22 +152,30 @@ def _sweep_with_progress(loaded, *, store, room: str | None, timeout_s: float):
                 first = names[0] if names else ""
                 if len(first) + len(more) > room_for_names:
                     first = first[: max(1, room_for_names - len(more) - 1)] + "…"
-                progress.update(
-                    task, completed=len(expected) - len(waiting), waiting=f"attend : {first}{more}" if names else ""
-                )
+                line = render("check.cli.waiting", {"name": first, "more": more}) if names else ""
+                progress.update(task, completed=len(expected) - len(waiting), waiting=line)
 
         result = run_sweep(loaded, store=store, room=room, timeout_s=timeout_s, on_verdict=on_verdict)
         progress.update(task, completed=len(expected) or 1, waiting="")
     return result
 
 
-def _print_next_commands(loaded, verdicts, *, ready: bool, room: str | None) -> None:
-    """What to type next, one line per kind of red: attest, provision --limit, re-check, recap."""
+def next_commands(loaded, verdicts, *, ready: bool, room: str | None) -> list[str]:
+    """What to type next, one line per kind of red (attest, provision --limit, re-check, recap),
+    each command runnable as printed (:func:`plateau_program`), its words from the catalogue."""
     import shlex
 
+    from provision.cli.attest import attest_command
+    from provision.messages import render
+    from provision.provisioning.view import plateau_program
     from provision.readiness import ROOM_PREFIX
 
-    inv = shlex.quote(shown(loaded.inventory.root))
+    program = plateau_program()
+    inv = shown(loaded.inventory.root)
+
+    def command(*args: str) -> str:
+        return shlex.join([*program, *args])
+
     devices = {d.name: d for d in loaded.inventory.devices}
     attest: dict[str, str] = {}
     provision: list[str] = []
@@ -172,9 +185,10 @@ def _print_next_commands(loaded, verdicts, *, ready: bool, room: str | None) -> 
             continue
         if v.check.startswith("attestation:"):
             item = v.check.removeprefix("attestation:")
-            where = (f"--salle {v.device.removeprefix(ROOM_PREFIX)}" if v.device.startswith(ROOM_PREFIX)
-                     else f"--equipement {v.device}")  # fmt: skip
-            attest.setdefault(f"{item} {where}", item)
+            on_room = v.device.startswith(ROOM_PREFIX)
+            line = attest_command(program, inv, item, room=v.device.removeprefix(ROOM_PREFIX) if on_room else None,
+                                  device=None if on_room else v.device)  # fmt: skip
+            attest.setdefault(line, item)
         elif v.check in ("software", "capabilities") and v.device in devices and str(v.status) == "fail":
             if v.device not in provision:
                 provision.append(v.device)
@@ -182,48 +196,33 @@ def _print_next_commands(loaded, verdicts, *, ready: bool, room: str | None) -> 
             recheck.append(v.device)
     if ready:
         juries = [j.id for j in loaded.session.juries]
-        out.print("[bold]Ensuite :[/] imprimer le récapitulatif du jury :", highlight=False)
-        for jury in juries or [None]:
-            out.print(
-                f"  plateau recap -i {inv}" + (f" --jury {jury}" if jury else ""),
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-        return
-    out.print("[bold]Prochaines commandes :[/]", highlight=False)
+        lines = [render("check.cli.then_recap")]
+        lines += [f"  {command('recap', '-i', inv, *(('--jury', jury) if jury else ()))}" for jury in juries or [""]]
+        return lines
+    lines = [render("check.cli.next")]
     if attest:
-        out.print("  Vérifier sur place, puis attester :", highlight=False)
-        for target in list(attest)[:8]:
-            out.print(
-                f'    plateau attest -i {inv} {target} --par "Prénom Nom"',
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        lines.append(f"  {render('check.cli.attest')}")
+        lines += [f"    {line}" for line in list(attest)[:8]]
         if len(attest) > 8:
-            out.print(
-                f"    (+{len(attest) - 8} autres : plateau attest -i {inv} --liste)",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            listing = command("attest", "-i", inv, "--liste")
+            lines.append(f"    {render('check.cli.attest_more', {'count': len(attest) - 8, 'command': listing})}")
     if provision:
-        out.print("  Installer ce qui manque sur les postes :", highlight=False)
-        out.print(
-            f"    plateau provision -i {inv} --limit {','.join(provision)}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        lines.append(f"  {render('check.cli.provision')}")
+        lines.append(f"    {command('provision', '-i', inv, '--limit', ','.join(provision))}")
     if recheck:
-        where = f" --room {room}" if room else ""
-        out.print(f"  Corriger ({', '.join(recheck[:4])}{' …' if len(recheck) > 4 else ''}), puis revérifier :",
-                  markup=False, highlight=False, soft_wrap=True)  # fmt: skip
-        out.print(f"    plateau check -i {inv}{where}", markup=False, highlight=False, soft_wrap=True)
-    out.print(
-        f"  Quand tout est prêt : plateau recap -i {inv} --jury <jury> (ou --force pour un document marqué NON PRÊT)",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+        shown_devices = ", ".join(recheck[:4]) + (" …" if len(recheck) > 4 else "")
+        lines.append(f"  {render('check.cli.recheck', {'devices': shown_devices})}")
+        lines.append(f"    {command('check', '-i', inv, *(('--room', room) if room else ()))}")
+    juries = [j.id for j in loaded.session.juries]
+    recap = command("recap", "-i", inv, *(("--jury", juries[0]) if len(juries) == 1 else ()))
+    if len(juries) > 1:
+        recap += " --jury <jury>"  # a placeholder, unquoted: one of the juries listed in session.yml
+    lines.append(f"  {render('check.cli.recap', {'command': recap})}")
+    return lines
+
+
+def _print_next_commands(loaded, verdicts, *, ready: bool, room: str | None) -> None:
+    from rich.text import Text
+
+    for number, line in enumerate(next_commands(loaded, verdicts, ready=ready, room=room)):
+        out.print(Text(line, style="bold" if number == 0 else ""), highlight=False, soft_wrap=True)

@@ -70,6 +70,13 @@ def _french_click() -> None:
                           (click.types.IntParamType, "entier"), (click.types.FloatRange, "nombre"),
                           (click.types.IntRange, "entier")):  # fmt: skip
             cls.name = name
+        group_usage = click.core.Group.collect_usage_pieces
+
+        def french_usage(self: click.core.Group, ctx: click.Context) -> list[str]:
+            # "plateau [OPTIONS] COMMAND [ARGS]...": click's metavar is not translatable
+            return [{"COMMAND [ARGS]...": "COMMANDE [ARGUMENTS]..."}.get(p, p) for p in group_usage(self, ctx)]
+
+        click.core.Group.collect_usage_pieces = french_usage  # type: ignore[method-assign]
     rich_help.Table = _WholeOptionNames  # type: ignore[misc,assignment]  # option names never cut at 80 columns
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from provision.cli.common import EXIT_NOT_READY, InventoryOpt, VaultOpt, app, err, out
 from provision.messages import render
@@ -90,7 +91,7 @@ def recap_command(
         )
         blockers = recap.readiness.blockers
         if blockers:
-            _print_blockers(blockers)
+            _print_blockers(recap.readiness.groups)
             if not force:
                 err.print(render("recap.refused", {"count": len(blockers)}), style="bold red", highlight=False)
                 raise typer.Exit(EXIT_NOT_READY)
@@ -114,21 +115,13 @@ def recap_command(
         _send(loaded, jury, print_to, pdf.data, job_name)
 
 
-def _print_blockers(blockers) -> None:
-    for blocker in blockers:
-        if blocker.device:
-            line = render(
-                "recap.blocker",
-                {
-                    "device": blocker.device_label or blocker.device,
-                    "check": blocker.check,
-                    "status": blocker.status,
-                    "message": blocker.message,
-                },
-            )
-        else:
-            line = blocker.message
-        err.print(f"  ✗ {line}", markup=False, highlight=False, soft_wrap=True)
+def _print_blockers(groups) -> None:
+    """The blockers as the PDF lists them: by place, then one line per thing to do."""
+    for group in groups:
+        err.print(f"[bold]{escape(group.place)}[/]", highlight=False)
+        for what, whom in group.items:
+            who = " ; ".join(f"{name} ({', '.join(checks)})" if checks else name for name, checks in whom)
+            err.print(f"  ✗ {what}" + (f" — {who}" if who else ""), markup=False, highlight=False, soft_wrap=True)
 
 
 def _send(loaded, jury: str | None, print_to: str | None, pdf: bytes, job_name: str) -> None:

@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 
 def print_validated(loaded: Loaded) -> None:
     """The warnings, then « ✓ Inventaire valide : N équipements… » (validate and the demo)."""
-    if loaded.warnings:
-        print_problems(loaded.warnings)
+    from provision.validation import exam_file_warnings
+
+    warnings = [*loaded.warnings, *exam_file_warnings(loaded.inventory.devices)]
+    if warnings:
+        print_problems(warnings)
     out.print(
         "[bold green]✓[/] "
         + render(
@@ -43,6 +46,11 @@ def validate(inventory: InventoryOpt, vault_password_file: VaultOpt = None) -> N
 
     loaded = load_all(inventory, vault_password_file)
     print_validated(loaded)
+    # --- Windows PCs plateau never reached: a hint, not an error (issue 15; provision/cli/bootstrap.py) ---
+    from provision.cli.bootstrap import print_never_reached
+
+    print_never_reached(loaded)
+    # --- end ---
 
 
 @app.command("plan")

@@ -21,6 +21,7 @@ from provision.messages import render
 from provision.readiness import compute
 from provision.readiness import status_label as _status_label
 from provision.recap.readiness import DEFAULT_MAX_AGE_H, Assessment, Readiness, from_readiness
+from provision.validation import exam_file_gaps
 
 
 def status_label(status: Status) -> str:
@@ -77,6 +78,7 @@ class DeviceRow:
     access: str | None = None  # how to reach it: IPP URI, eSCL URL, web address
     details: tuple[str, ...] = ()
     accounts: tuple[Account, ...] = ()
+    missing: tuple[str, ...] = ()  # fields the exam file wants on the recap, empty in the inventory
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +195,10 @@ def build_recap(
     # status, scope and blockers: the one readiness result every view reads (centre checks included)
     ready = compute(loaded, readiness.verdicts, now=now, sweep_finished_at=readiness.finished_at,
                     require_sweep_within_h=max_age_h)  # fmt: skip
+    room_labels = {rid: inventory.rooms[rid].label for rid in room_ids if rid in inventory.rooms}
+    on_site = sum(1 for item in loaded.plan.attestations if item["room"] in room_labels)
     assessment = from_readiness(ready, ready.scope(jury=jury), finished_at=readiness.finished_at,
-                                max_age_h=max_age_h)  # fmt: skip
+                                max_age_h=max_age_h, room_labels=room_labels, on_site_total=on_site)  # fmt: skip
     juries = tuple(
         _jury(loaded, j.id, readiness.verdicts, ready) for j in session.juries if (jury is None or j.id == jury)
     )
@@ -285,9 +289,9 @@ def _row(loaded: Loaded, device: Device, verdicts: tuple[Verdict, ...] = ()) -> 
     details = (
         (*part.details, verified) if verified and any(a.kind == "admin_session" for a in accounts) else part.details
     )
-    return DeviceRow(
-        device.name, device.display(), part.kind, device.address, _brand_model(device), part.access, details, accounts
-    )
+    missing = tuple(render(f"recap.field.{f}", {}, "fr") for f in exam_file_gaps(device))
+    return DeviceRow(device.name, device.display(), part.kind, device.address, _brand_model(device), part.access,
+                     details, accounts, missing)  # fmt: skip
 
 
 def _jury(loaded: Loaded, jury_id: str, verdicts: tuple[Verdict, ...], ready: Any = None) -> JuryRecap:

@@ -12,6 +12,9 @@ is read literally by several readers, and the keys plateau generates are never p
 
 from __future__ import annotations
 
+import base64
+import io
+
 import segno
 
 _SPECIAL = frozenset('\\;,:"')
@@ -37,3 +40,14 @@ def svg_data_uri(payload: str, *, scale: int = 4) -> str:
     """
     code = segno.make_qr(payload, error="m", encoding="utf-8", boost_error=False)
     return code.svg_data_uri(scale=scale, border=4, dark="#000", light="#fff", omitsize=True)
+
+
+def png_data_uri(payload: str) -> str:
+    """QR code (error correction M, quiet zone 4 modules) as a PNG ``data:`` URI of one pixel
+    per module: the matrix itself, exact. Drawn with ``image-rendering: pixelated`` (the PDF
+    image is not interpolated), every module prints as a sharp square at any size; WeasyPrint
+    lays it out in a fraction of the time of the SVG path (0.13 s of CPU per code)."""
+    code = segno.make_qr(payload, error="m", encoding="utf-8", boost_error=False)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=1, border=4, dark="#000", light="#fff")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -74,11 +74,24 @@ class DeviceState:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockerGroup:
+    """The blockers of one place (a room, or the centre), one line per thing to do: the message
+    once, then who it applies to (« PC 3 (joignable, logiciels) »), never one line per verdict."""
+
+    place: str
+    #: (what to do, ((who, (its checks...)), ...)): who is a device's label, or an on-site item
+    items: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     finished_at: dt.datetime | None
     max_age_h: float
     blockers: tuple[Blocker, ...]
     devices: tuple[DeviceState, ...] = field(default=())
+    groups: tuple[BlockerGroup, ...] = ()
+    on_site_total: int = 0  # the room checklist of the scope (référentiel items to attest)
+    on_site_failing: int = 0  # of which not attested, or attested too long ago
 
     @property
     def ready(self) -> bool:
@@ -140,22 +153,63 @@ def _in_scope(verdict: Verdict, devices: dict[str, str], rooms: set[str] | None)
     return verdict.device in devices
 
 
-def from_readiness(ready: Any, scope: Any, *, finished_at: dt.datetime | None, max_age_h: float) -> Assessment:
+def from_readiness(ready: Any, scope: Any, *, finished_at: dt.datetime | None, max_age_h: float,
+                   room_labels: dict[str, str] | None = None, on_site_total: int = 0) -> Assessment:  # fmt: skip
     """The recap's gate and device table from the one readiness result (provision/readiness.py):
     ``scope`` is its centre or one jury's scope, centre-wide checks (internet) included."""
-    blockers = tuple(
-        Blocker(b.key, b.message("fr"), b.device, b.device_label, b.check_label, b.status) for b in scope.blockers
-    )
+    chosen = list(scope.blockers)
     if finished_at is None:  # no sweep at all: that one line, not « pas encore vérifié » for each device
-        blockers = tuple(b for b in blockers if b.key == "recap.gate.no_sweep")
+        chosen = [b for b in chosen if b.key == "recap.gate.no_sweep"]
+    blockers = tuple(Blocker(b.key, b.message("fr"), b.device, b.device_label, b.check_label, b.status) for b in chosen)
     states = []
     for name in scope.devices:
         d = ready.devices[name]
-        notes = tuple(b.message("fr") for b in d.blockers)
-        notes += tuple(render(v.key, v.params, "fr") for v in d.verdicts
-                       if v.status is Status.WARN and v.blocking and not d.blockers)  # fmt: skip
-        states.append(DeviceState(name, d.label, d.status, d.measured, notes))
-    return Assessment(finished_at, max_age_h, blockers, tuple(states))
+        notes = [b.message("fr") for b in d.blockers]
+        notes += [render(v.key, v.params, "fr") for v in d.verdicts
+                  if v.status is Status.WARN and v.blocking and not d.blockers]  # fmt: skip
+        states.append(DeviceState(name, d.label, d.status, d.measured, tuple(dict.fromkeys(notes))))
+    on_site_failing = sum(1 for b in scope.blockers if b.device.startswith(ROOM_PREFIX))
+    device_rooms = {name: d.room for name, d in ready.devices.items()}
+    groups = group_blockers(chosen, room_labels or {}, device_rooms)
+    return Assessment(finished_at, max_age_h, blockers, tuple(states), groups, on_site_total, on_site_failing)
+
+
+ROOM_PREFIX = "salle:"
+
+
+def group_blockers(blockers: Iterable[Any], room_labels: dict[str, str],
+                   device_rooms: dict[str, str | None] | None = None) -> tuple[BlockerGroup, ...]:  # fmt: skip
+    """Blockers by place (centre first, then each room in inventory order), then by what to do.
+
+    A device's checks sharing one message make one entry « label (check, check) »; the room
+    checklist (items to attest on site) is one line listing the items.
+    """
+    places: dict[str, dict[str, dict[str, list[str]]]] = {}
+    centre = render("report.centre", {}, "fr")
+    for label in [centre, *room_labels.values()]:  # the centre first, then the rooms in order
+        places[label] = {}
+    for b in blockers:
+        room: str | None = b.room or (device_rooms or {}).get(b.device)
+        place = room_labels.get(room, room) if room else centre
+        if b.device.startswith(ROOM_PREFIX):
+            what, who, check = render("recap.on_site_todo", {}, "fr"), b.check_label, ""
+        elif b.check.startswith("attestation:"):  # a device only a person can check (Bee-Bot's batteries)
+            what, who, check = render("recap.on_site_todo", {}, "fr"), f"{b.device_label} : {b.check_label}", ""
+        elif b.device.startswith("centre:"):  # the place already says « Centre »: name the check only
+            what, who, check = b.message("fr"), b.check_label, ""
+        else:
+            what, who, check = b.message("fr"), b.device_label, b.check_label
+        checks = places.setdefault(place, {}).setdefault(what, {}).setdefault(who, [])
+        if check and check not in checks and check != who:
+            checks.append(check)
+    groups = []
+    for place, todo in places.items():
+        items = tuple(
+            (what, tuple((who, tuple(checks)) for who, checks in whom.items())) for what, whom in todo.items()
+        )
+        if items:
+            groups.append(BlockerGroup(place, items))
+    return tuple(groups)
 
 
 def _local(moment: dt.datetime) -> str:

@@ -25,6 +25,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from provision.errors import PlateauError, Problem
+from provision.messages import render as render_message
 from provision.recap import qr
 from provision.recap.data import Poster, Recap, Secret, status_label
 from provision.session import ACCESSIBILITY
@@ -85,17 +86,14 @@ def secret_html(secret: Secret | None) -> Markup:
     size = " very-long" if len(value) > VERY_LONG else " long" if len(value) > LONG else ""
     groups = []
     for group in secret_groups(value):
-        chars = []
+        runs: list[tuple[str, str]] = []  # (class, characters): a run of digits or symbols is one box
         for ch in group:
-            if ch.isdigit():
-                css = "d"
-            elif ch == " ":
-                css = "sp"
-            elif not ch.isalpha():
-                css = "s"
+            css = "d" if ch.isdigit() else "sp" if ch == " " else "s" if not ch.isalpha() else ""
+            if runs and runs[-1][0] == css and css != "sp":  # each space keeps its own ␣ box
+                runs[-1] = (css, runs[-1][1] + ch)
             else:
-                css = ""
-            chars.append(f'<span class="{css}">{escape(ch)}</span>' if css else str(escape(ch)))
+                runs.append((css, ch))
+        chars = [f'<span class="{css}">{escape(text)}</span>' if css else str(escape(text)) for css, text in runs]
         groups.append('<span class="g">' + "".join(chars) + "</span>")
     return Markup(f'<span class="pw{size}">' + "".join(groups) + "</span>")
 
@@ -135,10 +133,18 @@ def _environment() -> jinja2.Environment:
         secret=secret_html, ssid=ssid_html, date_fr=_date_fr, datetime_fr=_datetime_fr, accessibility=_accessibility
     )
     env.globals.update(
-        wifi_qr=lambda w: qr.svg_data_uri(qr.wifi_payload(w.ssid, w.key and w.key.value, w.security)),
+        wifi_qr=lambda w: qr.png_data_uri(qr.wifi_payload(w.ssid, w.key and w.key.value, w.security)),
         status_label=status_label,
+        missing_field=lambda fields: render_message("recap.missing_field", {"fields": list(fields)}, "fr"),
+        stylesheet=_stylesheet,
     )
     return env
+
+
+@cache
+def _stylesheet(name: str) -> Markup:
+    """A stylesheet of templates/, verbatim (read as text: Jinja would parse it as a template)."""
+    return Markup((TEMPLATES / name).read_text("utf-8"))
 
 
 @cache

@@ -168,11 +168,16 @@ def test_workstation_software_is_never_derived_from_a_provisioning_run(demo: Pat
 
 def test_plateau_attest_records_who_and_turns_the_item_ok(demo: Path, plateau) -> None:
     listing = plateau("attest", "-i", demo, "--liste")
-    assert listing.code == 0 and "markers" in listing.out and "demo-beebot" in listing.out
+    assert (
+        listing.code == 0
+        and "feutres" in listing.out
+        and " markers " not in listing.out
+        and "demo-beebot" in listing.out
+    )
     nameless = plateau("attest", "-i", demo, "markers")
     assert nameless.code == 2 and "--par" in nameless.err
     unknown = plateau("attest", "-i", demo, "tableau-interactif", "--par", "Léa T.")
-    assert unknown.code == 2 and "markers" in unknown.err  # the error lists what can be attested
+    assert unknown.code == 2 and "feutres" in unknown.err  # the error lists what can be attested
     wrong_device = plateau("attest", "-i", demo, "batteries", "--equipement", "demo-thymio", "--par", "Léa T.")
     assert wrong_device.code == 2  # the Thymio is measured, not attested
     done = plateau("attest", "-i", demo, "batteries", "--equipement", "demo-beebot", "--par", "Léa T.")

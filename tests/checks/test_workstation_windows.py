@@ -172,3 +172,135 @@ def test_the_pin_is_checked_on_the_connection_that_carries_the_password(
         run_powershell_winrm(win.host, win.port, username="jury", password=PASSWORD, script="Get-Date",
                              timeout_s=3, https=True, known_hosts=tmp_path / "known_hosts")  # fmt: skip
     assert seen == []
+
+
+# ------------------------------------------------------------------- Windows PCs not bootstrapped yet
+
+
+class Peer:
+    """A TCP peer on loopback: ``"garbage"`` answers a line that is neither SSH, HTTP nor TLS and
+    closes; ``"silent"`` accepts and never says a word (as a port behind a proxy that accepts)."""
+
+    def __init__(self, mode: str) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.mode, self.held = mode, []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.mode == "garbage":
+                conn.sendall(b"220 imprimante-salle-b prete\r\n")
+                conn.close()
+            else:
+                self.held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def windows_at(port: int, connection: str = "winrm") -> WindowsWorkstation:
+    return WindowsWorkstation(name="pc-win-01", room="salle_a", admin_user="jury", admin_password=PASSWORD, ansible_host="127.0.0.1",
+                              ansible_port=port, ansible_connection=connection)  # fmt: skip
+
+
+def reachable_of(verdicts):
+    (only,) = [v for v in verdicts if v.check == "reachable"]
+    return only
+
+
+def assert_never_ready(verdicts) -> None:
+    assert verdicts and {v.status for v in verdicts} == {Status.UNKNOWN}
+
+
+def test_a_closed_winrm_port_says_not_prepared(tmp_path: Path) -> None:
+    from devices.lab.base import free_port
+
+    ctx = context(tmp_path, VLC)
+    ctx.known_hosts_file = tmp_path / "known_hosts"
+    verdicts = probe_windows(windows_at(free_port()), ctx)  # nothing listens there: refused
+    reach = reachable_of(verdicts)
+    assert reach.key == "bootstrap.not_prepared_refused" and reach.params["transport"] == "WinRM HTTPS"
+    text = render(reach.key, reach.params)
+    assert "pas encore préparé pour plateau" in text.lower() and "plateau bootstrap windows" in text
+    assert "docs/windows-preparation.md" in text
+    assert_never_ready(verdicts)
+    assert {v.check for v in verdicts} == {"reachable", "admin_login", "software", "capabilities", "internet",
+                                           "disk_space"}  # fmt: skip
+    # every other check says the same reason, the planned title included
+    assert {v.key for v in verdicts if v.check != "reachable"} == {"bootstrap.not_measured"}
+    assert [v.params["title_id"] for v in verdicts if v.check == "software"] == ["vlc"]
+
+
+def test_a_port_that_speaks_neither_tls_nor_ssh(tmp_path: Path) -> None:
+    from checks.probes.workstation import probe_workstation
+
+    peer = Peer("garbage")
+    try:
+        ctx = context(tmp_path, VLC)
+        ctx.known_hosts_file = tmp_path / "known_hosts"
+        over_winrm = probe_windows(windows_at(peer.port), ctx)
+        over_ssh = probe_workstation(windows_at(peer.port, "ssh"), ctx)
+    finally:
+        peer.close()
+    assert reachable_of(over_winrm).key == "bootstrap.not_prepared_no_protocol"
+    assert reachable_of(over_ssh).key == "bootstrap.not_prepared_no_protocol"
+    assert reachable_of(over_ssh).params["transport"] == "SSH"
+    assert_never_ready(over_winrm)
+    assert_never_ready(over_ssh)
+
+
+def test_a_real_sshd_on_the_winrm_port_is_not_winrm(tmp_path: Path, local_sshd) -> None:
+    """Debian's sshd answers its banner: a Windows PC said to be on WinRM HTTPS there is not prepared
+    (no TLS); the same port said to be OpenSSH is reachable (the handshake saw SSH-2.0)."""
+    from checks.probes.workstation import probe_workstation
+
+    ctx = context(tmp_path, VLC)
+    ctx.known_hosts_file = tmp_path / "known_hosts"
+    with local_sshd(tmp_path / "sshd") as (port, _key):
+        winrm = probe_windows(windows_at(port), ctx)
+        ssh = probe_workstation(windows_at(port, "ssh"), ctx)
+    assert reachable_of(winrm).key == "bootstrap.not_prepared_no_protocol"
+    assert_never_ready(winrm)
+    assert reachable_of(ssh).status is Status.OK and reachable_of(ssh).probe == "ssh"
+    assert {v.status for v in ssh if v.check == "software"} == {Status.UNKNOWN}  # handshake only
+
+
+def test_silence_is_not_prepared_only_while_plateau_never_reached_the_pc(tmp_path: Path) -> None:
+    from checks.probes.workstation import pinned
+
+    peer = Peer("silent")
+    try:
+        ctx = context(tmp_path, VLC)
+        ctx.timeout_s = 1.0
+        ctx.known_hosts_file = tmp_path / "known_hosts"
+        first = probe_windows(windows_at(peer.port), ctx)
+        assert reachable_of(first).key == "bootstrap.not_prepared_silent"
+        assert_never_ready(first)
+        # once plateau has pinned this PC's certificate, silence is a plain « injoignable »
+        (tmp_path / "known_hosts.winrm").write_text(f"127.0.0.1:{peer.port} {'ab' * 32}\n", encoding="utf-8")
+        assert pinned("127.0.0.1", peer.port, ctx.known_hosts_file)
+        with pytest.raises(Unreachable):
+            probe_windows(windows_at(peer.port), ctx)
+    finally:
+        peer.close()
+
+
+def test_pins_of_either_transport_count_as_reached(tmp_path: Path) -> None:
+    from checks.probes.workstation import pinned
+
+    known = tmp_path / "known_hosts"
+    assert not pinned("127.0.0.1", 5986, known) and not pinned("127.0.0.1", 22, None)
+    known.write_text("[127.0.0.1]:2222 ssh-ed25519 AAAAC3Nza\n10.0.0.5,pc-b ssh-ed25519 AAAAC3Nza\n")
+    assert pinned("127.0.0.1", 2222, known) and pinned("10.0.0.5", 22, known)
+    assert not pinned("127.0.0.1", 22, known) and not pinned("127.0.0.1", 5986, known)

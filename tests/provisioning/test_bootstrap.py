@@ -207,3 +207,17 @@ def test_command_options(example: Path, tmp_path: Path):
     assert code == 2 and problems[0].key == "bootstrap.bad_user"
     code, problems = _invoke("windows", "-i", tmp_path / "nowhere")
     assert code == 2 and problems[0].key == "bootstrap.no_inventory"
+
+
+def test_validate_lists_the_windows_pcs_plateau_never_reached_as_a_hint(example: Path, plateau) -> None:
+    """No pinned WinRM certificate / SSH host key under .plateau/: listed, exit code unchanged."""
+    first = plateau("validate", "-i", example)
+    assert first.code == 0, first.text
+    hint = next(line for line in first.out.splitlines() if "jamais joints" in line)
+    assert "(3)" in hint and "Traceback" not in first.text
+    assert {"a-pc-win-01", "b-pc-win-01", "b-pc-win-02"} <= set(re.findall(r"[ab]-pc-win-0\d", first.out))
+    state = example / ".plateau"
+    state.mkdir(exist_ok=True)
+    (state / "known_hosts.winrm").write_text(f"192.168.10.11:5986 {'ab' * 32}\n", encoding="utf-8")
+    second = plateau("validate", "-i", example)
+    assert second.code == 0 and "(2)" in second.out and "a-pc-win-01" not in second.out.split("jamais joints")[1]

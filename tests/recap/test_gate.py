@@ -124,7 +124,9 @@ def test_force_writes_a_not_ready_recap_0600_marked_on_page_one(
     # page 1: the « NON PRÊT » banner with the jury's access first (Wi-Fi, logins); the blockers follow
     assert "NON PRÊT" in pages[0] and "Wi-Fi de la salle" in pages[0] and "Tablettes" in pages[0]
     flat = " ".join("\n".join(pages).split())
-    assert "Tablette Samsung salle A —" in flat[flat.index("malgré") :]  # in the blocker list, after the access
+    blockers = flat[flat.index("malgré") :]  # the blocker list, after the access: grouped by room, then action
+    assert "Salle A — jury A (rez-de-chaussée) • Batterie à 12" in blockers
+    assert "— Tablette Samsung salle A (batterie)" in blockers
     for secret in vault_secrets(centre):  # the terminal never shows a secret
         assert secret not in out + err
 

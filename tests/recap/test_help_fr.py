@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = "import sys; from provision.cli import main; sys.argv[0] = 'plateau'; sys.exit(main())"
 
@@ -48,3 +50,19 @@ def test_check_help_keeps_option_names_whole() -> None:
     for name in ("--inventory", "--vault-password-file", "--room", "--junit", "--format", "--timeout"):
         assert f" {name} " in text, name
     assert "[défaut : table]" in text
+
+
+@pytest.mark.slow
+def test_every_command_help_is_french_and_fits_80_columns() -> None:
+    import re
+
+    from provision.cli import COMMANDS
+
+    english = re.compile(r"\b(Usage|Show this|Options:|Commands|COMMAND|ARGS|TEXT|INTEGER|FLOAT|PATH|FILE|"
+                         r"DIRECTORY|BOOLEAN|ITEM)\b|\[default|\[required\]|\[env var")  # fmt: skip
+    for command in ("", *COMMANDS):
+        text = _help(*command.split())
+        assert max(len(line) for line in text.splitlines()) <= 80, command
+        assert "Utilisation : plateau" in text, command
+        assert not english.search(text), (command, english.search(text))
+        assert "--vault-passwo…" not in text and "--inventor…" not in text

@@ -65,3 +65,33 @@ def test_recap_qr_of_the_example_rooms(loaded, pdf, host_secrets) -> None:
         assert any(ch in key for ch in ";:,\\")
         rendered = recap_pdf(build_recap(loaded, jury))
         assert pdf.qr(rendered.data, 1) == [qr.wifi_payload(ssid, key)]
+
+
+def test_recap_qr_is_the_exact_matrix_never_interpolated(loaded, host_secrets, tmp_path) -> None:
+    """The PDF carries the QR as an image of one pixel per module, with /Interpolate false:
+    pixel for pixel segno's matrix (quiet zone included), printed as sharp squares."""
+    import shutil
+    import subprocess
+
+    import segno
+    from PIL import Image
+
+    from provision.recap.data import build_recap
+    from provision.recap.render import recap_pdf
+
+    pdfimages = shutil.which("pdfimages")
+    if pdfimages is None:
+        pytest.skip("pdfimages not installed (apt-get install poppler-utils)")
+    path = tmp_path / "recap.pdf"
+    path.write_bytes(recap_pdf(build_recap(loaded, "jury-a")).data)
+    listing = subprocess.run([pdfimages, "-list", path], capture_output=True, text=True, check=True).stdout
+    [row] = [line.split() for line in listing.splitlines()[2:] if line.split()[0] == "1"]
+    assert row[9] == "no"  # the "interp" column: not interpolated
+    subprocess.run([pdfimages, "-png", "-f", "1", "-l", "1", path, tmp_path / "img"], check=True)
+    [png] = sorted(tmp_path.glob("img-*.png"))
+    image = Image.open(png).convert("L")
+    code = segno.make_qr(qr.wifi_payload("Examen-Salle-A", host_secrets["a-ap-01"]["wifi_key"]), error="m",
+                         encoding="utf-8", boost_error=False)  # fmt: skip
+    matrix = [[bool(v) for v in row] for row in code.matrix_iter(scale=1, border=4)]
+    assert image.size == (len(matrix), len(matrix))
+    assert [[image.getpixel((x, y)) < 128 for x in range(image.width)] for y in range(image.height)] == matrix

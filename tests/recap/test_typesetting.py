@@ -125,7 +125,7 @@ def test_hostile_secrets_come_back_verbatim_on_one_line(loaded, tmp_path, jury, 
     if not recap.ready:  # the blockers follow the access data
         assert "NON PRÊT" in pages[0]
         full = "\n".join(pages)
-        assert full.index("point(s) bloquant(s) :") > full.index(first.ssid)
+        assert full.index("point(s) bloquant(s), regroupés") > full.index(first.ssid)
 
 
 def test_generated_passwords_are_cut_at_their_own_hyphens() -> None:
