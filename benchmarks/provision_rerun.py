@@ -1,8 +1,9 @@
 """Benchmark: a no-change re-run of ``plateau provision`` against bare ``ansible-playbook``.
 
-Target (issue 3): over N Linux targets, plateau (ansible-runner, live view, state store)
-costs within 10 % of ``ansible-playbook`` on the same targets, inventory and variables,
-both with SSH pipelining and ControlPersist; and how time grows from 1 to 8 targets.
+Target (issues 3 and 15): over N Linux targets, plateau (ansible-runner, live view, state store,
+secret scrubbing of every event) costs within 10 % of bare ``ansible-playbook`` run on the same
+playbooks/site.yml (strategy free), targets, inventory and extra vars (the very plan-vars.json
+plateau wrote), both with SSH pipelining and ControlPersist; and how time grows from 1 to 8 targets.
 
 What it starts (root only; everything is undone at the end, even on Ctrl-C):
 - one Debian ``sshd`` per target, each on its own loopback address 127.0.2.<n>;
@@ -56,23 +57,30 @@ def free_port(address: str) -> int:
         return sock.getsockname()[1]
 
 
-def build_repo(repo: Path) -> None:
-    work = repo.parent / "pkgroot"
-    (work / "DEBIAN").mkdir(parents=True)
-    (work / f"usr/share/{PACKAGE}").mkdir(parents=True)
-    (work / f"usr/share/{PACKAGE}/README").write_text("paquet du banc d'essai de plateau\n")
-    (work / "DEBIAN/control").write_text(
-        f"Package: {PACKAGE}\nVersion: 1.0\nArchitecture: all\n"
-        "Maintainer: plateau <bench@plateau.invalid>\nDescription: plateau benchmark\n"
-    )
+def build_repo(repo: Path, postinsts: dict[str, str] | None = None) -> None:
+    """The benchmark's package, and one more per *postinsts* entry (package -> postinst script)."""
     repo.mkdir()
-    deb = repo / f"{PACKAGE}_1.0_all.deb"
-    sh("dpkg-deb", "--root-owner-group", "--build", str(work), str(deb))
-    data = deb.read_bytes()
-    control = (work / "DEBIAN/control").read_text().strip()
-    (repo / "Packages").write_text(
-        f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
-    )
+    entries = []
+    for name, postinst in {PACKAGE: None, **(postinsts or {})}.items():
+        work = repo.parent / f"pkgroot-{name}"
+        (work / "DEBIAN").mkdir(parents=True)
+        (work / f"usr/share/{name}").mkdir(parents=True)
+        (work / f"usr/share/{name}/README").write_text("paquet du banc d'essai de plateau\n")
+        (work / "DEBIAN/control").write_text(
+            f"Package: {name}\nVersion: 1.0\nArchitecture: all\n"
+            "Maintainer: plateau <bench@plateau.invalid>\nDescription: plateau benchmark\n"
+        )
+        if postinst is not None:
+            (work / "DEBIAN/postinst").write_text(postinst)
+            (work / "DEBIAN/postinst").chmod(0o755)
+        deb = repo / f"{name}_1.0_all.deb"
+        sh("dpkg-deb", "--root-owner-group", "--build", str(work), str(deb))
+        data = deb.read_bytes()
+        control = (work / "DEBIAN/control").read_text().strip()
+        entries.append(
+            f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
+        )
+    (repo / "Packages").write_text("\n".join(entries))
     raw = (repo / "Packages").read_bytes()
     (repo / "Release").write_text(
         f"Suite: plateau-bench\nSHA256:\n {hashlib.sha256(raw).hexdigest()} {len(raw)} Packages\n"
@@ -82,9 +90,10 @@ def build_repo(repo: Path) -> None:
 class Machine:
     """Everything the benchmark adds to this machine, and its removal."""
 
-    def __init__(self, work: Path, targets: int) -> None:
+    def __init__(self, work: Path, targets: int, postinsts: dict[str, str] | None = None) -> None:
         self.work = work
         self.targets = targets
+        self.postinsts = postinsts or {}
         self.sshds: list[subprocess.Popen] = []
         self.shared = Path(tempfile.mkdtemp(prefix="plateau-bench-apt-"))
         self.source = Path(f"/etc/apt/sources.list.d/{self.shared.name}.list")
@@ -92,7 +101,7 @@ class Machine:
 
     def start(self) -> None:
         os.chmod(self.shared, 0o755)  # apt reads file: repositories as _apt
-        build_repo(self.shared / "repo")
+        build_repo(self.shared / "repo", self.postinsts)
         self.source.write_text(f"deb [trusted=yes] file:{self.shared / 'repo'} ./\n")
         sh(
             "apt-get",
@@ -148,7 +157,7 @@ class Machine:
                 sshd.wait(10)
             except subprocess.TimeoutExpired:
                 sshd.kill()
-        sh("dpkg", "--purge", PACKAGE, check=False)
+        sh("dpkg", "--purge", PACKAGE, *self.postinsts, check=False)
         for n in range(1, self.targets + 1):
             sh("userdel", "-r", f"{USER_PREFIX}{n}", check=False)
         self.source.unlink(missing_ok=True)
@@ -201,13 +210,17 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "PLATEAU_"))} | {"COLUMNS": "120"}
 
 
+#: environment of plateau's runs on top of clean_env() (``--no-lan``: PLATEAU_LAN_CACHE=0)
+PLATEAU_ENV: dict[str, str] = {}
+
+
 def plateau(root: Path, *args: str) -> float:
     started = time.perf_counter()
     done = subprocess.run(
         [str(BIN / "plateau"), "provision", "-i", str(root), *args],
         capture_output=True,
         text=True,
-        env=clean_env(),
+        env=clean_env() | PLATEAU_ENV,
         timeout=900,
         check=False,
     )
@@ -297,7 +310,13 @@ def write_doc(rows: list[dict], repeat: int, setup_s: float) -> None:
         "Each target is its own `sshd` on 127.0.2.N (all on this machine); one untimed warm-up, then",
         f"medians of {repeat} alternated runs;",
         "`plateau provision` is timed as a whole command (Python start, inventory and plan, task count,",
-        "ansible-runner, state store).",
+        "ansible-runner, state store)"
+        + (
+            ", with `PLATEAU_LAN_CACHE=0` (no LAN cache started around the run)."
+            if PLATEAU_ENV
+            else ", LAN cache included (apt-cacher-ng and the HTTP server started and stopped around each run)."
+        )
+        + f" Load average when written: {os.getloadavg()[0]:.1f} (2 cores, shared).",
         "",
         "| targets (forks) | `plateau provision` | `ansible-playbook` | ratio (medians) | ratio (best runs) | plateau vs 1 target |",
         "|---|---|---|---|---|---|",
@@ -356,12 +375,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="numbers of targets (default 1,2,4,8)")
+    parser.add_argument(
+        "--no-lan", action="store_true",
+        help="PLATEAU_LAN_CACHE=0: plateau starts no LAN cache (apt-cacher-ng, HTTP) around its runs",
+    )  # fmt: skip
     options = parser.parse_args()
     if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
         print("needs root and openssh-server (sshd, apt, useradd)", file=sys.stderr)
         return 2
     from provision.secrets import init_secrets
 
+    if options.no_lan:
+        PLATEAU_ENV["PLATEAU_LAN_CACHE"] = "0"
     sizes = tuple(int(v) for v in options.sizes.split(","))
 
     with tempfile.TemporaryDirectory(prefix="plateau-bench-") as tmp, ExitStack() as stack:

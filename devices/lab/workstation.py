@@ -49,28 +49,41 @@ State (``set``), besides ``disk_free_kb``/``disk_total_kb``/``internet``/``mode`
     apps            [(path under /Applications, bundle id or None)]  e.g. ("VLC.app", "org.videolan.vlc")
     casks, formulae [token]   what ``brew list`` prints (see :meth:`install_cask`)
     homebrew        "ok" | "missing" (no /opt/homebrew at all) | "broken" (``brew list`` exits 1)
+
+``WorkstationLab(sandbox=True, root_password=...)`` (Linux): a PC that Ansible may really work on as
+root (``plateau demo`` runs the playbooks against it). sshd runs chrooted in a copy-on-write view of
+this machine: an overlay whose lower layer is ``/`` and whose upper layer is a tmpfs of the mount
+namespace, with /dev, /proc, /sys bound and an empty /run. A root session (SSH login or ``su``
+with ``root_password``, checked against the lab's shadow) reads this machine's real programs and
+dpkg database, and whatever it writes (an account, a dconf file) lands in the tmpfs and is gone
+when the lab stops: the machine itself is never changed. Its apt has no package index
+(``/var/lib/apt/lists`` and ``/var/cache/apt`` are empty tmpfs): a PC before its first ``apt
+update``, the same on every machine, since the lab never reaches a mirror. The stand-ins above
+stay first on the account's PATH for the live probes; programs called by absolute path (Ansible's
+``/usr/bin/python3``, apt through python-apt) are the real ones.
+
+Files: devices/lab/workstation_files.py (stand-ins and state rendering), devices/lab/winrm.py
+(:class:`WinRMLab`, re-exported here).
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
-import json
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from devices.lab.base import FAULTS, HEALTHY, HOST, Simulator, free_port
-from devices.lab.web import LabHttpServer, Reply, Request
+from devices.lab.winrm import WinRMLab
+from devices.lab.workstation_files import MAC_STANDINS, STANDINS, render
+
+__all__ = ["DEFAULT_PACKAGES", "FLAVOURS", "LAB_UID", "LabNeedsRoot", "WinRMLab", "WorkstationLab"]
 
 SSHD = "/usr/sbin/sshd"
 SSHD_MAX_PORTS = 16  # OpenSSH's MAX_LISTEN_SOCKS
@@ -80,43 +93,6 @@ DEFAULT_PACKAGES: tuple[tuple[str, str, str], ...] = (
     ("libc6", "ii", "amd64"), ("tzdata", "ii", "all"),
 )  # fmt: skip
 
-_STANDINS = {
-    "dpkg-query": 'cat "$S/dpkg.out"; exit "$(cat "$S/dpkg.rc")"\n',
-    "dpkg": 'case "$1" in --print-architecture) cat "$S/arch";; *) exit 2;; esac\n',
-    "flatpak": '[ "$(cat "$S/flatpak.rc")" = 0 ] || exit "$(cat "$S/flatpak.rc")"\ncat "$S/flatpak.out"\n',
-    "df": 'cat "$S/df.out"\n',
-    "curl": ('case "$(cat "$S/internet")" in\n'
-             '  real) exec /usr/bin/curl "$@";;\n'
-             '  up) printf 200; exit 0;;\n'
-             '  *) printf 000; exit 7;;\n'
-             'esac\n'),
-}  # fmt: skip
-
-#: macOS stand-ins (``brew`` is written to /opt/homebrew/bin, off PATH, as on a Mac)
-_MAC_STANDINS = {
-    "defaults": ('[ "$1" = read ] && [ $# -eq 3 ] || { echo "defaults: the lab only reads one key" >&2; exit 1; }\n'
-                 'f="$2"; case "$f" in *.plist) ;; *) f="$f.plist";; esac\n'
-                 'if [ ! -f "$f" ]; then printf \'\\nDomain %s does not exist\\n\' "$2" >&2; exit 1; fi\n'
-                 'v=$(sed -n "/<key>$3<\\/key>/{n;s/.*<string>\\(.*\\)<\\/string>.*/\\1/p;}" "$f")\n'
-                 'if [ -z "$v" ]; then\n'
-                 '  printf \'\\nThe domain/default pair of (%s, %s) does not exist\\n\' "$2" "$3" >&2; exit 1\n'
-                 'fi\n'
-                 'printf \'%s\\n\' "$v"\n'),
-    "df": 'cat "$S/df.out"\n',
-    "curl": _STANDINS["curl"],
-}  # fmt: skip
-_BREW = ('[ "$(cat "$S/homebrew")" = broken ] && { echo "Error: No such file or directory @ dir_chdir0 - '
-         '/opt/homebrew/Caskroom" >&2; exit 1; }\n'
-         'case "$1 $2" in\n'
-         '  "list --cask") cat "$S/casks";;\n'
-         '  "list --formula") cat "$S/formulae";;\n'
-         '  *) echo "Error: the lab\'s brew only lists" >&2; exit 1;;\n'
-         'esac\n')  # fmt: skip
-#: Info.plist of an app bundle, as Xcode writes it (XML property list)
-_INFO_PLIST = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-               '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
-               '<plist version="1.0">\n<dict>\n\t<key>CFBundleExecutable</key>\n\t<string>{name}</string>\n'
-               '{identifier}\t<key>CFBundlePackageType</key>\n\t<string>APPL</string>\n</dict>\n</plist>\n')  # fmt: skip
 FLAVOURS = ("linux", "macos")
 
 
@@ -131,14 +107,24 @@ class WorkstationLab(Simulator):
 
     def __init__(self, *, user: str = "jury", password: str = "Jury-Lab-2026", ports: int = 1, host: str = HOST,
                  addresses: Sequence[str] | None = None, root: Path | None = None, mode: str = HEALTHY,
-                 slow_s: float = 30.0, flavour: str = "linux") -> None:  # fmt: skip
+                 slow_s: float = 30.0, flavour: str = "linux", listen_port: int | None = None,
+                 root_password: str | None = None, sandbox: bool = False) -> None:  # fmt: skip
         """``addresses``: one workstation per loopback address (``ports`` is then ignored), as an
         inventory needs (one address per host); else ``ports`` ports of ``host``. ``flavour``:
-        "linux" (Debian) or "macos" (see the module docstring)."""
+        "linux" (Debian) or "macos" (see the module docstring). ``listen_port``: that port on
+        every address (an inventory with a fixed ``ansible_port``) instead of free ones.
+        ``root_password``: root's password in the lab's shadow, so a session can ``su``, and (with
+        ``sandbox``) root may log in with it over SSH. ``sandbox`` (Linux): the copy-on-write root of
+        the module docstring."""
         super().__init__(host=host, mode=mode, slow_s=slow_s)
         if flavour not in FLAVOURS:
             raise ValueError(f"WorkstationLab flavour must be one of {FLAVOURS}")
+        if sandbox and flavour != "linux":
+            raise ValueError("only a Linux WorkstationLab has a sandbox root")
         self.flavour = flavour
+        self.listen_port = listen_port
+        self.sandbox = sandbox
+        self._root_password = root_password
         self.user = user
         self._password = password
         self.addresses = list(addresses) if addresses else [host] * ports
@@ -173,13 +159,13 @@ class WorkstationLab(Simulator):
                 raise AttributeError(f"WorkstationLab has no setting {key!r}")
             self.state[key] = [list(v) for v in value] if key in ("packages", "flatpaks", "apps") else value
         if self.dir is not None:
-            self._render()
+            render(self)
         return self
 
     def set_mode(self, mode: str, *, slow_s: float | None = None) -> Self:
         super().set_mode(mode, slow_s=slow_s)
         if self.dir is not None:
-            self._render()
+            render(self)
         return self
 
     def remove_package(self, name: str) -> Self:
@@ -224,11 +210,12 @@ class WorkstationLab(Simulator):
         base.chmod(0o755)  # the lab account (uid 4242) reads its stand-ins and state
         self.dir = base
         subs = ("bin", "state", "home", "etc", "modprobe.d", "polkit")
-        for sub in subs + (("Applications", "opt", "root") if self.flavour == "macos" else ()):
+        extra = ("Applications", "opt", "root") if self.flavour == "macos" else ("root", "cow") if self.sandbox else ()
+        for sub in subs + extra:
             (base / sub).mkdir(mode=0o755)
             (base / sub).chmod(0o755)
         os.chown(base / "home", LAB_UID, LAB_UID)  # the account's own home, writable (Ansible's tmp goes there)
-        for name, body in (_MAC_STANDINS if self.flavour == "macos" else _STANDINS).items():
+        for name, body in (MAC_STANDINS if self.flavour == "macos" else STANDINS).items():
             path = base / "bin" / name
             path.write_text(f'#!/bin/sh\nS={base / "state"}\n. "$S/mode.sh"\n{body}')
             path.chmod(0o755)
@@ -237,20 +224,21 @@ class WorkstationLab(Simulator):
         system_path = "/usr/bin:/bin:/usr/sbin:/sbin" if self.flavour == "macos" else "/usr/local/bin:/usr/bin:/bin"
         shell.write_text(f'#!/bin/sh\nPATH={base / "bin"}:{system_path}\nexport PATH\nexec /bin/sh "$@"\n')
         shell.chmod(0o755)
-        self._render()
+        render(self)
         self._write_accounts(shell)
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / "host_key")], check=True,
                        capture_output=True)  # fmt: skip
-        self.endpoints = [(address, free_port(address)) for address in self.addresses]
+        self.endpoints = [(address, self.listen_port or free_port(address)) for address in self.addresses]
         self.ports = [port for _, port in self.endpoints]
         # one sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS): one sshd per 16 endpoints
+        root_login = "yes" if self._root_password is not None and self.sandbox else "no"
         groups = [self.endpoints[i : i + SSHD_MAX_PORTS] for i in range(0, len(self.endpoints), SSHD_MAX_PORTS)]
         for index, group in enumerate(groups):
             listen = "".join(f"ListenAddress {address}:{port}\n" for address, port in group)
             (base / f"sshd_config.{index}").write_text(
                 f"{listen}HostKey {base / 'host_key'}\nPidFile {base / f'sshd.{index}.pid'}\n"
-                f"AllowUsers {self.user}\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
-                "PubkeyAuthentication no\nPermitRootLogin no\nUsePAM no\nStrictModes no\nUseDNS no\nPrintMotd no\n"
+                f"AllowUsers {self.user}{' root' if root_login == 'yes' else ''}\nPasswordAuthentication yes\n"
+                f"KbdInteractiveAuthentication no\nPubkeyAuthentication no\nPermitRootLogin {root_login}\nUsePAM no\nStrictModes no\nUseDNS no\nPrintMotd no\n"
                 "PrintLastLog no\nMaxStartups 200\nMaxSessions 50\nLoginGraceTime 30\nLogLevel INFO\n"
             )
         binds = [(base / "etc" / "passwd", "/etc/passwd"), (base / "etc" / "shadow", "/etc/shadow")]
@@ -263,6 +251,8 @@ class WorkstationLab(Simulator):
                   if Path(d).is_dir()]  # fmt: skip
         if self.flavour == "macos":
             mounts, chroot = self._mac_root(base), f"chroot {base / 'root'} "
+        elif self.sandbox:
+            mounts, chroot = _sandbox_root(base, binds), f"chroot {base / 'root'} "
         else:
             mounts, chroot = " && ".join(f"mount --bind {src} {dst}" for src, dst in binds), ""
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
@@ -332,98 +322,59 @@ class WorkstationLab(Simulator):
     def _write_shadow(self) -> None:
         """sshd (UsePAM no) checks the password against this file's SHA-512 crypt hash."""
         assert self.dir is not None
-        hashed = subprocess.run(
-            ["openssl", "passwd", "-6", "-stdin"], input=self._password, capture_output=True, text=True, check=True
-        ).stdout.strip()  # the password on stdin, never in argv
+        hashed = _crypt(self._password)
         try:
             shadow = Path("/etc/shadow").read_text().splitlines()
         except OSError:
             shadow = []
-        lines = [line for line in shadow if not line.startswith(f"{self.user}:")]
         days = int(time.time() // 86400)
-        lines.append(f"{self.user}:{hashed}:{days}:0:99999:7:::")
+        accounts = {self.user: hashed}
+        if self._root_password is not None:  # root's line of the lab's shadow only: `su` inside the lab
+            accounts["root"] = _crypt(self._root_password)
+        lines = [line for line in shadow if line.split(":", 1)[0] not in accounts]
+        lines += [f"{name}:{value}:{days}:0:99999:7:::" for name, value in accounts.items()]
         target = self.dir / "etc" / "shadow"
         with open(target, "w") as handle:  # same inode: the bind mount in sshd's namespace sees it
             handle.write("\n".join(lines) + "\n")
         target.chmod(0o600)
 
-    def _render(self) -> None:
-        """state.json, and the plain files the stand-ins cat."""
-        assert self.dir is not None
-        state, out = self.state, self.dir / "state"
-        (out / "state.json").write_text(json.dumps({**state, "mode": self.mode, "slow_s": self.slow_s}))
-        # slow/dead: the stand-ins wait, but never outlive the lab (``alive`` goes away in stop())
-        ticks = {"slow": int(self.slow_s * 10), "dead": 36000}.get(self.mode, 0)
-        wait = f'n=0; while [ $n -lt {ticks} ] && [ -e "$S/alive" ]; do sleep 0.1; n=$((n+1)); done\n' if ticks else ""
-        (out / "mode.sh").write_text(wait)
-        (out / "alive").touch()
-        if self.mode == "garbage":
-            (out / "dpkg.out").write_text("\x1b[31m#@!garbage%% ~~ not a listing ~~\n")
-        else:
-            (out / "dpkg.out").write_text("".join(f"{n}\t{s}\t{a}\n" for n, s, a in state["packages"]))
-        if self.flavour == "macos":
-            self._render_mac()
-            return
-        (out / "dpkg.rc").write_text("0")
-        (out / "arch").write_text(f"{state['native_arch']}\n")
-        (out / "flatpak.out").write_text("".join(f"{a}\t{arch}\t{i}\n" for a, arch, i in state["flatpaks"]))
-        (out / "flatpak.rc").write_text("0" if state["flatpak"] else "127")
-        used = max(0, state["disk_total_kb"] - state["disk_free_kb"])
-        pct = round(100 * used / max(state["disk_total_kb"], 1))
-        (out / "df.out").write_text("Filesystem     1024-blocks      Used Available Capacity Mounted on\n"
-                                    f"/dev/sda1      {state['disk_total_kb']} {used} {state['disk_free_kb']} "
-                                    f"{pct}% /\n")  # fmt: skip
-        (out / "internet").write_text(state["internet"])
-        blacklist = self.dir / "modprobe.d" / "plateau-lab-usb.conf"
-        if state["usb_blocked"]:
-            blacklist.write_text("# blocked by the centre's IT\nblacklist usb-storage\n")
-        else:
-            blacklist.unlink(missing_ok=True)
-        rule = self.dir / "polkit" / "50-plateau-lab-udisks.rules"
-        if state["mount_denied"]:
-            rule.write_text('polkit.addRule(function(action, subject) {\n'
-                            '  if (action.id == "org.freedesktop.udisks2.filesystem-mount") return polkit.Result.NO;\n'
-                            '});\n')  # fmt: skip
-        else:
-            rule.unlink(missing_ok=True)
-        for path in out.iterdir():
-            path.chmod(0o644)
 
-    def _render_mac(self) -> None:
-        """/Applications (one Info.plist per bundle), /opt/homebrew/bin/brew and what it lists, df."""
-        assert self.dir is not None
-        state, out = self.state, self.dir / "state"
-        (out / "internet").write_text(state["internet"])
-        (out / "homebrew").write_text(state["homebrew"])
-        # brew list prints the names of the Caskroom's / Cellar's folders, sorted
-        (out / "casks").write_text("".join(f"{c}\n" for c in sorted(state["casks"])))
-        (out / "formulae").write_text("".join(f"{f}\n" for f in sorted(state["formulae"])))
-        # APFS: / is the sealed system volume (about 10 GiB used); Available is the container's free space
-        used, free = 10_385_012, state["disk_free_kb"]
-        pct = -(-100 * used // max(used + free, 1))  # rounded up, as df does
-        (out / "df.out").write_text("Filesystem     1024-blocks     Used Available Capacity  Mounted on\n"
-                                    f"/dev/disk3s1s1   {state['disk_total_kb']} {used} {free}    {pct}%    /\n")  # fmt: skip
-        for path in out.iterdir():
-            path.chmod(0o644)
-        apps = self.dir / "Applications"  # the folder is bind-mounted: empty it, never replace it
-        for child in apps.iterdir():
-            shutil.rmtree(child)
-        for relative, bundle_id in state["apps"]:
-            contents = apps / relative / "Contents"
-            contents.mkdir(parents=True)
-            name = Path(relative).stem
-            identifier = f"\t<key>CFBundleIdentifier</key>\n\t<string>{bundle_id}</string>\n" if bundle_id else ""
-            (contents / "Info.plist").write_text(_INFO_PLIST.format(name=name, identifier=identifier))
-        brew = self.dir / "opt" / "homebrew"
-        shutil.rmtree(brew, ignore_errors=True)
-        if state["homebrew"] != "missing":
-            (brew / "bin").mkdir(parents=True)
-            (brew / "bin" / "brew").write_text(f'#!/bin/sh\nS={out}\n. "$S/mode.sh"\n{_BREW}')
-        for top in (self.dir / "opt", apps):
-            for folder, _, files in os.walk(top):
-                Path(folder).chmod(0o755)
-                for name in files:
-                    (Path(folder) / name).chmod(0o755 if top.name == "opt" else 0o644)
+def _crypt(password: str) -> str:
+    """SHA-512 crypt, as /etc/shadow holds it (the password on openssl's stdin, never in argv)."""
+    return subprocess.run(
+        ["openssl", "passwd", "-6", "-stdin"], input=password, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _sandbox_root(base: Path, binds: Sequence[tuple[Path, str]]) -> str:
+    """The shell commands (run in sshd's private mount namespace) building the sandbox root: an
+    overlay whose lower layer is this machine's ``/`` (read-only through it) and whose upper layer
+    is a tmpfs of the namespace, so every write of a session, root's included, lands in memory
+    and vanishes with the lab. /dev, /proc and /sys are this machine's (recursive binds: devices
+    and kernel views, not state); /run is an empty tmpfs (no host daemon's socket is reachable:
+    no D-Bus, no journal); so is /root (a root login runs none of this machine's root dotfiles: a
+    ``.bashrc`` that sets up pyenv hung Ansible's sessions); the lab's folder and its private
+    files are bound over their places."""
+    root, cow = base / "root", base / "cow"
+    commands = [
+        "set -e",
+        f"mount -t tmpfs -o mode=755 plateau-cow {cow}",
+        f"mkdir {cow}/upper {cow}/work",
+        f"mount -t overlay plateau-pc -o lowerdir=/,upperdir={cow}/upper,workdir={cow}/work {root}",
+        *(f"mount --rbind /{d} {root}/{d}" for d in ("dev", "proc", "sys")),
+        f"mount -t tmpfs -o mode=755 plateau-run {root}/run",
+        # a PC that never fetched a package index (the lab never reaches a mirror): empty, writable
+        *(f"mount -t tmpfs -o mode=755 plateau-apt {root}{d}" for d in ("/var/lib/apt/lists", "/var/cache/apt")),
+        # root's own home, empty: this machine's /root (its dotfiles, keys) is neither run nor seen
+        f"mount -t tmpfs -o mode=700 plateau-home {root}/root",
+        f"mkdir -p {root}/var/lib/apt/lists/partial {root}/run/sshd {root}{base}",
+        f"mount --bind {base} {root}{base}",
+    ]
+    for src, dst in binds:
+        if src.is_dir():
+            commands.append(f"mkdir -p {root}{dst}")
+        commands.append(f"mount --bind {src} {root}{dst}")
+    return "; ".join(commands)
 
 
 def serve(ports: Sequence[int] | None = None) -> None:  # pragma: no cover - manual use
@@ -437,231 +388,3 @@ def serve(ports: Sequence[int] | None = None) -> None:  # pragma: no cover - man
 
 if __name__ == "__main__":  # pragma: no cover
     serve()
-
-
-# ================================================================================ WinRM (Windows)
-
-_SOAP_NS = {"s": "http://www.w3.org/2003/05/soap-envelope", "a": "http://schemas.xmlsoap.org/ws/2004/08/addressing",
-            "w": "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
-            "rsp": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"}  # fmt: skip
-_ACTIONS = {
-    "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create": "create",
-    "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command": "command",
-    "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive": "receive",
-    "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal": "signal",
-    "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete": "delete",
-}
-
-
-def _self_signed(cert: Path, key: Path, host: str) -> None:
-    """A throwaway self-signed certificate, as a WinRM HTTPS listener usually has."""
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    private = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "WIN-PLATEAU-LAB")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
-        .sign(private, hashes.SHA256())
-    )  # fmt: skip
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))  # fmt: skip
-
-
-def _envelope(action: str, relates_to: str, body: str, extra_header: str = "") -> bytes:
-    return (
-        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
-        'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
-        'xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" '
-        'xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" '
-        'xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer">'
-        f"<s:Header><a:Action>{action}</a:Action><a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>"
-        f"<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>"
-        f"<a:RelatesTo>{relates_to}</a:RelatesTo>{extra_header}</s:Header><s:Body>{body}</s:Body></s:Envelope>"
-    ).encode()
-
-
-class WinRMLab(LabHttpServer):
-    """A Windows PC's WS-Management service on loopback, speaking the SOAP envelopes pywinrm sends:
-    Create (a cmd shell), Command (``powershell.exe -EncodedCommand ...``), Receive (stdout and
-    stderr as base64 streams, then CommandState Done with the exit code), Signal (terminate),
-    Delete; HTTP Basic authentication of one local account (401 with ``WWW-Authenticate: Basic``
-    otherwise), as a WinRM service with Basic enabled answers.
-
-    The command is not run: the lab decodes the EncodedCommand (UTF-16LE), checks it is plateau's
-    script (kept in ``scripts`` for tests) and answers its JSON from ``machine`` (:meth:`set`):
-
-        uninstall   [(view "64" | "32" | "user", DisplayName, DisplayVersion)]
-        appx        [(Name, Version, Architecture)]
-        free_bytes / used_bytes   the system drive
-        internet    "up" (200 for every target) | "down" (no answer)
-    """
-
-    api_name = "winrm"
-    auth_status = 401
-    modes: ClassVar[tuple[str, ...]] = (HEALTHY, *FAULTS)
-
-    def __init__(self, *, user: str = "jury", password: str = "Jury-Lab-2026", host: str = HOST, port: int = 0,
-                 tls: bool = True, mode: str = HEALTHY, slow_s: float = 30.0) -> None:  # fmt: skip
-        """``tls``: HTTPS with a self-signed certificate, as WinRM listens on 5986 (False: plain HTTP,
-        which plateau only speaks to loopback)."""
-        super().__init__(port, mode=mode, slow_s=slow_s, host=host)
-        self.tls = tls
-        self.user = user
-        self._password = password
-        self.machine: dict[str, Any] = {
-            "uninstall": [("64", "Mozilla Firefox (x64 fr)", "133.0"), ("32", "Google Chrome", "131.0.6778.86")],
-            "appx": [("Microsoft.WindowsCalculator", "11.2410.0.0", "X64")],
-            "free_bytes": 50 * 1024**3, "used_bytes": 70 * 1024**3, "internet": "up",
-        }  # fmt: skip
-        self.scripts: list[str] = []  # the PowerShell scripts received, decoded
-        self._shells: dict[str, list[str]] = {}  # shell id -> command ids
-        self._outputs: dict[str, tuple[bytes, bytes, int]] = {}
-
-    def set(self, **changes: Any) -> WinRMLab:
-        for key, value in changes.items():
-            if key not in self.machine:
-                raise AttributeError(f"WinRMLab has no setting {key!r}")
-            self.machine[key] = value
-        return self
-
-    def set_password(self, password: str) -> None:
-        self._password = password
-
-    def host_vars(self) -> dict[str, Any]:
-        return {"ansible_host": self.host, "ansible_port": self.port, "ansible_connection": "winrm",
-                "admin_user": self.user}  # fmt: skip
-
-    def _open(self) -> None:
-        super()._open()
-        if self.tls:
-            import ssl
-
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            with tempfile.TemporaryDirectory(prefix="plateau-winrm-") as folder:
-                cert, key = Path(folder) / "cert.pem", Path(folder) / "key.pem"
-                _self_signed(cert, key, self.host)
-                context.load_cert_chain(cert, key)
-            server = self._servers[-1][0]
-            server.socket = context.wrap_socket(server.socket, server_side=True)
-
-    # ------------------------------------------------------------------ HTTP
-    def authorized(self, request: Request) -> bool:
-        header = request.headers.get("Authorization") or ""
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        return hmac.compare_digest(user.encode(), self.user.encode()) and hmac.compare_digest(
-            password.encode(), self._password.encode()
-        )
-
-    def challenge(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Basic realm="WSMAN"'}
-
-    def respond(self, request: Request) -> Reply:
-        if request.path != "/wsman" or request.method != "POST":
-            return Reply(404)
-        import defusedxml.ElementTree as SafeET
-
-        try:
-            root = SafeET.fromstring(request.body)
-        except Exception:  # a malformed envelope is the client's fault: a SOAP fault  # noqa: BLE001
-            return self._fault("", "the envelope is not XML")
-        action = (root.findtext("s:Header/a:Action", namespaces=_SOAP_NS) or "").strip()
-        message_id = (root.findtext("s:Header/a:MessageID", namespaces=_SOAP_NS) or "").strip()
-        shell_id = next((s.text or "" for s in root.iterfind("s:Header/w:SelectorSet/w:Selector", _SOAP_NS)
-                         if s.get("Name") == "ShellId"), "")  # fmt: skip
-        kind = _ACTIONS.get(action)
-        if kind == "create":
-            new = str(uuid.uuid4()).upper()
-            self._shells[new] = []
-            body = ('<x:ResourceCreated><a:Address>http://windows-host/wsman</a:Address><a:ReferenceParameters>'
-                    '<w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>'
-                    f'<w:SelectorSet><w:Selector Name="ShellId">{new}</w:Selector></w:SelectorSet>'
-                    f'</a:ReferenceParameters></x:ResourceCreated><rsp:Shell><rsp:ShellId>{new}</rsp:ShellId></rsp:Shell>')  # fmt: skip
-            return self._ok(action + "Response", message_id, body)
-        if shell_id not in self._shells:
-            return self._fault(message_id, "unknown shell")
-        if kind == "command":
-            command = root.findtext("s:Body/rsp:CommandLine/rsp:Command", namespaces=_SOAP_NS) or ""
-            arguments = (root.findtext("s:Body/rsp:CommandLine/rsp:Arguments", namespaces=_SOAP_NS) or "").split()
-            command_id = str(uuid.uuid4()).upper()
-            self._shells[shell_id].append(command_id)
-            self._outputs[command_id] = self._run(command, arguments)
-            return self._ok(
-                action + "Response",
-                message_id,
-                f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>",
-            )
-        if kind == "receive":
-            stream = root.find("s:Body/rsp:Receive/rsp:DesiredStream", _SOAP_NS)
-            command_id = stream.get("CommandId", "") if stream is not None else ""
-            if command_id not in self._outputs:
-                return self._fault(message_id, "unknown command")
-            out, err, code = self._outputs.pop(command_id)
-            streams = "".join(f'<rsp:Stream Name="{name}" CommandId="{command_id}">{base64.b64encode(data).decode()}'
-                              f"</rsp:Stream>" for name, data in (("stdout", out), ("stderr", err)) if data)  # fmt: skip
-            streams += "".join(f'<rsp:Stream Name="{n}" CommandId="{command_id}" End="true"></rsp:Stream>'
-                               for n in ("stdout", "stderr"))  # fmt: skip
-            done = (f'<rsp:CommandState CommandId="{command_id}" State="http://schemas.microsoft.com/wbem/wsman/1/'
-                    f'windows/shell/CommandState/Done"><rsp:ExitCode>{code}</rsp:ExitCode></rsp:CommandState>')  # fmt: skip
-            return self._ok(
-                action + "Response", message_id, f"<rsp:ReceiveResponse>{streams}{done}</rsp:ReceiveResponse>"
-            )
-        if kind == "signal":
-            return self._ok(action + "Response", message_id, "<rsp:SignalResponse/>")
-        if kind == "delete":
-            for command_id in self._shells.pop(shell_id, []):
-                self._outputs.pop(command_id, None)
-            return self._ok(action + "Response", message_id, "")
-        return self._fault(message_id, f"unsupported action {action}")
-
-    def _ok(self, action: str, message_id: str, body: str) -> Reply:
-        return Reply(200, _envelope(action, message_id, body), "application/soap+xml;charset=UTF-8")
-
-    def _fault(self, message_id: str, reason: str) -> Reply:
-        body = ('<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code>'
-                f'<s:Reason><s:Text xml:lang="en-US">{reason}</s:Text></s:Reason></s:Fault>')  # fmt: skip
-        return Reply(
-            500,
-            _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", message_id, body),
-            "application/soap+xml;charset=UTF-8",
-        )
-
-    # ------------------------------------------------------------------ the "command"
-    def _run(self, command: str, arguments: Sequence[str]) -> tuple[bytes, bytes, int]:
-        if command.lower() not in ("powershell.exe", "powershell") or "-EncodedCommand" not in arguments:
-            return b"", f"'{command}' is not recognized as an internal or external command\r\n".encode(), 1
-        try:
-            script = base64.b64decode(arguments[arguments.index("-EncodedCommand") + 1]).decode("utf-16-le")
-        except (IndexError, ValueError, UnicodeDecodeError):
-            return b"", b"Cannot process the command because the value of -EncodedCommand is invalid.\r\n", 1
-        self.scripts.append(script)
-        from devices.workstation.script import WINDOWS_MARKER
-
-        if WINDOWS_MARKER not in script or "WOW6432Node" not in script or "Get-AppxPackage -AllUsers" not in script:
-            return b"", b"The lab only answers plateau's live check script.\r\n", 1
-        targets = re.findall(r"'((?:[^']|'')*)'", script.split("\n", 2)[1])
-        up = self.machine["internet"] == "up"
-        document = {
-            "uninstall": [{"View": v, "DisplayName": n, "DisplayVersion": ver} for v, n, ver in self.machine["uninstall"]],
-            "appx": [{"Name": n, "Version": ver, "Architecture": a, "AllUsers": True} for n, ver, a in self.machine["appx"]],
-            "free_bytes": self.machine["free_bytes"], "used_bytes": self.machine["used_bytes"],
-            "internet": [{"url": t.replace("''", "'"), "code": 200 if up else None,
-                          "error": None if up else "WebException"} for t in targets],
-        }  # fmt: skip
-        return json.dumps(document).encode("utf-8"), b"", 0

@@ -48,9 +48,23 @@ def _valid_regex(value: str | None) -> str | None:
     return value
 
 
+#: winget's PackageIdentifier (schema manifest.installer.1.x: 2 to 8 dot-separated parts, no spaces,
+#: none of \\ / : * ? " < > |): also the folder path in microsoft/winget-pkgs; store ids (9N...) have no dot
+WingetId = Annotated[
+    str, StringConstraints(pattern=r'^[^.\s\\/:*?"<>|\x01-\x1f]{1,32}(\.[^.\s\\/:*?"<>|\x01-\x1f]{1,32}){1,7}$')
+]
+#: a Chocolatey package id (community.chocolatey.org/packages/<id>)
+ChocoId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
 class WindowsIds(_Strict):
-    winget: NonEmpty | None = None
-    choco: NonEmpty | None = None
+    winget: WingetId | None = None
+    choco: ChocoId | None = None
+    #: why plateau cannot install it unattended for every user from the laptop's cache (e.g. the
+    #: publisher ships a per-user installer only), in French for the technician; the role still
+    #: tries winget / Chocolatey. A title whose recorded winget manifest has no per-machine silent
+    #: installer and no Chocolatey id must say it (tests/provision/test_catalog.py).
+    limits: NonEmpty | None = None
     #: how Windows records it once installed (plateau's live check): a regular expression matched
     #: (case-insensitive, from the start) against the DisplayName of the uninstall registry keys of
     #: both views; without it, the title's name is matched as a prefix

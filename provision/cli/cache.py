@@ -5,6 +5,7 @@ failures); 1 some title could not be cached (unknown package, download failed); 
 
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,3 +92,92 @@ def print_cache_report(console: Any, report: Any) -> None:
         ),
         highlight=False,
     )
+
+
+# ---------------------------------------------------------------- the LAN cache of plateau provision
+class LanSession:
+    """The LAN cache around one ``plateau provision`` run (provision/provisioning/lan.py).
+
+    ``extra_vars()`` is empty when there is none (``--check``, ``PLATEAU_LAN_CACHE=0``,
+    apt-cacher-ng missing, no address): the hosts then use their own sources, and the run says why.
+    """
+
+    def __init__(self, root: Path, loaded: Any, hosts: list[str], *, check: bool) -> None:
+        from provision.provisioning import lan
+
+        self.hosts = hosts
+        self.addresses = lan.host_addresses(loaded, hosts)
+        self.cache: Any = None
+        if check or lan.env_disabled():
+            return
+        configured = loaded.inventory.centre_vars.get("lan_cache_address")
+        address = lan.choose_address(sorted(a for found in self.addresses.values() for a in found), configured)
+        try:
+            if address is None:
+                raise lan.LanCacheUnavailable("lan.no_address")
+            self.cache = lan.start_lan_cache(root, address)
+        except lan.LanCacheUnavailable as exc:
+            out.print(render(exc.key, exc.params), highlight=False)
+            return
+        self.root = root
+        atexit.register(self.stop_quietly)  # a run that ends by an exception leaves no server behind
+        out.print(render("lan.started", {"proxy": self.cache.apt_proxy, "url": self.cache.lan_url}), highlight=False)
+
+    def extra_vars(self) -> dict[str, Any]:
+        from provision.provisioning.cache import lan_vars
+
+        return {**self.cache.extra_vars(), **lan_vars(self.root)} if self.cache is not None else {}
+
+    def stop_quietly(self) -> None:
+        if self.cache is not None:
+            cache, self.cache = self.cache, None
+            cache.stop()
+
+    def stop(self) -> dict[str, Any] | None:
+        """Stop the servers; the per-host report (``LanReport.as_dict()``), printed, or None."""
+        if self.cache is None:
+            return None
+        cache, self.cache = self.cache, None
+        atexit.unregister(self.stop_quietly)
+        try:
+            report = cache.report(self.addresses)
+        finally:
+            cache.stop()
+        print_lan_report(out, report)
+        return report.as_dict()
+
+
+def print_lan_report(console: Any, report: Any) -> None:
+    from rich.table import Table
+
+    rows = [(host, kinds) for host, kinds in sorted(report.hosts.items())]
+    rows += [(render("lan.shared", {"address": a, "hosts": ", ".join(s["hosts"])}), s["kinds"])
+             for a, s in sorted(report.shared.items())]  # fmt: skip
+    rows += [(render("lan.unknown_client", {"address": a}), kinds) for a, kinds in sorted(report.unknown.items())]
+    if not rows:
+        console.print(render("lan.nothing_served"), highlight=False)
+        return
+    table = Table(title=render("lan.title"), title_justify="left")
+    for column in ("col_host", "col_kind", "col_lan", "col_internet"):
+        table.add_column(render(f"lan.{column}"))
+    for name, kinds in rows:
+        for kind, flow in sorted(kinds.items()):
+            table.add_row(
+                name,
+                kind,
+                render("lan.flow", {"files": flow.lan_files, "mb": round(flow.lan_bytes / 1e6, 2)}),
+                render("lan.flow", {"files": flow.internet_files, "mb": round(flow.internet_bytes / 1e6, 2)}),
+            )
+    console.print(table)
+
+
+def lan_detail(detail: dict[str, Any], report: dict[str, Any] | None, host: str) -> dict[str, Any]:
+    """A host's run record with what it got from the LAN cache and from the internet, per kind."""
+    if not report:
+        return detail
+    shared = next((s for s in report["shared"].values() if host in s["hosts"]), None)
+    if host in report["hosts"]:
+        return {**detail, "lan": report["hosts"][host]}
+    if shared is not None:
+        return {**detail, "lan_shared": shared}
+    return detail

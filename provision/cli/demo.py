@@ -10,6 +10,7 @@ import typer
 
 from provision.cli.common import app, err, out
 from provision.cli.validate import print_validated
+from provision.messages import render
 
 DEMO_INVENTORY = Path(__file__).resolve().parents[2] / "inventories" / "demo"
 
@@ -24,9 +25,10 @@ def demo(
     ] = True,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port du tableau de bord.")] = 8765,
 ) -> None:
-    """Fait tourner plateau sur le centre simulé : inventaire, plan, préparation, vérification, récapitulatif,
-    tableau de bord."""
+    """Fait tourner plateau sur le centre simulé : inventaire, plan, préparation des postes (Ansible, simulation),
+    des appareils, vérification, récapitulatif, tableau de bord."""
     from devices.lab.demo import DemoLab
+    from provision.cli.demo_provision import demo_workstations, lab_prefix, provision_check
     from provision.context import load_all
     from provision.devices_apply import apply_devices, print_outcomes, select_devices
     from provision.paths import state_dir
@@ -45,14 +47,24 @@ def demo(
     print_plan(out, loaded.plan.to_dict())
     out.print("[bold]3. Démarrage des équipements simulés[/] (adresses de bouclage 127.0.1.x)")
     store = open_store(loaded.inventory.root)
-    with DemoLab(state_dir(loaded.inventory.root)) as lab:
+    lab_at = DemoLab(state_dir(loaded.inventory.root), prefix=lab_prefix(loaded))
+    with lab_at as lab, demo_workstations(loaded) as (pcs, pc_problem):
         for name, where in lab.addresses().items():
             out.print(f"   {name:38} {where}", highlight=False)
-        out.print("[bold]4. Préparation des appareils[/] (les postes réels passent par Ansible : plateau provision)")
+        for pc in pcs:
+            address, port = pc.endpoints[0]
+            out.print(f"   {render('demo.pc_label'):38} ssh://{pc.user}@{address}:{port}", highlight=False)
+        out.print(f"[bold]{render('demo.step_provision')}[/]", highlight=False)
+        if pc_problem is None:
+            out.print(render("demo.provision_intro"), highlight=False)
+            provision_check(loaded)
+        else:
+            out.print(render("demo.provision_skipped", {"reason": pc_problem}), highlight=False)
+        out.print("[bold]5. Préparation des appareils[/] (point d'accès, tablette)")
         with err.status("Configuration du point d'accès et des tablettes…"):
             outcomes = apply_devices(loaded, select_devices(loaded, None), timeout_s=5.0)
         print_outcomes(out, outcomes)
-        out.print("[bold]5. Vérification de tous les équipements[/]")
+        out.print("[bold]6. Vérification de tous les équipements[/]")
         with err.status("Sondage des équipements en parallèle…"):
             result = run_sweep(loaded, store=store, timeout_s=3.0)
         rooms = {r.id: r.label for r in loaded.inventory.rooms.values()}
@@ -63,14 +75,14 @@ def demo(
             "« Constat et action ».",
             highlight=False,
         )
-        out.print("[bold]6. Récapitulatif du jury et affiche Wi-Fi[/]")
+        out.print("[bold]7. Récapitulatif du jury et affiche Wi-Fi[/]")
         for path, pages, what in _demo_documents(loaded):
             out.print(f"   {what} : {path} ({pages} page(s), lisible par vous seul : droits 0600)", highlight=False)
         if dashboard:
             from provision.dashboard.server import serve
 
             out.print(
-                f"[bold]7. Tableau de bord[/] : ouvrez http://127.0.0.1:{port}/ dans un navigateur — "
+                f"[bold]8. Tableau de bord[/] : ouvrez http://127.0.0.1:{port}/ dans un navigateur — "
                 "les équipements simulés restent allumés ; Ctrl-C pour terminer.",
                 highlight=False,
             )

@@ -113,10 +113,12 @@ def provision_command(
     private = state_dir(root) / "runner"
     private.mkdir(parents=True, exist_ok=True)
     extravars = private / "plan-vars.json"
+    from provision.cli.cache import LanSession, lan_detail
     from provision.provisioning.cache import cache_vars
 
-    # the offline cache (plateau cache) is passed only when one exists: the role then installs from it first
-    payload = {"plateau_hosts": host_vars, **cache_vars(root)}
+    # the LAN cache (apt-cacher-ng, the cache folder over HTTP) lives as long as the run
+    lan = LanSession(root, loaded, selected, check=check)
+    payload = {"plateau_hosts": host_vars, **cache_vars(root), **lan.extra_vars()}
     _write_private(extravars, json.dumps(payload, ensure_ascii=False, indent=1))
     spec = RunSpec(
         private_data_dir=private,
@@ -139,10 +141,13 @@ def provision_command(
     )
     cancel = threading.Event()
     result = None
+    # every secret value of the inventory: redacted from the run's events, messages and artifacts
+    secrets = vault_values(root, password_file, loaded)
     try:
         with LiveView(out, selected, tasks) as view:
-            result = run_playbook(spec, view, cancel)
+            result = run_playbook(spec, view, cancel, secrets=secrets)
     finally:
+        lan_report = lan.stop()
         status = result.status.value if result is not None else RunStatus.CANCELED.value
         for host, host_result in (result.hosts if result is not None else {}).items():
             store.record_host_result(
@@ -153,7 +158,7 @@ def provision_command(
                 changed=host_result.changed,
                 failed=host_result.failed,
                 unreachable=host_result.unreachable,
-                detail=host_result.as_detail(),
+                detail=lan_detail(host_result.as_detail(), lan_report, host),
             )
         store.finish_run(run_id, status)
     print_summary(out, result, root, selected, check=check, forks=forks)
@@ -193,6 +198,49 @@ def _devices_phase(loaded: Any, limit: str | None, check: bool) -> int:
     bad = [o for o in outcomes if o.status in ("failed", "unreachable")]
     store.finish_run(run_id, "failed" if bad else "successful")
     return EXIT_NOT_READY if bad else EXIT_OK
+
+
+def vault_values(root: Path, password_file: Path, loaded: Any = None) -> list[str]:
+    """Every secret value the run must never show: each string of the inventory's vault files
+    (``host_vars/``, ``group_vars/``, whole-file encrypted or plain ``vault.yml``) and each
+    secret field of the loaded devices (Wi-Fi keys, SSH passwords...)."""
+    import yaml
+    from pydantic import SecretStr
+
+    from provision.secrets import read_vault_file
+
+    password = password_file.read_bytes().strip()
+    values: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, str):
+            values.add(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    for folder in ("host_vars", "group_vars"):
+        for path in sorted((root / folder).rglob("*")):
+            if not path.is_file() or path.suffix not in (".yml", ".yaml", ""):
+                continue
+            try:
+                head = path.read_bytes()[:14]
+            except OSError:
+                continue
+            if head.startswith(b"$ANSIBLE_VAULT") or path.stem == "vault":
+                try:
+                    collect(read_vault_file(path, password))
+                except (PlateauError, ValueError, OSError, yaml.YAMLError):
+                    continue  # the loader already said what is wrong with it
+    for device in getattr(getattr(loaded, "inventory", None), "devices", ()):
+        for name in type(device).model_fields:
+            value = getattr(device, name, None)
+            if isinstance(value, SecretStr):
+                values.add(value.get_secret_value())
+    return sorted(v for v in values if len(v) >= 4)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -30,7 +30,7 @@ ROOMS_GROUP = "rooms"
 #: prefix of the centre's own variables (for its own playbooks): never checked by plateau
 CENTRE_PREFIX = "x_"
 #: variables of ``group_vars/all`` read by plateau besides device fields
-CENTRE_VARS = frozenset({"centre_name", "internet_targets", "dashboard_recheck_min"})
+CENTRE_VARS = frozenset({"centre_name", "internet_targets", "dashboard_recheck_min", "lan_cache_address"})
 #: dashboard_recheck_min: minutes between the dashboard's own re-checks (0 = never)
 RECHECK_MIN_RANGE = (0, 240)
 #: variables of a room's group (``group_vars/<salle>``) read by plateau besides device fields

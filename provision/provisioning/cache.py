@@ -4,12 +4,14 @@ Layout under ``<inventory>/cache/`` (large: keep it out of git)::
 
     cache/
       apt/            flat apt repository: the .deb of every Debian title *and its dependencies*,
-                      ``Packages`` + ``Release`` (``deb [trusted=yes] file:<dir> ./``)
-      apt-repo.tar    the same repository as one file: the Linux role copies it to each
-                      workstation (one checksum instead of one per .deb), unpacks it and uses it
-                      before the network (``plateau_apt_cache`` extra var, see :func:`cache_vars`)
+                      ``Packages`` + ``Release``; during ``plateau provision`` the laptop serves it
+                      over the LAN (``deb [trusted=yes] <plateau_lan_url>apt/ ./``, see lan.py):
+                      each host fetches the packages it installs, nothing more
+      apt-proxy/      apt-cacher-ng's cache (lan.py): what the hosts fetched through the laptop
       flatpak/        ``<app id>.flatpak`` single-file bundles, when this machine has flatpak
-      windows/        ``fetch-installers.ps1``: winget / Chocolatey commands to run on a Windows PC
+      windows/        ``<winget id>/<version>/<installer>`` + ``index.json`` (winget.py): installers
+                      resolved from their winget manifests, SHA-256 checked; ``fetch-installers.ps1``
+                      for what could not be cached
       manifest.json   what was cached, what must be fetched by hand, and why
 
 How each manager is handled (commands run on this machine, the controller):
@@ -19,8 +21,9 @@ How each manager is handled (commands run on this machine, the controller):
              dpkg-deb --field <deb>                                   index (Packages, Release)
     flatpak  flatpak install --system --noninteractive flathub <id>
              flatpak build-bundle /var/lib/flatpak/repo <id>.flatpak <id> --runtime-repo=...
-    winget / choco   cannot run here (Windows only): a script with ``winget download --id X``
-             and ``choco download X`` to run on a Windows machine with internet
+    winget   the installer manifest (winget-pkgs) gives URL, SHA-256, type and silent switches:
+             downloaded here once, verified (provision/provisioning/winget.py)
+    choco    the id is kept as the fallback Chocolatey installs from the internet at provisioning
     android  the Play Store gives no APK legally: lists which ``<inventory>/apk/<package>.apk``
              are missing (devices_apply installs the ones present)
     ios      same for ``<inventory>/ipa/<app_store_id>.ipa``; without one, the app is assigned
@@ -37,7 +40,6 @@ import json
 import os
 import shutil
 import subprocess
-import tarfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -46,10 +48,11 @@ from typing import Any, cast
 
 from provision.families import REGISTRY
 from provision.provisioning.vars import Install, plateau_hosts
+from provision.provisioning.windows_installers import cache_windows, windows_vars
+from provision.provisioning.windows_installers import windows_manifest as windows_manifest  # re-exported
 
 CACHE_DIR = "cache"
 APT_DIR = "apt"
-APT_ARCHIVE = "apt-repo.tar"
 FLATPAK_DIR = "flatpak"
 WINDOWS_DIR = "windows"
 MANIFEST = "manifest.json"
@@ -261,28 +264,6 @@ def build_apt_index(repo: Path, run: Run = subprocess.run) -> int:
     return len(debs)
 
 
-def write_apt_archive(repo: Path, archive: Path) -> None:
-    """One uncompressed tar of the repository (the .deb are already compressed).
-
-    Members carry fixed owner and the .deb's mtime, so an unchanged cache gives the same bytes
-    and the role's copy stays ``ok`` on re-runs.
-    """
-    tmp = archive.with_suffix(".tmp")
-    with tarfile.open(tmp, "w", format=tarfile.GNU_FORMAT) as tar:
-        for path in sorted(repo.iterdir()):
-            if not path.is_file():
-                continue
-            info = tar.gettarinfo(str(path), arcname=path.name)
-            info.uid = info.gid = 0
-            info.uname = info.gname = "root"
-            info.mode = 0o644
-            if path.name in ("Packages", "Release"):  # rewritten each time: date from content
-                info.mtime = 0
-            with open(path, "rb") as handle:
-                tar.addfile(info, handle)
-    os.replace(tmp, archive)
-
-
 def cache_apt(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run) -> tuple[list[CacheEntry], int, int]:
     repo = cache / APT_DIR
     repo.mkdir(parents=True, exist_ok=True)
@@ -341,8 +322,7 @@ def cache_apt(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run) -
                 )
             )
     count = build_apt_index(repo, run) if needed else 0
-    if count:
-        write_apt_archive(repo, cache / APT_ARCHIVE)
+    (cache / "apt-repo.tar").unlink(missing_ok=True)  # the whole-cache archive of older plateau versions
     size = sum(p.stat().st_size for p in repo.glob("*.deb"))
     return entries, count, size
 
@@ -400,57 +380,6 @@ def cache_flatpak(
     return entries
 
 
-# ---------------------------------------------------------------- Windows
-def winget_command(ident: str) -> str:
-    return (
-        f'winget download --id {ident} --exact --download-directory "$here\\winget\\{ident}" '
-        "--accept-package-agreements --accept-source-agreements"
-    )
-
-
-def choco_command(ident: str) -> str:
-    return f'choco download {ident} --internalize --output-directory "$here\\choco"'
-
-
-def windows_manifest(items: Sequence[Wanted], cache: Path) -> list[CacheEntry]:
-    """``windows/fetch-installers.ps1``: what a Windows PC with internet must run.
-
-    ``winget download`` needs winget 1.8 or later; ``choco download --internalize``
-    (installers embedded in the package) is a Chocolatey for Business command: with the
-    open-source Chocolatey, only the package is kept and its installer is fetched at install.
-    """
-    if not items:
-        return []
-    lines = [
-        "# plateau cache : installateurs Windows à télécharger sur un PC Windows relié à Internet.",
-        "# Lancer dans PowerShell depuis ce dossier, puis recopier le dossier dans <inventaire>/cache/windows/.",
-        "# winget download demande winget 1.8 ou plus récent ;",
-        "# choco download --internalize demande Chocolatey for Business (sinon : choco install sur place).",
-        "$ErrorActionPreference = 'Continue'",
-        "$here = $PSScriptRoot",
-    ]
-    entries = []
-    for item in items:
-        command = winget_command(item.id) if item.kind == "winget" else choco_command(item.id)
-        lines.append(f"# {item.title} — {', '.join(item.hosts)}")
-        lines.append(command)
-        entries.append(
-            CacheEntry(
-                item.kind,
-                item.id,
-                item.title,
-                Status.MANUAL,
-                f"cache.{item.kind}_manual",
-                {"id": item.id, "command": command.replace("$here\\", "")},
-                item.hosts,
-            )
-        )
-    folder = cache / WINDOWS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "fetch-installers.ps1").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
-    return entries
-
-
 # ---------------------------------------------------------------- tablets
 def tablet_files(items: Sequence[Wanted], root: Path) -> list[CacheEntry]:
     """APKs / IPAs are never downloaded (store terms): say which files are present or missing."""
@@ -504,18 +433,27 @@ def build_cache(
         entries, report.apt_debs, report.apt_bytes = cache_apt(by_kind["apt"], cache, run)
         report.entries += entries
     report.entries += cache_flatpak(by_kind["flatpak"], cache, run, which)
-    report.entries += windows_manifest(by_kind["winget"] + by_kind["choco"], cache)
+    report.entries += cache_windows(by_kind["winget"] + by_kind["choco"], cache)
     report.entries += tablet_files(by_kind["apk"] + by_kind["ipa"], root)
     (cache / MANIFEST).write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     return report
 
 
-def cache_vars(root: Path) -> dict[str, str]:
-    """Extra vars for site.yml: ``plateau_apt_cache`` (the repository archive) when one exists."""
-    archive = root / CACHE_DIR / APT_ARCHIVE
-    if archive.is_file() and (root / CACHE_DIR / APT_DIR / "Packages").is_file():
-        return {"plateau_apt_cache": str(archive.resolve())}
-    return {}
+def cache_vars(root: Path) -> dict[str, Any]:
+    """Extra vars for site.yml that need no server: ``plateau_windows_installers``
+    (provision/provisioning/windows_installers.py) when installers are cached."""
+    found: dict[str, Any] = windows_vars(root / CACHE_DIR)
+    return found
+
+
+def lan_vars(root: Path) -> dict[str, Any]:
+    """Extra vars describing what ``plateau_lan_url`` serves: ``plateau_lan_apt_repo`` (the
+    flat repository ``apt/``), ``plateau_lan_flatpaks`` (app ids with a bundle in ``flatpak/``)."""
+    cache = root / CACHE_DIR
+    return {
+        "plateau_lan_apt_repo": (cache / APT_DIR / "Packages").is_file(),
+        "plateau_lan_flatpaks": sorted(p.stem for p in (cache / FLATPAK_DIR).glob("*.flatpak")),
+    }
 
 
 def parse_only(value: str | None) -> list[str]:

@@ -1,6 +1,11 @@
 """What a failed task says, made safe to show: the title and who asked for a failed loop item,
 the tool's own words when Ansible's are generic, a French reason for known causes (sudo without
-a password, a ``no_log`` task), every secret redacted."""
+a password, a ``no_log`` task, a task past its ``timeout``), every secret redacted.
+
+A task past its ``timeout`` (``plateau_install_timeout_s``) fails with
+``{"timedout": {"period": N}, "msg": "Task failed: Timed out after N second(s)."}`` (per item in
+a loop): « délai dépassé », naming the title and the host. :func:`scrub` takes the caller's
+secrets out of a whole event before ansible-runner writes it to its artifacts."""
 
 from __future__ import annotations
 
@@ -30,6 +35,15 @@ class TaskFailure:
 
 #: Ansible's own words that say nothing about the cause: the tool's stderr says more
 GENERIC_MESSAGES = ("non-zero return code", "MODULE FAILURE", "One or more items failed")
+#: a module's message that only says its tool failed (apt: "'apt-get … install x' failed: E: Sub-process
+#: /usr/bin/dpkg returned an error code (1)"): the tool's stderr (a maintainer script's words) says why
+_TOOL_FAILED = re.compile(r"(E: Sub-process \S+ returned an error code \(\d+\))")
+#: apt's own progress lines, around a maintainer script's words in its output (dpkg runs in apt's
+#: pseudo-terminal, so the script's stderr is in apt's stdout)
+_APT_PROGRESS = re.compile(
+    r"^(Reading |Building |Selecting |Preparing to unpack |Unpacking |Setting up |\(Reading database|debconf: "
+    r"|Processing triggers |Get:\d|Fetched |The following |Need to get |After this |\d+ upgraded|W: )"
+)
 #: (pattern of Ansible's / sudo's / su's text, reason key): what went wrong, said safely
 REASONS = (
     (
@@ -54,6 +68,29 @@ _URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re
 _ASSIGNED = re.compile(
     r"\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;)]+)", re.I
 )
+
+
+def scrub(value: Any, secrets: Sequence[str]) -> Any:
+    """*value* (an event: dicts, lists, strings) with every one of *secrets* replaced by ``***``,
+    in place for dicts and lists (ansible-runner writes the event it handed over)."""
+    values = sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True)
+    if not values:
+        return value
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, str):
+            for secret in values:
+                if secret in node:
+                    node = node.replace(secret, "***")
+            return node
+        if isinstance(node, dict):
+            for key in node:
+                node[key] = clean(node[key])
+        elif isinstance(node, list):
+            node[:] = [clean(v) for v in node]
+        return node
+
+    return clean(value)
 
 
 def redact(text: str, secrets: Sequence[str] = ()) -> str:
@@ -81,7 +118,22 @@ def _raw_message(res: Mapping[str, Any]) -> str:
             break
     if not msg or any(msg.startswith(g) for g in GENERIC_MESSAGES):
         return f"{detail} ({msg})" if detail and msg else (detail or msg)
+    tool_failed = _TOOL_FAILED.search(msg)
+    if tool_failed:
+        return f"{_dpkg_words(res) or detail or msg.strip()} ({tool_failed.group(1)})"
     return msg
+
+
+def _dpkg_words(res: Mapping[str, Any]) -> str | None:
+    """What a failed maintainer script said: the lines before dpkg's « error processing » (apt's
+    progress aside) and dpkg's own line after it (« … pre-installation script subprocess returned
+    error exit status 1 »)."""
+    lines = [line for key in ("stdout", "stderr") for line in str(res.get(key) or "").splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("dpkg: error processing"):
+            before = [x for x in lines[max(0, i - 4) : i] if not _APT_PROGRESS.match(x)][-2:]
+            return "\n".join([*before, *lines[i + 1 : i + 2]]).strip() or None
+    return None
 
 
 def _shorten(text: str) -> str:
@@ -89,10 +141,17 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
 
 
-def _message(res: Mapping[str, Any], task: str = "", secrets: Sequence[str] = ()) -> tuple[str, str | None]:
+def _message(
+    res: Mapping[str, Any], task: str = "", secrets: Sequence[str] = (), title: str | None = None, host: str = ""
+) -> tuple[str, str | None]:
     """(message shown, reason key) of one failed result: a censored one gets a safe reason."""
     if res.get("censored") or str(res.get("msg") or "").startswith(_CENSORED):
         return render("provision.reason_hidden", {"task": task}), "provision.reason_hidden"
+    timedout = res.get("timedout")
+    if timedout:
+        period = timedout.get("period") if isinstance(timedout, Mapping) else None
+        params = {"title": title or task, "host": host or "?", "timeout_s": period if period is not None else "?"}
+        return render("provision.reason_timeout", params), "provision.reason_timeout"
     text = redact(_raw_message(res), secrets)
     key = classify(text)
     if key is not None:
@@ -101,18 +160,18 @@ def _message(res: Mapping[str, Any], task: str = "", secrets: Sequence[str] = ()
 
 
 def failures_of(task: str, res: Mapping[str, Any], secrets: Sequence[str] = (), *,
-                unreachable: bool = False) -> list[TaskFailure]:  # fmt: skip
+                unreachable: bool = False, host: str = "") -> list[TaskFailure]:  # fmt: skip
     """One failure per failed loop item (title, candidates, the tool's words), else one."""
     items = [r for r in res.get("results") or () if isinstance(r, Mapping) and r.get("failed")]
     if not items:
-        message, reason = _message(res, task, secrets)
+        message, reason = _message(res, task, secrets, host=host)
         return [TaskFailure(task, message, _item(res), unreachable, reason=reason)]
     found = []
     for item in items:
-        message, reason = _message(item, task, secrets)
         raw_item = item.get("item")
         plan_item: Mapping[str, Any] = raw_item if isinstance(raw_item, Mapping) else {}
         title = plan_item.get("title")
+        message, reason = _message(item, task, secrets, None if title is None else str(title), host)
         requested = plan_item.get("requested_by") or []
         found.append(
             TaskFailure(

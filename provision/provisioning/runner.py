@@ -1,29 +1,20 @@
 """Typed adapter around ansible-runner: the only module that imports it.
 
-    run_playbook(spec, listener, cancel) -> RunResult
+    run_playbook(spec, listener, cancel, secrets=...) -> RunResult
         ansible_runner.run_async(private_data_dir=..., playbook=..., inventory=..., cmdline=...,
                                  event_handler=..., status_handler=..., cancel_callback=...)
     count_tasks(spec) -> int          ``ansible-playbook --list-tasks`` (for the progress bar)
     cached_count_tasks(spec) -> int   the same, remembered while playbooks, vars and --limit are unchanged
-    EventTracker                      ansible-runner events -> per-host :class:`HostResult`
 
-Events read (``event`` / ``event_data.host`` / ``event_data.task`` / ``event_data.res``):
-``runner_on_start`` (current task), ``runner_on_ok`` (``res.changed``), ``runner_on_failed``
-(``ignore_errors``), ``runner_on_unreachable``, ``runner_on_skipped`` and ``playbook_on_stats``
-whose per-host counters (ok, changed, failures, dark, skipped, rescued, ignored) are final.
-
-Failures: a loop's ``runner_on_failed`` says only "One or more items failed"; its
-``res.results`` hold every item, so each failed item becomes its own :class:`TaskFailure` with
-the title and the candidates who asked for it (``item.title``, ``item.requested_by`` from the
-plan) and the package manager's own words (``msg``, or ``stderr`` / ``module_stderr`` when
-``msg`` is Ansible's generic "non-zero return code"). Known causes (a sudo password nobody gave,
-a wrong one) get a French reason saying what to do (:func:`classify`).
+Events become per-host results in :mod:`provision.provisioning.events` (:class:`EventTracker`).
 
 Secrets: the vault password reaches ansible-playbook as a *file path* on its command line;
 the runner's ``starting`` status carries the whole environment, so status data is never kept
-or logged (only the status word); failed results keep their message only, redacted
-(:func:`redact`: credentials in URLs, ``password=...``, and every secret value the caller
-passes); a ``no_log`` task's result is Ansible's "censored" notice, replaced by a safe reason.
+or logged (only the status word). Every secret value the caller passes (the vault's) is taken
+out of each event before ansible-runner writes it to its artifacts (:func:`scrub`), and out of
+every failure message (:func:`redact`, which also hides ``scheme://user:pass@`` and
+``password=...``); ansible-runner's raw ``stdout`` file is not written (an installer may print a
+secret there); a ``no_log`` task's result is Ansible's "censored" notice, replaced by a safe reason.
 The events tests read were recorded from a real run (tests/provisioning/data/loop_failure/).
 """
 
@@ -40,10 +31,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from provision.messages import render
-from provision.provisioning.failures import TaskFailure, classify, failures_of, redact
+from provision.provisioning.events import (
+    EventTracker,
+    HostResult,
+    HostStatus,
+    ProgressListener,
+    interrupt_hosts,
+)
+from provision.provisioning.failures import TaskFailure, classify, redact, scrub
 
 #: settings for speed on repeated runs (pipelining, one SSH master connection per host)
 ANSIBLE_ENV = {
@@ -55,14 +52,20 @@ ANSIBLE_ENV = {
     "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "True",
 }
 
-
-class HostStatus(StrEnum):
-    PENDING = "pending"  # no result yet (or never reached: --limit, run stopped)
-    OK = "ok"
-    CHANGED = "changed"
-    FAILED = "failed"
-    UNREACHABLE = "unreachable"
-    INTERRUPTED = "interrupted"  # the run stopped (Ctrl-C, timeout) before this host's play ended
+# re-exported: the run's results carry them
+__all__ = [
+    "EventTracker",
+    "HostResult",
+    "HostStatus",
+    "ProgressListener",
+    "RunResult",
+    "RunSpec",
+    "RunStatus",
+    "TaskFailure",
+    "classify",
+    "redact",
+    "run_playbook",
+]
 
 
 class RunStatus(StrEnum):
@@ -71,69 +74,6 @@ class RunStatus(StrEnum):
     CANCELED = "canceled"
     TIMEOUT = "timeout"
     ERROR = "error"
-
-
-@dataclass(slots=True)
-class HostResult:
-    host: str
-    ok: int = 0
-    changed: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    skipped: int = 0
-    rescued: int = 0
-    ignored: int = 0
-    #: task results received (ok, failed, skipped, unreachable): drives the progress bar
-    tasks_done: int = 0
-    current_task: str | None = None
-    failures: list[TaskFailure] = field(default_factory=list)
-    #: what did not block the host but was not done (a rescued step, dconf absent...): <role>_warning facts
-    warnings: list[TaskFailure] = field(default_factory=list)
-    final: bool = False  # counters come from playbook_on_stats
-    #: the run was cut (Ctrl-C, timeout, runner error): whatever the host did is not a result
-    interrupted: bool = False
-    #: what this run was to apply on the host (from the plan's extra vars): [{manager, id, title}]
-    titles: list[dict[str, str]] = field(default_factory=list)
-    plan_hash: str | None = None  # sha256 of this host's plan variables, as applied by this run
-
-    @property
-    def status(self) -> HostStatus:
-        if self.unreachable:
-            return HostStatus.UNREACHABLE
-        if self.interrupted:  # a task killed by the cut also reports "failed"
-            return HostStatus.INTERRUPTED
-        if self.failed:
-            return HostStatus.FAILED
-        if self.changed:
-            return HostStatus.CHANGED
-        if self.ok or self.skipped or self.final:
-            return HostStatus.OK
-        return HostStatus.PENDING
-
-    def as_detail(self) -> dict[str, Any]:
-        return {
-            "outcome": self.status.value,
-            "final": self.final,
-            "plan_hash": self.plan_hash,
-            "titles": self.titles,
-            "skipped": self.skipped,
-            "rescued": self.rescued,
-            "ignored": self.ignored,
-            "failures": [_failure_detail(f) for f in self.failures],
-            "warnings": [_failure_detail(f) for f in self.warnings],
-        }
-
-
-def _failure_detail(f: TaskFailure) -> dict[str, Any]:
-    return {
-        "task": f.task,
-        "message": f.message,
-        "item": f.item,
-        "unreachable": f.unreachable,
-        "title": f.title,
-        "requested_by": f.requested_by,
-        "reason": f.reason,
-    }
 
 
 @dataclass(slots=True)
@@ -148,14 +88,6 @@ class RunResult:
         """Hosts to run again: failed, unreachable, or interrupted before their play ended."""
         bad = (HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.INTERRUPTED)
         return sorted(h for h, r in self.hosts.items() if r.status in bad)
-
-
-class ProgressListener(Protocol):
-    """Lifecycle hooks (the live view implements them); called from the runner's thread."""
-
-    def task_started(self, host: str, task: str) -> None: ...
-
-    def host_updated(self, result: HostResult) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,108 +120,6 @@ class RunSpec:
         return {**ANSIBLE_ENV, "PATH": path, "ANSIBLE_ROLES_PATH": str(self.playbook.parent / "roles"), **self.envvars}
 
 
-__all__ = ["TaskFailure", "classify", "redact"]  # re-exported: the run's results carry them
-
-
-class EventTracker:
-    """Fold ansible-runner event dicts into per-host results. Pure: feed it recorded events."""
-
-    def __init__(self, listener: ProgressListener | None = None, secrets: Sequence[str] = ()) -> None:
-        self.hosts: dict[str, HostResult] = {}
-        self.listener = listener
-        #: values never to show (the caller's vault secrets), on top of the pattern redaction
-        self.secrets = tuple(secrets)
-        self._lock = threading.Lock()
-
-    def host(self, name: str) -> HostResult:
-        return self.hosts.setdefault(name, HostResult(name))
-
-    def feed(self, event: Mapping[str, Any]) -> None:
-        kind = event.get("event", "")
-        data = event.get("event_data") or {}
-        if kind == "playbook_on_stats":
-            self._stats(data)
-            return
-        name = data.get("host")
-        if not name or not kind.startswith("runner_on_"):
-            return
-        task = str(data.get("task") or "")
-        res = data.get("res") or {}
-        with self._lock:
-            result = self.host(name)
-            if kind == "runner_on_start":
-                result.current_task = task
-                if self.listener:
-                    self.listener.task_started(name, task)
-                return
-            result.tasks_done += 1
-            if kind == "runner_on_ok":
-                result.ok += 1
-                if res.get("changed"):
-                    result.changed += 1
-                facts = res.get("ansible_facts")
-                for fact_name, fact in facts.items() if isinstance(facts, Mapping) else ():
-                    if str(fact_name).endswith("_warning") and isinstance(fact, Mapping) and "key" in fact:
-                        self._warning(result, task, fact)
-            elif kind == "runner_on_failed":
-                if data.get("ignore_errors"):
-                    result.ignored += 1
-                else:
-                    result.failed += 1
-                    result.failures.extend(failures_of(task, res, self.secrets))
-            elif kind == "runner_on_unreachable":
-                result.unreachable += 1
-                failure = failures_of(task, res, self.secrets, unreachable=True)[0]
-                failure.item = None
-                result.failures.append(failure)
-            elif kind == "runner_on_skipped":
-                result.skipped += 1
-            else:
-                result.tasks_done -= 1
-                return
-        if self.listener:
-            self.listener.host_updated(result)
-
-    def _warning(self, result: HostResult, task: str, fact: Mapping[str, Any]) -> None:
-        """A role's ``<role>_warning`` fact: ``{key, params, rescued}`` (message key
-        ``provision.warning_<key>``). A rescued one turns
-        the failure it rescued (the last) into a warning: the host goes on, and says what was not done."""
-        params = {str(k): redact(str(v), self.secrets) for k, v in (fact.get("params") or {}).items()}
-        key = f"provision.warning_{fact.get('key', 'generic')}"
-        params.setdefault("task", task)
-        if fact.get("rescued") and result.failures and result.failed > 0:
-            last = result.failures[-1].task  # a loop task left one failure per failed item
-            while result.failures and result.failures[-1].task == last:
-                cause = result.failures.pop()
-                result.warnings.append(
-                    TaskFailure(cause.task, render(key, {**params, "detail": cause.message}), cause.item, reason=key)
-                )
-            result.failed -= 1
-            return
-        params.setdefault("detail", "")
-        result.warnings.append(TaskFailure(task, render(key, params), None, reason=key))
-
-    def _stats(self, data: Mapping[str, Any]) -> None:
-        names = set()
-        for key in ("ok", "changed", "failures", "dark", "skipped", "rescued", "ignored", "processed"):
-            names |= set((data.get(key) or {}).keys())
-        with self._lock:
-            for name in names:
-                result = self.host(name)
-                result.ok = int((data.get("ok") or {}).get(name, 0))
-                result.changed = int((data.get("changed") or {}).get(name, 0))
-                result.failed = int((data.get("failures") or {}).get(name, 0))
-                result.unreachable = int((data.get("dark") or {}).get(name, 0))
-                result.skipped = int((data.get("skipped") or {}).get(name, 0))
-                result.rescued = int((data.get("rescued") or {}).get(name, 0))
-                result.ignored = int((data.get("ignored") or {}).get(name, 0))
-                result.current_task = None
-                result.final = True
-        if self.listener:
-            for name in sorted(names):
-                self.listener.host_updated(self.hosts[name])
-
-
 _RUN_STATUS = {
     "successful": RunStatus.SUCCESSFUL,
     "failed": RunStatus.FAILED,
@@ -320,6 +150,7 @@ def run_playbook(
     spec.private_data_dir.mkdir(parents=True, exist_ok=True)
 
     def event_handler(event: dict[str, Any]) -> bool:
+        scrub(event, secrets)  # in place: ansible-runner writes this very dict to its artifacts
         tracker.feed(event)
         return True  # keep the event in artifacts (its no_log results are already censored)
 
@@ -343,7 +174,8 @@ def run_playbook(
         event_handler=event_handler,
         status_handler=status_handler,
         cancel_callback=cancel.is_set,
-        settings={"pexpect_timeout": 1},  # how often cancel_callback is polled (s)
+        # pexpect_timeout: how often cancel_callback is polled (s); no raw stdout file (secrets)
+        settings={"pexpect_timeout": 1, "suppress_output_file": True},
     )
     try:
         while thread.is_alive():
@@ -360,13 +192,9 @@ def run_playbook(
 
 
 def mark_interrupted(hosts: Mapping[str, HostResult], status: RunStatus) -> None:
-    """A run that did not end on its own (canceled, timed out, runner error) leaves every host
-    « interrompu », never ok, whatever tasks it had already passed: ansible-playbook stopped by
-    SIGINT still prints its stats (the task it killed counted as failed), so "final" counters
-    do not tell a finished host from a cut one."""
-    if status in (RunStatus.CANCELED, RunStatus.TIMEOUT, RunStatus.ERROR):
-        for result in hosts.values():
-            result.interrupted = True
+    """A canceled, timed-out or broken run leaves every host « interrompu », never ok
+    (:func:`~provision.provisioning.events.interrupt_hosts`)."""
+    interrupt_hosts(hosts, status in (RunStatus.CANCELED, RunStatus.TIMEOUT, RunStatus.ERROR))
 
 
 def planned_hosts(spec: RunSpec) -> dict[str, dict[str, Any]]:

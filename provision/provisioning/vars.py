@@ -6,15 +6,20 @@ The playbooks hold no candidate data: everything a host needs arrives in one ext
     plateau_hosts:
       a-pc-win-01:
         platform: windows
-        winget:  [{id: Mozilla.Firefox, title: Mozilla Firefox, choco: firefox, for: [...]}, ...]
-        choco:   [{id: ..., title: ..., for: [...]}]     # titles with a Chocolatey id only
+        winget:  [{id: Mozilla.Firefox, title: Mozilla Firefox, choco: firefox,
+                   display_name: 'Mozilla Firefox\b', requested_by: [...]}, ...]
+        choco:   [{id: ..., title: ..., display_name: ..., requested_by: [...]}]  # Chocolatey id only
         apt: [] ; flatpak: [] ; brew_cask: [] ; brew: []
         admin: {login: jury, secret_var: admin_password}
         accessibility: {high_contrast: true}
 
 Choice of manager per title (one install per title):
     windows  winget when the title has a winget id (its choco id, if any, is the fallback
-             used when winget fails), else choco
+             used when winget fails), else choco. When ``plateau cache`` holds the title's
+             installer (resolved from its winget manifest, provision/provisioning/winget.py), the
+             windows role installs that one first, from the laptop (``plateau_windows_installers``,
+             ``plateau_lan_url``); ``display_name`` (the catalog's regex, else the title's name as
+             a prefix, as plateau check matches it) tells the role what is already installed.
     linux    apt when the title has a Debian package, else flatpak (Flathub)
     macos    brew_cask when the title has a cask, else brew
 
@@ -23,6 +28,7 @@ No secret ever goes through here: only the *name* of the vault variable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -38,6 +44,10 @@ class Install(TypedDict, total=False):
     id: str
     title: str
     choco: str
+    #: Windows: regular expression matched from the start of an uninstall key's DisplayName
+    display_name: str
+    #: Windows: the catalog's French reason why it cannot be installed unattended per machine
+    limits: str
     #: why it is installed: "candidat:C01", "référentiel:mn-2025", ...
     requested_by: list[str]
 
@@ -59,6 +69,10 @@ def _install(software: Mapping[str, Any], manager: str) -> Install:
     item: Install = {"id": ids[manager], "title": software["name"], "requested_by": list(software["requested_by"])}
     if manager == "winget" and ids.get("choco"):
         item["choco"] = ids["choco"]
+    if manager in ("winget", "choco"):
+        item["display_name"] = ids.get("display_name") or re.escape(software["name"])
+        if ids.get("limits"):
+            item["limits"] = ids["limits"]
     return item
 
 

@@ -1,7 +1,10 @@
 """What the technician sees during and after ``plateau provision``.
 
-LiveView      Rich ``Live``: one row per host (state, current task, ok / changed / failed)
-              above an overall progress bar; implements runner.ProgressListener
+LiveView      Rich ``Live``: one row per host (state, current task, its own tasks done / its
+              task count, ok / changed / failed) above an overall progress bar; implements
+              runner.ProgressListener. Each host is counted against its own task count and
+              never goes back; it is full only at its own end (strategy free: hosts end apart),
+              « en cours » until then, never « prêt »
 print_summary the final table, each failure's reason, and the exact command that retries
               only the failed hosts
 """
@@ -26,6 +29,7 @@ from provision.provisioning.runner import HostResult, HostStatus, RunResult, Run
 
 STYLE = {
     HostStatus.PENDING: "dim",
+    HostStatus.RUNNING: "cyan",
     HostStatus.OK: "green",
     HostStatus.CHANGED: "yellow",
     HostStatus.FAILED: "bold red",
@@ -45,6 +49,8 @@ class LiveView:
         self.console = console
         self.rows: dict[str, HostResult] = {h: HostResult(h) for h in hosts}
         self.tasks_per_host = max(tasks_per_host, 1)
+        #: tasks counted so far per host: only ever grows (a host's bar never goes back)
+        self.counted: dict[str, int] = dict.fromkeys(hosts, 0)
         self._lock = threading.Lock()
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -57,18 +63,26 @@ class LiveView:
         self._live = Live(self, console=console, refresh_per_second=4, transient=False)
 
     # -- runner.ProgressListener
+    # (a host outside the run's hosts, one the plan does not list, only passes by: not shown)
     def task_started(self, host: str, task: str) -> None:
         with self._lock:
-            self.rows.setdefault(host, HostResult(host)).current_task = task
+            if host in self.rows:
+                self.rows[host].current_task = task
 
     def host_updated(self, result: HostResult) -> None:
         with self._lock:
+            if result.host not in self.rows:
+                return
             self.rows[result.host] = result
-            done = sum(self._done(r) for r in self.rows.values())
+            self.counted[result.host] = max(self.counted[result.host], self.host_done(result))
+            done = sum(self.counted.values())
         self.progress.update(self._bar, completed=done)
 
-    def _done(self, row: HostResult) -> int:
-        if row.final or row.status is HostStatus.UNREACHABLE:
+    def host_done(self, row: HostResult) -> int:
+        """Tasks of *row* counted done: all of them once the host has ended (its last task, its
+        stats, unreachable), else those it reported, short of the last (a rescue it skipped or an
+        end it jumped to would otherwise finish it early)."""
+        if row.ended:
             return self.tasks_per_host
         return min(row.tasks_done, self.tasks_per_host - 1)
 
@@ -78,16 +92,19 @@ class LiveView:
         table.add_column(render("provision.col_host"), no_wrap=True)
         table.add_column(render("provision.col_status"), no_wrap=True)
         table.add_column(render("provision.col_task"), ratio=1, overflow="ellipsis", no_wrap=True)
+        table.add_column(render("provision.col_progress"), justify="right", no_wrap=True)
         for col in ("ok", "changed", "failed"):
             table.add_column(render(f"provision.col_{col}"), justify="right")
         with self._lock:
             rows = sorted(self.rows.values(), key=lambda r: r.host)
+            counted = dict(self.counted)
         for row in rows:
             status = row.status
             table.add_row(
                 row.host,
                 f"[{STYLE[status]}]{status_label(status)}[/]",
-                row.current_task or "",
+                escape(row.current_task or ""),
+                f"{counted.get(row.host, 0)}/{self.tasks_per_host}",
                 str(row.ok),
                 str(row.changed),
                 str(row.failed + row.unreachable),

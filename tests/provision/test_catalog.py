@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,58 @@ titles:
     with pytest.raises(CatalogError) as info:
         load_catalog(extra)
     assert info.value.problems[0].key == "catalog.ambiguous_alias"
+
+
+# ---------------------------------------------------------------- a working Windows path for every title
+RECORDED = Path(__file__).resolve().parents[1] / "provisioning" / "data" / "winget" / "manifests"
+FRENCH = re.compile(r"\s[:;!?]|[éèêàâùûçôî]")  # French typography (space before « : ») or accents
+
+
+def test_every_windows_title_has_a_working_path_or_says_why(catalog, tmp_path: Path) -> None:
+    """winget id (its manifest cached by plateau cache, else winget on the PC), Chocolatey id, or
+    a French reason under ``lacks.windows``; and an id that is not winget/Chocolatey-shaped is refused."""
+    for title in catalog.titles.values():
+        ids = title.ids_for("windows")
+        if ids is None:
+            reason = title.lacks["windows"]
+            assert len(reason) > 20 and FRENCH.search(reason), (title.id, reason)
+            continue
+        assert ids.get("winget") or ids.get("choco"), title.id
+    bad = tmp_path / "catalog.yml"
+    bad.write_text(
+        "version: 1\ntitles:\n  - id: x\n    name: X\n    category: utility\n"
+        "    platforms: {windows: {winget: 'Not An Id', choco: 'pas un id'}}\n"
+        "    lacks: {linux: non, macos: non, android: non, ios: non}\n",
+        "utf-8",
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(bad)
+    fields = {p.field for p in info.value.problems}
+    assert {"titles.0.platforms.windows.winget", "titles.0.platforms.windows.choco"} <= fields, fields
+
+
+def test_recorded_manifests_give_a_per_machine_installer_or_the_catalog_says_why(catalog) -> None:
+    """Each real winget manifest recorded for the tests (tests/provisioning/data/winget) either gives
+    plateau cache a per-machine silent installer, or its title has a Chocolatey id or a French
+    ``limits`` reason (Canva, Discord: per-user installers only)."""
+    import yaml
+
+    from provision.provisioning import winget
+
+    by_winget = {
+        t.ids_for("windows")["winget"]: t for t in catalog.titles.values() if (t.ids_for("windows") or {}).get("winget")
+    }
+    checked = []
+    for path in sorted(RECORDED.rglob("*.installer.yaml")):
+        manifest = yaml.safe_load(path.read_text("utf-8"))
+        title = by_winget[manifest["PackageIdentifier"]]  # every recorded manifest is a catalog title's
+        ids = title.ids_for("windows") or {}
+        try:
+            winget.silent_arguments(winget.choose_installer(manifest))
+        except winget.Unsupported as exc:
+            assert ids.get("choco") or ids.get("limits"), (title.id, exc.args[0])
+            checked.append((title.id, "limits" if ids.get("limits") else "choco"))
+        else:
+            assert not ids.get("limits"), f"{title.id}: limits says it cannot, its manifest says it can"
+            checked.append((title.id, "cache"))
+    assert ("canva", "limits") in checked and ("discord", "limits") in checked and ("vlc", "cache") in checked

@@ -5,8 +5,10 @@ The real test (root, as test_linux_real.py) builds two tiny .deb with dpkg-deb
 a temporary apt source, runs ``plateau cache --only apt`` (real apt-cache depends /
 apt-get download / dpkg-deb), then **removes that source and its lists** so apt can no
 longer find the packages anywhere but in the cache, and runs the real playbook over SSH on
-loopback: both packages get installed from the cache, a re-run changes nothing, and the
-temporary source is gone afterwards. Everything is undone at the end.
+loopback: ``plateau provision`` serves the cache over HTTP (provision/provisioning/lan.py,
+with Debian's apt-cacher-ng beside it) and both packages get installed from there; a re-run
+changes nothing, and nothing of the LAN cache stays in /etc/apt afterwards. Everything is
+undone at the end.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from provision.cli import provision as prov_cli
 from provision.cli import secrets as secrets_cli
 from provision.context import load_all
 from provision.provisioning.cache import (
-    APT_ARCHIVE,
     KINDS,
     Status,
     Wanted,
@@ -224,7 +225,6 @@ def target(tmp_path, local_sshd):
     repo = shared / "repo"
     repo.mkdir()
     source = Path(f"/etc/apt/sources.list.d/plateau-cache-test-{uuid.uuid4().hex[:8]}.list")
-    on_target = Path(f"/var/tmp/plateau-cache-test-{uuid.uuid4().hex[:8]}")
     try:
         with local_sshd(tmp / "sshd") as (port, key):
             build_deb(tmp, repo, LIB)
@@ -242,19 +242,23 @@ def target(tmp_path, local_sshd):
                 "-o",
                 "APT::Get::List-Cleanup=0",
             )
-            yield {"port": port, "key": key, "forget": lambda: forget_source(source, shared), "on_target": on_target}
+            yield {"port": port, "key": key, "forget": lambda: forget_source(source, shared)}
     finally:
         run("dpkg", "--purge", APP, LIB, check=False)
         run("userdel", "-r", ADMIN, check=False)
         forget_source(source, shared)
-        for lists in Path("/var/lib/apt/lists").glob(f"*{str(on_target).replace('/', '_')}*"):
-            lists.unlink(missing_ok=True)
         shutil.rmtree(shared, ignore_errors=True)
-        shutil.rmtree(on_target, ignore_errors=True)
-        Path(f"/etc/apt/sources.list.d/{on_target.name}.list").unlink(missing_ok=True)  # if the role stopped midway
+        for left in LAN_LEFTOVERS:  # if the role stopped midway
+            Path(left).unlink(missing_ok=True)
 
 
-def write_inventory(root: Path, port: int, key: Path, on_target: Path) -> None:
+LAN_LEFTOVERS = (
+    "/etc/apt/apt.conf.d/01plateau-lan",
+    "/etc/apt/sources.list.d/plateau-lan.list",
+)
+
+
+def write_inventory(root: Path, port: int, key: Path) -> None:
     root.mkdir()
     (root / "hosts.yml").write_text(f"""
 all:
@@ -286,10 +290,8 @@ ansible_python_interpreter: /usr/bin/python3
 # (su cannot pipeline: ~5 SSH round trips a task). test_linux_real.py covers becoming with su.
 ansible_become: false
 ansible_become_method: su
+# the target is this machine: refresh only the LAN cache's repository, not every list of it
 baseline_apt_update_cache: false
-# a private place on this machine, so the test never meets a real plateau cache
-linux_apt_cache_dir: {on_target}/apt
-linux_apt_cache_source: /etc/apt/sources.list.d/{on_target.name}.list
 """)
     (root / "catalog.yml").write_text(f"""
 version: 1
@@ -328,7 +330,7 @@ def installed(package: str) -> bool:
 def test_linux_role_installs_from_the_offline_cache(target, tmp_path, cli, store):
     pytest.importorskip("passlib")
     inventory = tmp_path / "centre"
-    write_inventory(inventory, target["port"], target["key"], target["on_target"])
+    write_inventory(inventory, target["port"], target["key"])
     assert cli("secrets", "init", "-i", inventory)[0] == 0
 
     code, output = cli("cache", "-i", inventory, "--only", "apt")
@@ -336,9 +338,11 @@ def test_linux_role_installs_from_the_offline_cache(target, tmp_path, cli, store
     repo = inventory / "cache" / "apt"
     assert sorted(p.name for p in repo.glob("*.deb")) == [f"{APP}_1.0_all.deb", f"{LIB}_1.0_all.deb"]
     assert f"Package: {LIB}" in (repo / "Packages").read_text()
-    assert cache_vars(inventory) == {"plateau_apt_cache": str((inventory / "cache" / APT_ARCHIVE).resolve())}
+    assert not (inventory / "cache" / "apt-repo.tar").exists()  # no whole-cache archive for every host
 
     target["forget"]()  # the "network" source is gone: only the cache can provide the packages
+    for kept in Path("/var/cache/apt/archives").glob("plateau-cache-*.deb"):  # apt's copies from an earlier run
+        kept.unlink()
     policy = run("apt-cache", "policy", APP).stdout
     assert "Candidate" not in policy or "(none)" in policy, policy
     assert not installed(APP) and not installed(LIB)
@@ -347,11 +351,16 @@ def test_linux_role_installs_from_the_offline_cache(target, tmp_path, cli, store
     assert code == 0, output
     assert installed(APP) and installed(LIB)
     assert store.hosts["poste-cache"]["status"] == "changed"
-    source = Path(f"/etc/apt/sources.list.d/{target['on_target'].name}.list")
-    assert not source.exists()  # the temporary source is removed after the installs
-    assert not list(Path("/var/lib/apt/lists").glob(f"*{target['on_target'].name}*"))
+    # both packages came from the laptop's HTTP server (plateau_lan_url), over the "LAN"
+    served = store.hosts["poste-cache"]["detail"]["lan"]["apt"]
+    debs = sum(p.stat().st_size for p in repo.glob("*.deb"))
+    assert served["lan_files"] >= 2 and served["lan_bytes"] >= debs and served["internet_files"] == 0, served
+    for left in LAN_LEFTOVERS:  # nothing of the LAN cache stays on the PC
+        assert not Path(left).exists(), left
+    assert not list(Path("/var/lib/apt/lists").glob("*_apt_._*Packages"))
 
     code, output = cli("provision", "-i", inventory)
     assert code == 0, output
     assert store.hosts["poste-cache"]["changed"] == 0, store.hosts
-    assert not source.exists()
+    for left in LAN_LEFTOVERS:
+        assert not Path(left).exists(), left

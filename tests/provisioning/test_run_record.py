@@ -70,7 +70,7 @@ def test_a_host_cut_by_ctrl_c_is_interrupted_even_after_ok_tasks() -> None:
     tracker.feed(ev("runner_on_ok", "pc-a", res={"changed": True}))
     tracker.feed(ev("runner_on_ok", "pc-b", res={"changed": False}))
     tracker.feed(ev("runner_on_failed", "pc-c", res={"msg": "No package matching 'x'"}))
-    assert tracker.hosts["pc-a"].status is HostStatus.CHANGED  # what the old code stored: « prêt »
+    assert tracker.hosts["pc-a"].status is HostStatus.RUNNING  # the old code showed and stored « prêt »
     mark_interrupted(tracker.hosts, RunStatus.CANCELED)
     assert tracker.hosts["pc-a"].status is HostStatus.INTERRUPTED
     assert tracker.hosts["pc-b"].status is HostStatus.INTERRUPTED

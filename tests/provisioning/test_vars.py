@@ -44,7 +44,12 @@ def test_windows_winget_first_with_choco_fallback(hosts):
     assert win["admin"] == {"login": "jury", "secret_var": "admin_password"}
     assert win["accessibility"] == {"high_contrast": True}  # screen reader = NVDA, in software
     nvda = next(i for i in win["winget"] if i["id"] == "NVAccess.NVDA")
-    assert nvda == {"id": "NVAccess.NVDA", "title": "NVDA", "requested_by": ["accessibilité:C02"]}
+    assert nvda == {
+        "id": "NVAccess.NVDA",
+        "title": "NVDA",
+        "requested_by": ["accessibilité:C02"],
+        "display_name": "NVDA",  # what the role looks for in the uninstall keys (plateau check's rule)
+    }
 
 
 def test_linux_apt_first_then_flatpak(hosts):
