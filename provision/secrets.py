@@ -56,6 +56,20 @@ PIN_VARS = frozenset({"unlock_code"})
 TEMPLATE_MARKS = ("{{", "{%", "{#")  # Ansible would read a typed secret holding them as a template
 
 
+def device_secrets(devices: Any) -> list[str]:
+    """Every secret field of the loaded devices (Wi-Fi keys, admin and account passwords...),
+    values of 4 characters or more: what a run's events and the dashboard redact."""
+    from pydantic import SecretStr
+
+    values = set()
+    for device in devices:
+        for name in type(device).model_fields:
+            value = getattr(device, name, None)
+            if isinstance(value, SecretStr):
+                values.add(value.get_secret_value())
+    return sorted(v for v in values if len(v) >= 4)
+
+
 def looks_like_template(value: str) -> bool:
     return any(mark in value for mark in TEMPLATE_MARKS)
 

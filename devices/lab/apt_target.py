@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -39,7 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from devices.lab.base import HOST, free_port
+from devices.lab.base import HOST, free_port, stop_process_group
 
 SSHD = "/usr/sbin/sshd"
 OVERLAID = ("/etc", "/var", "/usr", "/home")
@@ -156,15 +155,7 @@ class AptTarget:
         sshd, self._sshd = self._sshd, None
         if sshd is None:
             return
-        try:
-            os.killpg(sshd.pid, signal.SIGTERM)  # sshd and the sessions it forked
-        except ProcessLookupError:
-            pass
-        try:
-            sshd.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(sshd.pid, signal.SIGKILL)
-            sshd.wait(timeout=10)
+        stop_process_group(sshd)  # sshd and the sessions it forked
 
     def cleanup(self) -> None:
         """Remove the PC's folder (its overlays vanished with the namespace's last process)."""

@@ -285,3 +285,21 @@ def wait_for_interrupt(sim: Simulator) -> None:
         pass
     finally:
         sim.stop()
+
+
+def stop_process_group(process: Any, timeout_s: float = 10) -> None:
+    """End a lab server started in its own process group (sshd and the sessions it forked):
+    SIGTERM to the group, SIGKILL if it is still there after ``timeout_s``."""
+    import os
+    import signal
+    import subprocess
+
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout_s)

@@ -70,7 +70,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -79,7 +78,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from devices.lab.base import FAULTS, HEALTHY, HOST, Simulator, free_port
+from devices.lab.base import FAULTS, HEALTHY, HOST, Simulator, free_port, stop_process_group
 from devices.lab.winrm import WinRMLab
 from devices.lab.workstation_files import MAC_STANDINS, STANDINS, render
 
@@ -294,15 +293,7 @@ class WorkstationLab(Simulator):
             (self.dir / "state" / "alive").unlink(missing_ok=True)  # waiting stand-ins give up
         sshds, self._sshds = self._sshds, []
         for sshd in sshds:
-            try:
-                os.killpg(sshd.pid, signal.SIGTERM)  # sshd and the sessions it forked
-            except ProcessLookupError:
-                pass
-            try:
-                sshd.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(sshd.pid, signal.SIGKILL)
-                sshd.wait(timeout=10)
+            stop_process_group(sshd)  # sshd and the sessions it forked
 
     def cleanup(self) -> None:
         """Remove the lab's folder (after ``stop()``; tests keep it to grep the logs)."""

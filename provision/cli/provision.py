@@ -205,9 +205,8 @@ def vault_values(root: Path, password_file: Path, loaded: Any = None) -> list[st
     (``host_vars/``, ``group_vars/``, whole-file encrypted or plain ``vault.yml``) and each
     secret field of the loaded devices (Wi-Fi keys, SSH passwords...)."""
     import yaml
-    from pydantic import SecretStr
 
-    from provision.secrets import read_vault_file
+    from provision.secrets import device_secrets, read_vault_file
 
     password = password_file.read_bytes().strip()
     values: set[str] = set()
@@ -235,11 +234,7 @@ def vault_values(root: Path, password_file: Path, loaded: Any = None) -> list[st
                     collect(read_vault_file(path, password))
                 except (PlateauError, ValueError, OSError, yaml.YAMLError):
                     continue  # the loader already said what is wrong with it
-    for device in getattr(getattr(loaded, "inventory", None), "devices", ()):
-        for name in type(device).model_fields:
-            value = getattr(device, name, None)
-            if isinstance(value, SecretStr):
-                values.add(value.get_secret_value())
+    values.update(device_secrets(getattr(getattr(loaded, "inventory", None), "devices", ())))
     return sorted(v for v in values if len(v) >= 4)
 
 

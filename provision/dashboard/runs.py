@@ -19,15 +19,9 @@ SHOWN = 5
 
 def known_secrets(loaded: Loaded) -> list[str]:
     """Every secret field of the loaded devices (Wi-Fi keys, admin and account passwords...)."""
-    from pydantic import SecretStr
+    from provision.secrets import device_secrets
 
-    values = set()
-    for device in loaded.inventory.devices:
-        for name in type(device).model_fields:
-            value = getattr(device, name, None)
-            if isinstance(value, SecretStr):
-                values.add(value.get_secret_value())
-    return sorted(v for v in values if len(v) >= 4)
+    return device_secrets(loaded.inventory.devices)
 
 
 def failure_lines(detail: dict[str, Any], secrets: list[str]) -> list[str]:
