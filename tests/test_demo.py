@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import warnings
 from pathlib import Path
@@ -210,7 +211,12 @@ def test_the_ansible_step_is_bounded(fresh_demo: Path, plateau, monkeypatch) -> 
     # own --list-tasks take longer than that on any machine), whatever the machine's speed
     monkeypatch.setattr(demo_provision, "CEILING_S", 1.0)
     demo = fresh_demo
-    result = plateau("demo", "-i", demo, "--no-dashboard")
+    # whatever SIGINT handler the process had (here: ignored), the cut still stops the run
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        result = plateau("demo", "-i", demo, "--no-dashboard")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert result.code == 0, result.err
     assert "Préparation des postes arrêtée après 1 s (limite de la démonstration)" in result.out
     assert "6. Vérification de tous les équipements" in result.out and "7. Récapitulatif du jury" in result.out

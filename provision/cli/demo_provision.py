@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import _thread
 import ipaddress
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,6 +126,9 @@ def provision_check(loaded: Any) -> int | None:
             fired.set()
             _thread.interrupt_main()  # what Ctrl-C does: the run is canceled and recorded « interrompu »
 
+    # interrupt_main() runs whatever SIGINT handler the process has: make it Python's own
+    # (KeyboardInterrupt) for the step, so the cut and a Ctrl-C always stop the run
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(CEILING_S, cut)
     timer.daemon = True
     timer.start()
@@ -147,6 +151,7 @@ def provision_check(loaded: Any) -> int | None:
         code = None
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     if fired.is_set():
         out.print(render("demo.provision_cut", {"seconds": int(CEILING_S)}), highlight=False)
         return None
