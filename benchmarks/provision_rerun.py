@@ -2,8 +2,9 @@
 
 Target (issues 3 and 15): over N Linux targets, plateau (ansible-runner, live view, state store,
 secret scrubbing of every event) costs within 10 % of bare ``ansible-playbook`` run on the same
-playbooks/site.yml (strategy free), targets, inventory and extra vars (the very plan-vars.json
-plateau wrote), both with SSH pipelining and ControlPersist; and how time grows from 1 to 8 targets.
+playbooks/site.yml (strategy free), targets, inventory and extra vars (the plan-vars.json plateau
+wrote; with the LAN cache, a cache of its own running, started outside its timing), both with SSH
+pipelining and ControlPersist; and how time grows from 1 to 8 targets.
 
 What it starts (root only; everything is undone at the end, even on Ctrl-C):
 - one Debian ``sshd`` per target, each on its own loopback address 127.0.2.<n>;
@@ -242,13 +243,29 @@ def bare(root: Path, limit: str, forks: int) -> tuple[float, dict]:
             "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         }
     )
+    # The same work on both sides: when plateau's run had the LAN cache (apt through apt-cacher-ng,
+    # one index refresh through it), bare ansible-playbook gets a LAN cache of its own, started
+    # outside its timing, with the same extra vars (without it, apt would meet a stopped proxy
+    # and give up at once, which is no comparison).
+    payload = json.loads((root / ".plateau" / "runner" / "plan-vars.json").read_text())
+    cache = None
+    if "plateau_apt_proxy" in payload:
+        from urllib.parse import urlsplit
+
+        from provision.provisioning import lan
+
+        cache = lan.start_lan_cache(root, urlsplit(payload["plateau_apt_proxy"]).hostname or "127.0.0.1")
+        payload.update(cache.extra_vars())
+    bare_vars = root / ".plateau" / "runner" / "bare-vars.json"
+    bare_vars.write_text(json.dumps(payload))
+    bare_vars.chmod(0o600)
     args = [
         str(BIN / "ansible-playbook"),
         "-i",
         str(root / "hosts.yml"),
         str(ROOT / "playbooks" / "site.yml"),
         "-e",
-        f"@{root / '.plateau' / 'runner' / 'plan-vars.json'}",
+        f"@{bare_vars}",
         "--vault-password-file",
         str(root / ".vault_pass"),
         "--limit",
@@ -256,9 +273,13 @@ def bare(root: Path, limit: str, forks: int) -> tuple[float, dict]:
         "--forks",
         str(forks),
     ]
-    started = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False)
-    elapsed = time.perf_counter() - started
+    try:
+        started = time.perf_counter()
+        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False)
+        elapsed = time.perf_counter() - started
+    finally:
+        if cache is not None:
+            cache.stop()
     if done.returncode != 0:
         raise RuntimeError(f"ansible-playbook exited {done.returncode}:\n{done.stdout[-3000:]}")
     recap = [line for line in done.stdout.splitlines() if "changed=" in line]
