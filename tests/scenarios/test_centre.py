@@ -31,7 +31,9 @@ import yaml
 
 # about 13 s on two cores (52 devices, one sweep, a dashboard, a PDF): not marked slow
 STATUS_WORDS = {"ok": "prêt", "warn": "à surveiller", "fail": "à corriger", "unknown": "inconnu"}
-TIMEOUT_S = 3.0
+# per-probe timeout of the sweep: generous, so a busy machine never turns an answering device (or
+# the centre's internet check) red; the dead devices of the scenario cost it once, concurrently
+TIMEOUT_S = 6.0
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "demo"
