@@ -30,9 +30,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from doc_section import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Bytes from the internet for 1 vs 8 Linux PCs (`benchmarks/lan_cache_bytes.py`)"
 APP, LIB = "plateau-lanbench-app", "plateau-lanbench-lib"  # not plateau-bench-app: provision_rerun.py installs that one
 
@@ -133,14 +134,7 @@ def write_doc(rows: list[dict[str, Any]], ratios: dict[bool, float], padding: in
         "every PC downloads the index and the packages itself.",
         "",
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        nxt = rest.find("\n## ")
-        text = head + "\n".join(lines) + (rest[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
-    DOC.write_text(text, encoding="utf-8")
+    write_section(SECTION, lines)
 
 
 def main() -> int:

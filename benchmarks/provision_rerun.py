@@ -38,6 +38,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from doc_section import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
@@ -381,14 +383,7 @@ def write_doc(rows: list[dict], repeat: int, setup_s: float) -> None:
         "runs its modules on its own CPU and the forks overlap; what stays is the controller's share.",
         "",
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if SECTION in text:  # replace our own section, keep everything else
-        head, _, rest = text.partition(SECTION)
-        nxt = rest.find("\n## ")
-        text = head + "\n".join(lines) + (rest[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(SECTION, lines)
 
 
 def main() -> int:

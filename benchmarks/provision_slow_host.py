@@ -34,6 +34,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from doc_section import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -152,14 +154,7 @@ def write_doc(slow_s: float, rows: list[tuple[str, float, dict[str, float]]]) ->
         "lockstep (Ansible's default) every host waits at the slow host's install task and ends with it.",
         "",
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        nxt = rest.find("\n## ")
-        text = head + "\n".join(lines) + (rest[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines)
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(SECTION, lines)
 
 
 def main() -> int:
