@@ -207,7 +207,7 @@ def main() -> None:
             f" (written and encrypted in {make_s:.1f} s)"
         )
         print(f"stored sweep: {sweep_s:.2f} s, verdicts {counts}")
-        print(f"imports (plateau, Ansible, WeasyPrint): {import_s:.2f} s, once per process")
+        print(f"imports (plateau, Ansible): {import_s:.2f} s, once per process")
 
         stored = load_readiness(folder)
         green = Readiness.of([dataclasses.replace(v, status=Status.OK) for v in stored.verdicts], stored.finished_at)

@@ -1,16 +1,16 @@
 """Benchmark: what a refused ``plateau recap`` costs, whole process, beside ``plateau validate``.
 
 Targets (issue 14): the refusal of an unswept centre costs at most 1.2 × ``plateau validate`` of
-the same centre, the per-jury recap (the PDF made) at most 2 ×: the gate (inventory, session, plan, readiness) runs before any PDF library is
-imported, so a refusal never pays for WeasyPrint.
+the same centre, the per-jury recap (the PDF made) at most 2 ×: the gate (inventory, session,
+plan, readiness) runs before the PDF compiler (Typst) is imported, so a refusal never pays for it.
 
 Every run is a new interpreter (imports included), on a private copy of inventories/example
 (no sweep stored: the gate refuses, exit 1). Measured, medians of --repeat runs:
 
 * ``plateau validate -i COPY``
 * ``plateau recap -i COPY --jury jury-a`` (refused by the gate)
-* the same refusal with WeasyPrint imported first, as before the gate was moved ahead
-  (``import weasyprint`` then the same CLI entry point): the "before" figure
+* the same refusal with Typst imported first (``import typst`` then the same CLI entry point):
+  what the gate's order saves now (with WeasyPrint, before issue 14, it was 1.98 s of CPU)
 * ``plateau recap -i COPY --jury jury-a --force`` (the PDF really made), for scale
 
 Run: .venv/bin/python benchmarks/recap_gate.py [--repeat 7]
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "inventories" / "example"
 ENTRY = "import sys; from provision.cli import main; sys.argv[0] = 'plateau'; sys.exit(main())"
-BEFORE = "import weasyprint; " + ENTRY  # WeasyPrint loaded before the gate, as the CLI did
+BEFORE = "import typst; " + ENTRY  # the PDF compiler loaded before the gate
 
 
 def _run(code: str, args: list[str], expect: int) -> tuple[float, float]:
@@ -61,7 +61,7 @@ def main() -> None:
             ("plateau validate", ENTRY, ["validate", "-i", str(centre)], 0),
             ("plateau recap --jury jury-a, refused (now)", ENTRY, ["recap", "-i", str(centre), "--jury", "jury-a"], 1),
             (
-                "same refusal, WeasyPrint imported first (before)",
+                "same refusal, Typst imported first",
                 BEFORE,
                 ["recap", "-i", str(centre), "--jury", "jury-a"],
                 1,

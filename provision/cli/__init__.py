@@ -1,7 +1,7 @@
 """``plateau`` command line (French help; ``PLATEAU_LANG=en`` for English messages).
 
 One module per command in this package; ``common`` holds the app, options and exit codes.
-Heavy libraries (Ansible, WeasyPrint, drivers) are imported inside the commands, so
+Heavy libraries (Ansible, Typst, drivers) are imported inside the commands, so
 ``plateau --help`` and ``plateau validate`` start fast.
 """
 

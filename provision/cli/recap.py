@@ -80,7 +80,7 @@ def recap_command(
     scope = jury or "centre"
     date = loaded.session.date.isoformat()
     if poster:
-        from provision.recap import render as recap_render  # WeasyPrint: only once a PDF is to be made
+        from provision.recap import render as recap_render  # Typst: only once a PDF is to be made
 
         pdf = recap_render.poster_pdf(recap_data.build_posters(loaded, jury))
         path = output or default_output(root, "poster", scope, date)
@@ -96,7 +96,7 @@ def recap_command(
                 err.print(render("recap.refused", {"count": len(blockers)}), style="bold red", highlight=False)
                 raise typer.Exit(EXIT_NOT_READY)
             err.print(render("recap.forced", {"count": len(blockers)}), style="bold yellow", highlight=False)
-        from provision.recap import render as recap_render  # after the gate: a refusal never loads WeasyPrint
+        from provision.recap import render as recap_render  # after the gate: a refusal never loads Typst
 
         pdf = recap_render.recap_pdf(recap)
         path = output or default_output(root, "recap", scope, date)

@@ -174,12 +174,28 @@ def test_secrets_do_not_show_in_reprs(loaded, host_secrets) -> None:
     assert "Secret('********')" in dumped
 
 
-def test_rendering_never_fetches_from_the_network() -> None:
-    from weasyprint.urls import FatalURLFetchingError
+def test_inventory_text_is_printed_never_run(loaded, pdf) -> None:
+    """The data reaches Typst as one JSON string, never as markup: text that would read a file,
+    load an image from the network or set bold type prints exactly as typed."""
+    import dataclasses
 
-    from provision.recap.render import html_to_pdf
+    hostile = ('#read("/etc/passwd") *gras* $x$ <l>', '#image("http://127.0.0.1:9/x.png") @ref')
+    recap = dataclasses.replace(build_recap(loaded, "jury-a", now=NOW), centre=hostile[0], referentiel=hostile[1])
+    text = " ".join(pdf.text(recap_pdf(recap).data).split())
+    assert all(value in text for value in hostile) and "root:" not in text
 
-    with pytest.raises(FatalURLFetchingError):
-        html_to_pdf('<img src="http://127.0.0.1:9/logo.png">')
-    with pytest.raises(FatalURLFetchingError):
-        html_to_pdf('<link rel="stylesheet" href="https://example.org/x.css"><p>x</p>')
+
+def test_templates_read_nothing_outside_their_folder(tmp_path) -> None:
+    """Typst reads only under the root render.py gives it (the templates' folder); it cannot
+    fetch a URL, and the templates import no package (which Typst would download)."""
+    import typst
+
+    from provision.recap.render import TEMPLATES
+
+    source = tmp_path / "t.typ"
+    source.write_text('#read("/etc/hostname")', encoding="utf-8")
+    with pytest.raises(typst.TypstError, match="not found") as refused:  # an absolute path is under the root
+        typst.compile(str(source), root=str(tmp_path))
+    assert str(tmp_path / "etc" / "hostname") in str(refused.value)
+    for template in TEMPLATES.glob("*.typ"):
+        assert "@preview" not in template.read_text("utf-8") and "http" not in template.read_text("utf-8")

@@ -9,7 +9,7 @@ from checks.model import Status, Verdict
 from provision.readiness import compute
 from provision.recap.data import build_recap
 from provision.recap.readiness import Readiness
-from provision.recap.render import recap_html
+from provision.recap.render import recap_pdf
 
 NOW = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC)
 
@@ -37,15 +37,15 @@ def _internet_down() -> Verdict:
     )
 
 
-def test_a_jury_recap_is_blocked_by_the_centres_internet(loaded, attested) -> None:
+def test_a_jury_recap_is_blocked_by_the_centres_internet(loaded, attested, pdf) -> None:
     sweep = _ok_sweep(loaded, attested, _internet_down())
     for jury in ("jury-a", "jury-b", None):
         recap = build_recap(loaded, jury, sweep, now=NOW)
         assert not recap.ready, jury  # before: « Aucun point bloquant » for each jury
         [blocker] = recap.readiness.blockers
         assert blocker.key == "check.internet.down" and blocker.check == "internet"
-        html = recap_html(recap)
-        assert "Aucun point bloquant" not in html and "box" in html
+        text = " ".join(pdf.text(recap_pdf(recap).data).split())
+        assert "Aucun point bloquant" not in text and "box" in text
     assert build_recap(loaded, "jury-a", _ok_sweep(loaded, attested), now=NOW).ready
 
 
@@ -94,7 +94,7 @@ def test_the_software_column_follows_a_green_check(loaded, attested) -> None:
     assert rows[("C01", "Canva")].status is Status.FAIL
 
 
-def test_blockers_are_named_by_labels_never_by_ids(loaded) -> None:
+def test_blockers_are_named_by_labels_never_by_ids(loaded, pdf) -> None:
     wifi = Verdict(
         device="a-tab-android-01",
         check="wifi_joined",
@@ -106,9 +106,9 @@ def test_blockers_are_named_by_labels_never_by_ids(loaded) -> None:
     )
     sweep = Readiness.of([wifi], NOW - dt.timedelta(minutes=10))
     recap = build_recap(loaded, "jury-a", sweep, now=NOW, forced=True)
-    html = recap_html(recap)
-    for internal in ("salle:salle_a", "attestation:", "(wifi_joined", "(attestation"):
-        assert internal not in html, internal
+    text = pdf.text(recap_pdf(recap).data)
+    for internal in ("salle:salle_a", "attestation:", "wifi_joined", "(attestation"):
+        assert internal not in text, internal
     labels = {b.device_label for b in recap.readiness.blockers}
     tablet = next(d for d in loaded.inventory.devices if d.name == "a-tab-android-01")
     assert tablet.display() in labels
@@ -116,12 +116,12 @@ def test_blockers_are_named_by_labels_never_by_ids(loaded) -> None:
     assert any(label.startswith("Sur place (") for label in labels)  # the room's on-site items
 
 
-def test_one_name_per_state_in_the_recap(loaded) -> None:
+def test_one_name_per_state_in_the_recap(loaded, pdf) -> None:
     sweep = Readiness.of([], NOW - dt.timedelta(minutes=10))  # a sweep that measured nothing
-    html = recap_html(build_recap(loaded, "jury-a", sweep, now=NOW, forced=True))
+    text = pdf.text(recap_pdf(build_recap(loaded, "jury-a", sweep, now=NOW, forced=True)).data)
     for other in ("sans réponse", "non contrôlé"):
-        assert other not in html, other
-    assert "inconnu" in html
+        assert other not in text, other
+    assert "inconnu" in text
 
 
 def test_every_scope_holds_the_centre_checks(loaded) -> None:

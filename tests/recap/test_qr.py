@@ -26,9 +26,16 @@ def test_payload_escapes_reserved_characters(ssid, key, security, expected) -> N
     assert qr.wifi_payload(ssid, key, security) == expected
 
 
-def test_svg_is_a_data_uri_without_fixed_size() -> None:
-    uri = qr.svg_data_uri(qr.wifi_payload("a", "12345678"))
-    assert uri.startswith("data:image/svg+xml")
+def test_png_is_one_pixel_per_module() -> None:
+    from io import BytesIO
+
+    import segno
+    from PIL import Image
+
+    payload = qr.wifi_payload("a", "12345678")
+    image = Image.open(BytesIO(qr.png_bytes(payload)))
+    side = len(list(segno.make_qr(payload, error="m", encoding="utf-8", boost_error=False).matrix_iter(border=4)))
+    assert image.size == (side, side)
 
 
 TRICKY = [

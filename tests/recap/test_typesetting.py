@@ -5,7 +5,7 @@ plateau's own generated shape and a 63-character Wi-Fi key: each comes back verb
 PDF text layer, on one line (no secret wraps), and the Wi-Fi block is on page 1 of every recap,
 forced (with blockers) or not. Runs of two or more spaces cannot round-trip through poppler
 (it drops space glyphs and re-infers spaces from gaps): for those the page draws one ␣ per
-space and the HTML keeps them all; see test_runs_of_spaces_are_all_drawn.
+space and the page's data keeps them all; see test_runs_of_spaces_are_all_drawn.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import pytest
 
 from checks.model import Status, Verdict
 from provision.recap.data import Secret, build_recap
+from provision.recap.document import secret_doc, secret_groups
 from provision.recap.readiness import Readiness
-from provision.recap.render import recap_html, recap_pdf, secret_groups, secret_html
+from provision.recap.render import TEMPLATES, recap_pdf
 from provision.secrets import generate_password
 
 NOW = dt.datetime(2026, 12, 1, 7, 30, tzinfo=dt.UTC)
@@ -40,6 +41,7 @@ HOSTILE = [
     generate_password(),
     "%s%s",  # format strings
     "\\n\\t{{ x }}",  # escapes and Jinja
+    "#x *y* $z$ @w",  # looks like Typst markup: the page prints it, never reads it
 ]
 # 63 characters, the WPA2 maximum: symbols, digits, letters, single spaces at group edges
 WIFI_KEYS = [
@@ -138,18 +140,21 @@ def test_generated_passwords_are_cut_at_their_own_hyphens() -> None:
 
 
 def test_runs_of_spaces_are_all_drawn() -> None:
-    html = str(secret_html(Secret(" ab  cd   e ")))
-    assert html.count('<span class="sp"> </span>') == 7  # one ␣ per space, at the edges too, none collapsed
-    assert "&lt;" in str(secret_html(Secret("<b>")))  # escaped, never markup
+    doc = secret_doc(Secret(" ab  cd   e "))
+    runs = [run for group in doc["groups"] for run in group]
+    assert [run for run in runs if run[0] == "sp"] == [["sp", " "]] * 7  # one ␣ each, at the edges too
+    assert "".join(chars for _, chars in runs) == " ab  cd   e "  # nothing added, nothing collapsed
+    assert "sp" in (TEMPLATES / "plateau.typ").read_text("utf-8")  # the template draws that class
 
 
-def test_no_word_breaks_and_french_date(loaded) -> None:
-    html = recap_html(build_recap(loaded, "jury-a", _ready(loaded), now=NOW))
-    assert "1er décembre 2026" in html  # generated_at is the 1st
-    import provision.recap.render as render
-
-    css = (render.TEMPLATES / "base.css").read_text("utf-8")
-    assert "break-word" not in css and "hyphens: auto" not in css
+def test_no_word_breaks_and_french_date(loaded, tmp_path) -> None:
+    pages = _pages(recap_pdf(build_recap(loaded, "jury-a", _ready(loaded), now=NOW)).data, tmp_path)
+    assert "1er décembre 2026" in pages[0]  # generated_at is the 1st
+    lines = [line for page in pages for line in page.split("\n")]
+    assert not any(line.endswith("-") and len(line) > 1 for line in lines if not line.startswith(("•", "Kiwi"))), [
+        line for line in lines if line.endswith("-")
+    ]
+    assert "hyphenate: false" in (TEMPLATES / "plateau.typ").read_text("utf-8")
 
 
 def test_a_very_long_secret_in_a_narrow_cell_breaks_between_groups_only(loaded, tmp_path) -> None:
