@@ -241,7 +241,8 @@ def test_each_package_crosses_the_uplink_once(tmp_path, monkeypatch, store):
             assert pc.installed(APP) is None
         code, output = cli("provision", "-i", inventory, "--forks", "2")
         assert code == 0, output
-        assert pc1.installed(APP) == "1.1" and pc2.installed(APP) == "1.1"
+        proxy_log = (inventory / ".plateau" / "lan" / "log" / "apt-cacher.log").read_text(errors="replace")
+        assert pc1.installed(APP) == "1.1" and pc2.installed(APP) == "1.1", (proxy_log, output[-3000:])
         assert deb_requests(mirror) == [f"/debian/./{APP}_1.1_all.deb"]
         # one PC brought it from the internet, the other got it from the laptop (and its
         # unchanged dependency from the laptop too)
