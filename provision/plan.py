@@ -215,6 +215,7 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
         for a in p.accounts
         if not a["secret_present"] and a["kind"] != "wifi_key"
     ]
+    warnings += _offline_limits(plans)
     gaps, attestations = _referentiel_gaps(inventory, session, referentiel, plans)
     own = [
         {
@@ -229,6 +230,26 @@ def build_plan(inventory: Inventory, session: Session, catalog: Catalog, referen
         if c.own_laptop
     ]
     return Plan(inventory, session, referentiel, plans, gaps, attestations, own, warnings)
+
+
+def _offline_limits(plans: list[HostPlan]) -> list[Problem]:
+    """A warning per host and title the catalogue says plateau cannot install offline for every
+    session (``windows.limits`` of provision/catalog/software.yml, e.g. a per-user installer)."""
+    found = []
+    for plan in plans:
+        platform = REGISTRY[plan.device.family].platform
+        for planned in sorted(plan.software.values(), key=lambda p: p.title.id):
+            limits = (planned.title.ids_for(platform) or {}).get("limits") if platform == "windows" else None
+            if limits:
+                found.append(
+                    Problem(
+                        key="validate.windows_limits",
+                        host=plan.device.name,
+                        params={"host": plan.device.name, "title": planned.title.name, "reason": limits},
+                        severity=Severity.WARNING,
+                    )
+                )
+    return found
 
 
 def _add_setting(plan: HostPlan, setting: str, value: Any, candidate: str | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from provision.families import family_label
@@ -34,6 +35,13 @@ def _reason(reason: str) -> str:
     return render("plan_view.reason_centre", {"what": who}) if kind == "centre" else reason
 
 
+def _title(software: dict[str, Any]) -> str:
+    """« Canva (C01) », then the catalogue's reason when plateau cannot install it offline for every session."""
+    line = f"{software['name']} [dim]({', '.join(_reason(r) for r in software['requested_by'])})[/]"
+    limits = (software["install"] or {}).get("limits")
+    return line + f"\n[yellow]⚠ {escape(limits)}[/]" if limits else line
+
+
 def print_plan(console: Console, plan: dict[str, Any]) -> None:
     console.print(
         f"[bold]{plan['centre']}[/] — "
@@ -50,9 +58,7 @@ def print_plan(console: Console, plan: dict[str, Any]) -> None:
         table.add_column(render("plan_view.col_software"))
         table.add_column(render("plan_view.col_accounts"))
         for host in hosts_by_room.get(room["id"], []):
-            software = "\n".join(
-                f"{s['name']} [dim]({', '.join(_reason(r) for r in s['requested_by'])})[/]" for s in host["software"]
-            )
+            software = "\n".join(_title(s) for s in host["software"])
             accounts = [
                 _account(a["kind"])
                 + (f" {a['login']}" if a["login"] and a["kind"] != "wifi_key" else "")

@@ -143,8 +143,12 @@ def print_problems(problems: list[Problem]) -> None:
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     for problem in [*errors, *warnings]:
-        mark = "[bold red]✗ erreur[/]" if problem.is_error else "[yellow]! attention[/]"
-        where = _where_fr(problem)
+        mark = (
+            f"[bold red]✗ {render('cli.mark.error')}[/]"
+            if problem.is_error
+            else f"[yellow]! {render('cli.mark.warning')}[/]"
+        )
+        where = _where(problem)
         err.print(f"{mark} [bold]{where}[/]" if where else mark, highlight=False, soft_wrap=True)
         err.print(f"    {render(problem.key, problem.params)}", highlight=False, markup=False, soft_wrap=True)
     if errors:
@@ -153,12 +157,13 @@ def print_problems(problems: list[Problem]) -> None:
         err.print(f"[yellow]{render('cli.warnings_found', {'count': len(warnings)})}[/]")
 
 
-def _where_fr(problem: Problem) -> str:
+def _where(problem: Problem) -> str:
+    """« hosts.yml:12 · hôte a-pc-01 · champ model »: the file, host and field, in the reader's language."""
     parts = []
     if problem.file:
         parts.append(f"{problem.file}:{problem.line}" if problem.line else problem.file)
     if problem.host:
-        parts.append(f"hôte {problem.host}")
+        parts.append(render("cli.where.host", {"host": problem.host}))
     if problem.field:
-        parts.append(f"champ {problem.field}")
+        parts.append(render("cli.where.field", {"field": problem.field}))
     return " · ".join(parts)

@@ -131,8 +131,12 @@ def secrets_init(
 @secrets_app.command("set")
 def secrets_set(
     inventory: InventoryOpt,
-    host: Annotated[str, typer.Argument(help="L'équipement (nom d'hôte d'hosts.yml).", show_default=False)],
-    field: Annotated[str, typer.Argument(help="Le champ du secret (google_password...).", show_default=False)],
+    host: Annotated[
+        str, typer.Argument(help="L'équipement (nom d'hôte d'hosts.yml).", show_default=False, metavar="HÔTE")
+    ],
+    field: Annotated[
+        str, typer.Argument(help="Le champ du secret (google_password...).", show_default=False, metavar="CHAMP")
+    ],
     vault_password_file: VaultOpt = None,
 ) -> None:
     """Enregistre un secret dans host_vars/<équipement>/vault.yml : tapé sans écho, ou lu sur l'entrée standard."""

@@ -2,7 +2,9 @@
 
 The snapshot holds what the jury was told: per room, ready or not, each device's status and
 message, the on-site attestations, and the candidates' software status (ids only). No facts,
-no secret, no personal data of candidates.
+no secret, no personal data of candidates. Each device, verdict and item also keeps ``to_tick``,
+the live board's own decision (provision/dashboard/board.py), so the frozen page shows « à cocher »
+exactly where the live one did.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.model import Verdict
-from provision.dashboard.board import Board
+from provision.dashboard.board import Board, to_tick
 from provision.messages import render
 
 SCHEMA = "plateau.freeze/1"
@@ -25,6 +27,7 @@ def _verdict(v: Verdict) -> dict[str, Any]:
         "message": render(v.key, v.params),
         "measured_at": v.measured_at.isoformat(),
         "probe": v.probe,
+        "to_tick": to_tick(v),
     }
 
 
@@ -47,8 +50,9 @@ def snapshot(board: Board, by_name: str) -> dict[str, Any]:
             {
                 "id": room.id, "label": room.label, "ready": room.ready, "counts": room.counts,
                 "devices": [{"name": d.name, "label": d.label, "status": str(d.status) if d.measured else "unchecked",
-                             "verdicts": [_verdict(v) for v in d.verdicts]} for d in room.devices],
-                "items": [{"label": i.label, "status": str(i.status),
+                             "to_tick": d.to_tick, "verdicts": [_verdict(v) for v in d.verdicts]}
+                            for d in room.devices],
+                "items": [{"label": i.label, "status": str(i.status), "to_tick": i.to_tick,
                            "message": render(i.verdict.key, i.verdict.params) if i.verdict else ""}
                           for i in room.items],
                 "todo": [_todo_line(t) for t in room.todo],

@@ -49,6 +49,25 @@ def test_api_state_lists_each_attestation_once(loaded, store) -> None:
     assert again == counted
 
 
+BADGE = r'<span class="badge [^"]+"><span class="mark" aria-hidden="true">[^<]*</span> [^<]*</span>'
+
+
+def test_frozen_view_shows_each_device_with_the_live_badge(loaded, store) -> None:
+    """The Bee-Bot waits for its tick: « à cocher » on the live page, so also on the frozen one."""
+    with client(create_app(loaded, store)) as http:
+        assert http.post("/figer", data={"nom": "Awa Diallo"}).status_code == 303
+        page = http.get("/").text
+        frozen = http.get("/gel").text
+    live = dict(re.findall(rf'<div class="device-head">\s*<h4 id="[^"]+">([^<]+)</h4>\s*({BADGE})', page))
+    rows = re.findall(rf'<tr><th scope="row">([^<]+?)\s*({BADGE})?</th><td>({BADGE})', frozen)
+    shown = {label: head or cell for label, head, cell in rows if label != "Sur place"}  # first row of each device
+    assert len(live) > 5 and shown == live, (shown, live)
+    tick = '<span class="badge badge-tick"><span class="mark" aria-hidden="true">☐</span> à cocher</span>'
+    assert shown["demo-beebot"] == tick
+    beebot = re.search(r'<tr><th scope="row">demo-beebot .*?</tr>', frozen)
+    assert beebot and "badge-fail" not in beebot.group(0)  # its attestation line too, as on its live page
+
+
 @pytest.mark.slow  # a sweep of the demo lab
 def test_items_to_tick_have_their_own_badge_never_the_fault_one(loaded, store, lab) -> None:
     run_sweep(loaded, store=store, timeout_s=2.0)  # real faults: the flat tablet, the 3D printer's filament

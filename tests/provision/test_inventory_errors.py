@@ -116,6 +116,19 @@ def test_out_of_range_battery_names_the_file_that_set_it(example: Path, plateau)
     assert "120" in result.err and "Traceback" not in result.text
 
 
+@pytest.mark.parametrize(("lang", "where"), [("fr", "hôte b-tab-android-01 · champ min_battery_pct"),
+                                              ("en", "host b-tab-android-01 · field min_battery_pct")])  # fmt: skip
+def test_error_location_speaks_the_readers_language(example: Path, plateau, monkeypatch, lang, where) -> None:
+    monkeypatch.setenv("PLATEAU_LANG", lang)
+    edit_yaml(
+        example / "hosts.yml",
+        lambda data: hosts_of(data)["android"]["hosts"]["b-tab-android-01"].update(min_battery_pct=120),
+    )
+    result = plateau("validate", "-i", example)
+    assert result.code == 2 and "Traceback" not in result.text
+    assert "hosts.yml:" in result.err and where in result.err, result.err
+
+
 def test_group_vars_value_is_located_in_group_vars(example: Path) -> None:
     (example / "group_vars" / "android.yml").write_text("min_battery_pct: 150\nscreen_timeout_s: 600\n", "utf-8")
     problems = problems_of(example)

@@ -37,6 +37,27 @@ def test_every_key_used_in_code_exists() -> None:
     assert len(used) > 30
 
 
+def test_every_cli_and_recap_key_is_used() -> None:
+    """No dead text in the CLI and recap catalogues: each key is quoted in the code, or built from a prefix
+    (``f"recap.field.{f}"``)."""
+    code = "".join(
+        p.read_text("utf-8")
+        for top in ("provision", "checks", "devices")
+        for p in (ROOT / top).rglob("*")
+        if p.suffix in {".py", ".j2", ".js"}
+    )
+    built = set(re.findall(r'f"([a-z_.]+)\{', code))
+    unused = sorted(
+        key
+        for key in catalogue("fr")
+        if key.startswith(("cli.", "recap."))
+        and f'"{key}"' not in code
+        and f"'{key}'" not in code
+        and not key.startswith(tuple(built))
+    )
+    assert not unused
+
+
 def test_missing_param_does_not_crash() -> None:
     assert "{name}" in render("catalog.unknown", {})
 

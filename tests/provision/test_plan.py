@@ -144,6 +144,34 @@ def test_unknown_software_in_inventory_baseline(example: Path, plateau) -> None:
     assert "hôte a-pc-linux-01" in result.err and "champ extra_software" in result.err and "GIMP" in result.err
 
 
+def test_windows_title_plateau_cannot_install_offline_is_a_warning_with_the_catalogues_reason(
+    example: Path, plateau
+) -> None:
+    """Discord ships a per-user installer only (catalogue ``windows.limits``): said before provisioning."""
+    session = example / "session.yml"
+    session.write_text(
+        session.read_text("utf-8").replace(
+            'windows: [Thonny, "Arduino IDE"]', 'windows: [Thonny, "Arduino IDE", Discord]'
+        ),
+        "utf-8",
+    )
+    reason = "Installateur par utilisateur seulement (manifeste winget : Scope user)"
+    result = plateau("validate", "-i", example)
+    assert result.code == 0, result.err  # a warning, not an error
+    assert "! attention hôte a-pc-win-01" in result.err and "✗ erreur" not in result.err
+    assert f"« Discord » sur a-pc-win-01 : {reason}" in result.err
+    assert "Canva" not in result.err  # asked on Android only, where it installs fine
+    code, plan = plan_json(plateau, example)
+    assert code == 0
+    [warning] = [w for w in plan["warnings"] if w["key"] == "validate.windows_limits"]
+    assert warning["host"] == "a-pc-win-01" and warning["params"]["title"] == "Discord"
+    assert warning["params"]["reason"].startswith(reason) and warning["severity"] == "warning"
+    table = plateau("plan", "-i", example).out
+    line = next(line for line in table.splitlines() if "Discord (C02)" in line)
+    after = table[table.index(line) :]
+    assert "⚠ Installateur par utilisateur seulement" in after.split("├")[0]  # in the same cell, under the title
+
+
 def test_remn_2020_profile_lists_its_devices(example: Path, plateau) -> None:
     session = example / "session.yml"
     session.write_text(
