@@ -1,4 +1,10 @@
-"""YAML loading that remembers the line of every key, so errors can point at it."""
+"""YAML loading that remembers the line of every key, so errors can point at it.
+
+And reading a file a technician wrote without surprises: the size, encoding and control
+characters are checked first (provision/yamltext.py, re-exported here), then
+:func:`check_yaml` parses within limits (nesting, alias expansion) and reports duplicate keys
+and values YAML cannot build, each as one :class:`provision.errors.Problem` naming the file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,10 @@ from typing import Any
 import yaml
 
 from provision.errors import Problem, Severity
+from provision.yamltext import MAX_FILE_BYTES as MAX_FILE_BYTES  # re-exported
+from provision.yamltext import MAX_LISTED as MAX_LISTED  # re-exported
+from provision.yamltext import control_characters as control_characters  # re-exported
+from provision.yamltext import decode, read_bytes
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -52,32 +62,19 @@ def line_of(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | N
     return lines.get(())
 
 
-# --- reading a file a technician wrote: encoding, control characters, limits -------------------
+# --- reading a file a technician wrote: limits, duplicate keys, impossible values ---------------
 #
 # Every YAML file plateau reads (hosts.yml, group_vars/, host_vars/, session.yml, catalog.yml)
-# goes through :func:`check_yaml` first, so that a file saved in Latin-1, a NUL or form feed
-# pasted from a PDF, an impossible date or an alias bomb is *one* clear problem naming the file
-# (and line and column), never an exception deep in PyYAML or Ansible.
+# goes through provision/yamltext.py (size, encoding, control characters) and :func:`check_yaml`
+# first, so that a file saved in Latin-1, a NUL or form feed pasted from a PDF, an impossible
+# date or an alias bomb is *one* clear problem naming the file (and line and column), never an
+# exception deep in PyYAML or Ansible.
 
-#: an inventory file is a few kilobytes; 500 devices in one hosts.yml is about 150 KB
-MAX_FILE_BYTES = 2 * 1024 * 1024
 #: nesting depth (hosts.yml: all > children > rooms > children > salle > hosts > host > var > list ≈ 10)
 MAX_DEPTH = 40
 #: nodes once every alias is expanded (a 500-device hosts.yml has ~10 000): an alias bomb stops here
 MAX_EXPANDED_NODES = 100_000
-#: at most this many control characters are listed per file (then « … et N autres »)
-MAX_LISTED = 5
 
-# what the YAML reader accepts (PyYAML's Reader.NON_PRINTABLE, inverted)
-_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CHAR_NAMES = {
-    0x00: "caractère nul",
-    0x08: "retour arrière",
-    0x0B: "tabulation verticale",
-    0x0C: "saut de page",
-    0x1B: "échappement",
-    0x7F: "suppression",
-}
 _CHECKED_TAGS = {
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -86,80 +83,6 @@ _CHECKED_TAGS = {
     "tag:yaml.org,2002:binary",
 }
 _SEXAGESIMAL = re.compile(r"^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-
-
-def read_bytes(path: Path, file: str) -> tuple[bytes | None, list[Problem]]:
-    """The file's bytes, or a problem (unreadable, too large) naming it."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                Problem(
-                    key="yaml.too_large",
-                    file=file,
-                    params={"file": file, "size_kb": size // 1024, "max_kb": MAX_FILE_BYTES // 1024},
-                )
-            ]
-        return path.read_bytes(), []
-    except OSError as exc:
-        return None, [
-            Problem(key="file.unreadable", file=file, params={"file": file, "reason": exc.strerror or str(exc)})
-        ]
-
-
-def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
-    """UTF-8 text (a BOM is accepted), or a problem with line and column of the first bad byte."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        try:
-            data.decode("cp1252")
-            guess = "Windows-1252 / Latin-1"
-        except UnicodeDecodeError:
-            guess = "?"
-        return None, [
-            Problem(
-                key="yaml.not_utf8",
-                file=file,
-                line=line,
-                params={
-                    "file": file,
-                    "line": line,
-                    "column": column,
-                    "byte": f"0x{data[exc.start]:02X}",
-                    "encoding": guess,
-                },
-            )
-        ]
-    return text, control_characters(text, file)
-
-
-def control_characters(text: str, file: str) -> list[Problem]:
-    """One problem per control character the YAML reader refuses, with line and column."""
-    found = list(_NON_PRINTABLE.finditer(text))
-    problems = []
-    for match in found[:MAX_LISTED]:
-        line = text.count("\n", 0, match.start()) + 1
-        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        code = ord(match.group())
-        problems.append(
-            Problem(
-                key="yaml.control_char",
-                file=file,
-                line=line,
-                params={
-                    "line": line,
-                    "column": column,
-                    "char": f"U+{code:04X}",
-                    "name": _CHAR_NAMES.get(code, "caractère de contrôle"),
-                },
-            )
-        )
-    if len(found) > MAX_LISTED:
-        problems.append(Problem(key="yaml.control_chars_more", file=file, params={"count": len(found) - MAX_LISTED}))
-    return problems
 
 
 class LimitedLoader(yaml.SafeLoader):

@@ -8,7 +8,7 @@ talk to this process::
         subprocess.run(["ideviceinfo", "-u", sim.device.udid], env=sim.env())
         sim.device.battery_pct = 12          # settable while it runs
 
-Wire protocol, as libusbmuxd 2.0 and libimobiledevice 1.3 speak it:
+Wire protocol, as libusbmuxd 2.0 speaks it (this module):
 
 usbmuxd
     16-byte little-endian header ``length, version (1 = plist), message (8 = plist), tag``
@@ -17,19 +17,9 @@ usbmuxd
     ``Result`` ``Number`` 2 (none stored); ``Connect`` (``DeviceID``, ``PortNumber`` in
     network byte order) -> ``Result`` 0 (or 3, refused), after which the same socket is a raw
     tunnel to the device port. The reply ``tag`` echoes the request's.
-lockdownd (port 62078) and services
-    4-byte big-endian length + plist. lockdownd answers ``QueryType``, ``GetValue``
-    (``Domain``/``Key``), ``StartSession`` (checks ``HostID`` against the hosts the device
-    trusts; answers ``EnableSessionSSL`` false so no TLS is needed), ``StopSession``,
-    ``ValidatePair``, ``Pair``, ``StartService`` (``EnableServiceSSL`` false) and
-    ``Goodbye``. ``com.apple.mobile.installation_proxy`` answers ``Browse`` in pages
-    (``Status: BrowsingApplications`` ... ``Status: Complete``).
 
-The pair record is what usbmuxd stores in ``/var/lib/lockdown/<UDID>.plist``: HostID,
-SystemBUID, HostCertificate/HostPrivateKey, RootCertificate/RootPrivateKey,
-DeviceCertificate, EscrowBag, WiFiMACAddress. libimobiledevice only reads ``HostID`` (and
-the certificates when the device asks for TLS, which this one never does); the
-certificates are still real throwaway X.509 (:mod:`devices.lab.lockdown`).
+Behind the tunnel, lockdownd (port 62078) and installation_proxy answer as the iPad does
+(:mod:`devices.lab.ipad_lockdownd`: the device's facts, the services, the pair record).
 
 ``device.state`` (the mode, :mod:`devices.lab.base`; also ``sim.mode``): ``healthy`` (``ok``);
 ``untrusted`` (the host holds a pair record the iPad no longer
@@ -53,110 +43,22 @@ import socketserver
 import struct
 import tempfile
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.parsers.expat import ExpatError
 
 from devices.lab.base import HOST, Faults, LabServer, Simulator, wait_for_interrupt
-from devices.lab.lockdown import make_pair_record, pki, recv_exact, recv_plist, send_plist
+from devices.lab.ipad_lockdownd import MODES as MODES  # re-exported
+from devices.lab.ipad_lockdownd import Lockdownd, browse_pages
+from devices.lab.ipad_lockdownd import SimulatedIpad as SimulatedIpad  # re-exported
+from devices.lab.lockdown import make_pair_record, recv_exact, recv_plist, send_plist
 
 LOCKDOWN_PORT = 62078
 INSTPROXY_PORT = 49152  # what our lockdownd hands out for installation_proxy
-MODES = ("healthy", "untrusted", "not_paired", "no_device", "dead", "slow", "garbage")
 STATES = MODES  # older name
 _MUX_HEADER = struct.Struct("<IIII")
 _PLIST_MESSAGE, _PLIST_VERSION = 8, 1
 _LISTENING = -1
-# lockdownd answers these without a session (enough for the handshake and for pairing)
-_PUBLIC_KEYS = {
-    "ProductVersion",
-    "ProductType",
-    "DeviceClass",
-    "UniqueDeviceID",
-    "DevicePublicKey",
-    "BuildVersion",
-    "DeviceName",
-    "WiFiAddress",
-    "ProtocolVersion",
-    "SerialNumber",
-}
-
-
-@dataclass
-class SimulatedIpad:
-    """What the iPad reports; change fields while the simulator runs."""
-
-    udid: str = "00008027-000A1B2C3D4E5F60"
-    device_id: int = 3  # usbmuxd's handle for it
-    name: str = "iPad salle 1"
-    model: str = "iPad7,5"  # ProductType
-    ios_version: str = "17.1.2"
-    build: str = "21B101"
-    serial: str = "DMPXK0AAJF8J"
-    battery_pct: int = 64
-    charging: bool = False
-    external_power: bool = False
-    apps: list[tuple[str, str, str]] = field(
-        default_factory=lambda: [
-            ("fr.laposte.idn", "L'Identité Numérique", "5.2.0"),
-            ("com.google.chrome.ios", "Chrome", "119.0.6045.169"),
-            ("org.videolan.vlc-ios", "VLC", "3.5.1"),
-        ]
-    )
-    # real iPads answer arrays too, which ideviceinfo prints as "SupportedDeviceFamilies[2]:"
-    extra_values: dict[str, Any] = field(default_factory=lambda: {"SupportedDeviceFamilies": [1, 2]})
-    state: str = "healthy"  # the mode: one of MODES
-    slow_s: float = 0.5
-
-    @property
-    def mode(self) -> str:
-        return self.state
-
-    @mode.setter
-    def mode(self, value: str) -> None:
-        self.state = value
-
-    def values(self) -> dict[str, Any]:
-        """``GetValue`` with no domain and no key (a subset of a real iPad's answer)."""
-        return {
-            "ActivationState": "Activated",
-            "BasebandStatus": "NoTelephonyCapabilty",
-            "BluetoothAddress": "8c:86:1e:4b:2a:10",
-            "BuildVersion": self.build,
-            "CPUArchitecture": "arm64",
-            "DeviceClass": "iPad",
-            "DeviceColor": "1",
-            "DeviceName": self.name,
-            "DevicePublicKey": pki()["device_public"],
-            "HardwareModel": "J71sAP",
-            "HostAttached": True,
-            "ModelNumber": "MW742",
-            "NonVolatileRAM": {"auto-boot": b"true", "backlight-level": b"1593"},
-            "PasswordProtected": True,
-            "ProductName": "iPhone OS",
-            "ProductType": self.model,
-            "ProductVersion": self.ios_version,
-            "ProtocolVersion": "2",
-            "RegionInfo": "NF/A",
-            "SerialNumber": self.serial,
-            "TimeZone": "Europe/Paris",
-            "UniqueDeviceID": self.udid,
-            "WiFiAddress": "8c:86:1e:4b:2a:0f",
-            **self.extra_values,
-        }
-
-    def battery(self) -> dict[str, Any]:
-        """``GetValue`` ``Domain: com.apple.mobile.battery``."""
-        return {
-            "BatteryCurrentCapacity": self.battery_pct,
-            "BatteryIsCharging": self.charging,
-            "ExternalChargeCapable": True,
-            "ExternalConnected": self.external_power,
-            "FullyCharged": self.battery_pct >= 100,
-            "GasGaugeCapability": True,
-            "HasBattery": True,
-        }
 
 
 # ---------------------------------------------------------------- server
@@ -164,7 +66,6 @@ class SimulatedIpad:
 
 class _Handler(socketserver.BaseRequestHandler):
     server: LabServer[UsbmuxdSimulator]
-    session_id: str | None = None  # lockdownd session of this connection
 
     def handle(self) -> None:
         sim, sock = self.server.sim, self.request
@@ -251,114 +152,25 @@ class _Handler(socketserver.BaseRequestHandler):
                 pass
             return
         service = sim.service_ports.get(port)
+        lockdownd = Lockdownd(sim)  # this connection's session
         while not sim.stopping.is_set():
             request = recv_plist(sock)
             if request is None:
                 return
             sim.received.append((service or "lockdownd", request))
             if service == "com.apple.mobile.installation_proxy":
-                self._instproxy(request)
+                for answer in browse_pages(sim.device, request):
+                    send_plist(sock, answer)
                 continue
             if sim.device.state == "slow" and sim.wait_slow():
                 return
             if sim.device.state == "garbage":
                 sock.sendall(b"\x00\x00\x00\x10#@!garbage%%~~~\n")
                 continue
-            reply = self._lockdown(request)
+            reply = lockdownd.answer(request)
             send_plist(sock, reply)
             if request.get("Request") == "Goodbye":
                 return
-
-    def _lockdown(self, request: dict[str, Any]) -> dict[str, Any]:
-        sim, device = self.server.sim, self.server.sim.device
-        kind = request.get("Request", "")
-        reply: dict[str, Any] = {"Request": kind}
-        if kind == "QueryType":
-            reply["Type"] = "com.apple.mobile.lockdown"
-        elif kind == "GetValue":
-            domain, key = request.get("Domain"), request.get("Key")
-            values = (
-                device.battery()
-                if domain == "com.apple.mobile.battery"
-                else device.values()
-                if domain is None
-                else None
-            )
-            if domain:
-                reply["Domain"] = domain
-            if key:
-                reply["Key"] = key
-            if self.session_id is None and (domain is not None or key not in _PUBLIC_KEYS):
-                reply["Error"] = "InvalidService" if domain else "GetProhibited"
-            elif values is None or (key is not None and key not in values):
-                reply["Error"] = "MissingValue"
-            else:
-                reply["Value"] = values[key] if key is not None else values
-        elif kind in ("StartSession", "ValidatePair"):
-            host_id = request.get("HostID") or request.get("PairRecord", {}).get("HostID", "")
-            if host_id not in sim.trusted_host_ids or device.state == "untrusted":
-                reply["Error"] = "InvalidHostID"
-            elif kind == "StartSession":
-                self.session_id = str(uuid.uuid4()).upper()
-                reply.update(SessionID=self.session_id, EnableSessionSSL=False)
-            else:
-                reply["Result"] = "Success"
-        elif kind == "Pair":
-            # the iPad shows "Trust this computer?"; nobody has tapped yet
-            reply["Error"] = "PairingDialogResponsePending"
-        elif kind == "StopSession":
-            self.session_id = None
-            reply["Result"] = "Success"
-        elif kind == "StartService":
-            name = request.get("Service", "")
-            reply["Service"] = name
-            if self.session_id is None:
-                reply["Error"] = "NoRunningSession"
-            elif name not in sim.service_ports.values():
-                reply["Error"] = "InvalidService"
-            else:
-                port = next(p for p, s in sim.service_ports.items() if s == name)
-                reply.update(Port=port, EnableServiceSSL=False)
-        elif kind == "Goodbye":
-            reply["Result"] = "Success"
-        else:
-            reply["Error"] = "UnknownRequest"  # wording not checked against a real iPad
-        return reply
-
-    def _instproxy(self, request: dict[str, Any]) -> None:
-        """``Browse``: the apps in pages of 2, then ``Status: Complete``."""
-        sock, device = self.request, self.server.sim.device
-        if request.get("Command") != "Browse":
-            send_plist(sock, {"Error": "UnknownCommand", "Status": "Complete"})
-            return
-        options = request.get("ClientOptions") or {}
-        wanted = options.get("ReturnAttributes")
-        apps = [
-            {
-                "CFBundleIdentifier": bundle,
-                "CFBundleDisplayName": name,
-                "CFBundleName": name,
-                "CFBundleShortVersionString": version,
-                "CFBundleVersion": version,
-                "ApplicationType": "User",
-            }
-            for bundle, name, version in device.apps
-        ]
-        if wanted:
-            apps = [{k: v for k, v in app.items() if k in wanted} for app in apps]
-        for index in range(0, len(apps), 2):
-            page = apps[index : index + 2]
-            send_plist(
-                sock,
-                {
-                    "CurrentIndex": index,
-                    "CurrentAmount": len(page),
-                    "Total": len(apps),
-                    "CurrentList": page,
-                    "Status": "BrowsingApplications",
-                },
-            )
-        send_plist(sock, {"Status": "Complete"})
 
 
 class UsbmuxdSimulator(Simulator):

@@ -31,13 +31,15 @@ How each manager is handled (commands run on this machine, the controller):
 
 The controller's apt sources decide the versions: build the cache on a machine running the
 same Debian release as the workstations (the manifest records the release).
+
+This module gathers what the plan wants and writes the manifest; the managers' parts live
+beside it: cache_apt.py (apt), cache_flatpak.py (flatpak), windows_installers.py (winget,
+choco), the records they share in cache_model.py. Every public name stays importable from here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -47,42 +49,32 @@ from pathlib import Path
 from typing import Any, cast
 
 from provision.families import REGISTRY
+from provision.provisioning.cache_apt import apt_closure as apt_closure  # re-exported
+from provision.provisioning.cache_apt import apt_download as apt_download  # re-exported
+from provision.provisioning.cache_apt import build_apt_index as build_apt_index  # re-exported
+from provision.provisioning.cache_apt import cache_apt
+from provision.provisioning.cache_apt import with_candidate as with_candidate  # re-exported
+from provision.provisioning.cache_flatpak import FLATHUB_REPO as FLATHUB_REPO  # re-exported
+from provision.provisioning.cache_flatpak import SYSTEM_FLATPAK_REPO as SYSTEM_FLATPAK_REPO  # re-exported
+from provision.provisioning.cache_flatpak import cache_flatpak
+from provision.provisioning.cache_model import (
+    APK_DIR,
+    APT_DIR,
+    CACHE_DIR,
+    FLATPAK_DIR,
+    IPA_DIR,
+    KINDS,
+    MANIFEST,
+    CacheEntry,
+    Run,
+    Status,
+    Wanted,
+)
+from provision.provisioning.cache_model import TIMEOUT_S as TIMEOUT_S  # re-exported
+from provision.provisioning.cache_model import WINDOWS_DIR as WINDOWS_DIR  # re-exported
 from provision.provisioning.vars import Install, plateau_hosts
 from provision.provisioning.windows_installers import cache_windows, windows_vars
 from provision.provisioning.windows_installers import windows_manifest as windows_manifest  # re-exported
-
-CACHE_DIR = "cache"
-APT_DIR = "apt"
-FLATPAK_DIR = "flatpak"
-WINDOWS_DIR = "windows"
-MANIFEST = "manifest.json"
-APK_DIR = "apk"  # same folder as provision.devices_apply.APK_CACHE
-IPA_DIR = "ipa"
-KINDS = ("apt", "flatpak", "winget", "choco", "apk", "ipa")
-FLATHUB_REPO = "https://dl.flathub.org/repo/flathub.flatpakrepo"
-SYSTEM_FLATPAK_REPO = "/var/lib/flatpak/repo"
-TIMEOUT_S = 1800  # one apt-get download of a whole office suite on a slow line
-
-Run = Callable[..., subprocess.CompletedProcess]
-
-
-class Status:
-    CACHED = "cached"  # in the cache now (downloaded by this run or before)
-    PRESENT = "present"  # dropped in by hand (APK, IPA) and found
-    MANUAL = "manual"  # to fetch elsewhere (Windows PC, store); not a failure
-    UNAVAILABLE = "unavailable"  # this machine cannot cache it (no flatpak...)
-    FAILED = "failed"  # tried and failed: the title is not cached
-
-
-@dataclass(slots=True)
-class CacheEntry:
-    kind: str  # apt | flatpak | winget | choco | apk | ipa
-    id: str  # package / app id
-    title: str
-    status: str
-    key: str  # message key under ``cache.``
-    params: dict[str, Any] = field(default_factory=dict)
-    hosts: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -104,17 +96,6 @@ class CacheReport:
             "apt": {"debs": self.apt_debs, "bytes": self.apt_bytes},
             "entries": [asdict(e) for e in self.entries],
         }
-
-
-@dataclass(slots=True)
-class Wanted:
-    """One title to cache: (kind, id) with the titles' names and the hosts needing it."""
-
-    kind: str
-    id: str
-    title: str
-    hosts: list[str] = field(default_factory=list)
-    choco: str | None = None  # winget titles: the Chocolatey fallback id
 
 
 # ---------------------------------------------------------------- what to cache
@@ -146,238 +127,6 @@ def wanted_from_plan(plan: Mapping[str, Any], only: Iterable[str] = KINDS) -> li
             elif platform == "ios" and ids.get("app_store_id"):
                 add("ipa", str(ids["app_store_id"]), software["name"], host["name"])
     return sorted(found.values(), key=lambda w: (KINDS.index(w.kind), w.id))
-
-
-# ---------------------------------------------------------------- apt
-def apt_closure(package: str, run: Run = subprocess.run) -> list[str]:
-    """``package`` and every package it needs (Depends, Pre-Depends), real packages only.
-
-    ``apt-cache depends --recurse`` prints each package at column 0 and its relations
-    indented; virtual packages show as ``<name>`` and are provided by a real one listed too.
-    Raises LookupError when apt knows no such package.
-    """
-    args = [
-        "apt-cache",
-        "depends",
-        "--recurse",
-        "--no-recommends",
-        "--no-suggests",
-        "--no-conflicts",
-        "--no-breaks",
-        "--no-replaces",
-        "--no-enhances",
-        package,
-    ]
-    done = run(args, capture_output=True, text=True, timeout=120, check=False)
-    if done.returncode != 0:
-        raise LookupError((done.stderr or done.stdout).strip().splitlines()[-1:] or [package])
-    arch = _native_arch(run)
-    names: list[str] = []
-    for line in done.stdout.splitlines():
-        if not line or line[0].isspace() or line.startswith("<"):
-            continue
-        name = line.strip()
-        if ":" in name:  # multiarch: keep only this machine's architecture
-            name, _, qualifier = name.partition(":")
-            if qualifier not in (arch, "any", "all"):
-                continue
-        if name not in names:
-            names.append(name)
-    if package not in names:
-        raise LookupError([f"{package}: no installable candidate"])
-    return names
-
-
-def _native_arch(run: Run) -> str:
-    done = run(["dpkg", "--print-architecture"], capture_output=True, text=True, timeout=30, check=False)
-    return done.stdout.strip() or "amd64"
-
-
-def with_candidate(names: Sequence[str], run: Run = subprocess.run) -> list[str]:
-    """``names`` that apt can install (``apt-cache policy``: a Candidate other than ``(none)``).
-
-    ``apt-cache depends --recurse`` also follows the alternatives of an ``a | b`` dependency,
-    some of which exist in no repository: they are dropped here, so that one download call
-    does not fail for a package nothing needs.
-    """
-    if not names:
-        return []
-    done = run(["apt-cache", "policy", *names], capture_output=True, text=True, timeout=120, check=False)
-    current, ok = None, set()
-    for line in done.stdout.splitlines():
-        if line and not line[0].isspace() and line.endswith(":"):
-            current = line[:-1]
-        elif current and line.strip().startswith("Candidate:") and line.split(":", 1)[1].strip() != "(none)":
-            ok.add(current)
-    return [n for n in names if n in ok]
-
-
-def apt_download(names: Sequence[str], dest: Path, run: Run = subprocess.run) -> list[str]:
-    """``apt-get download`` into ``dest``; names that could not be fetched are returned."""
-    if not names:
-        return []
-    args = ["apt-get", "download", "-q", *names]
-    done = run(args, cwd=dest, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    if done.returncode == 0:
-        return []
-    # one bad name (no candidate for this architecture...) fails the whole call: retry one by one
-    failed = []
-    for name in names:
-        one = run(
-            ["apt-get", "download", "-q", name],
-            cwd=dest,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-        )
-        if one.returncode != 0:
-            failed.append(name)
-    return failed
-
-
-def build_apt_index(repo: Path, run: Run = subprocess.run) -> int:
-    """Write ``Packages`` and ``Release`` of a flat repository; return the number of .deb.
-
-    Control fields come from ``dpkg-deb --field`` (dpkg itself, no dpkg-dev needed), plus
-    Filename/Size/MD5sum/SHA256 as ``dpkg-scanpackages`` writes them.
-    """
-    paragraphs = []
-    debs = sorted(repo.glob("*.deb"))
-    for deb in debs:
-        control = run(
-            ["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, timeout=60, check=True
-        ).stdout.strip()
-        data = deb.read_bytes()
-        paragraphs.append(
-            f"{control}\nFilename: ./{deb.name}\nSize: {len(data)}\n"
-            f"MD5sum: {hashlib.md5(data).hexdigest()}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
-        )
-    packages = "\n".join(paragraphs).encode()
-    (repo / "Packages").write_bytes(packages)
-    (repo / "Release").write_text(
-        "Origin: plateau\nLabel: plateau-cache\nSuite: plateau-cache\nCodename: plateau-cache\n"
-        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}\n"
-        f"MD5Sum:\n {hashlib.md5(packages).hexdigest()} {len(packages)} Packages\n"
-        f"SHA256:\n {hashlib.sha256(packages).hexdigest()} {len(packages)} Packages\n"
-    )
-    return len(debs)
-
-
-def cache_apt(items: Sequence[Wanted], cache: Path, run: Run = subprocess.run) -> tuple[list[CacheEntry], int, int]:
-    repo = cache / APT_DIR
-    repo.mkdir(parents=True, exist_ok=True)
-    os.chmod(repo, 0o755)  # apt-get download drops privileges to _apt when it can write here
-    entries: list[CacheEntry] = []
-    closures: dict[str, list[str]] = {}
-    for item in items:
-        try:
-            closures[item.id] = apt_closure(item.id, run)
-        except LookupError as exc:
-            entries.append(
-                CacheEntry(
-                    "apt",
-                    item.id,
-                    item.title,
-                    Status.FAILED,
-                    "cache.apt_unknown",
-                    {"package": item.id, "reason": " ".join(map(str, exc.args[0]))},
-                    item.hosts,
-                )
-            )
-    for ident, names in closures.items():  # the title itself is always tried, to be named if it fails
-        closures[ident] = [ident] + with_candidate([n for n in names if n != ident], run)
-    needed = sorted({name for names in closures.values() for name in names})
-    failed = set(apt_download(needed, repo, run))
-    keep = set(needed)
-    for deb in repo.glob("*.deb"):  # drop what no title needs any more
-        if deb.name.split("_", 1)[0] not in keep:
-            deb.unlink()
-    for item in items:
-        if item.id not in closures:
-            continue
-        missing = [n for n in closures[item.id] if n in failed]
-        if missing:
-            entries.append(
-                CacheEntry(
-                    "apt",
-                    item.id,
-                    item.title,
-                    Status.FAILED,
-                    "cache.apt_failed",
-                    {"package": item.id, "missing": missing[:10]},
-                    item.hosts,
-                )
-            )
-        else:
-            entries.append(
-                CacheEntry(
-                    "apt",
-                    item.id,
-                    item.title,
-                    Status.CACHED,
-                    "cache.apt_cached",
-                    {"package": item.id, "debs": len(closures[item.id])},
-                    item.hosts,
-                )
-            )
-    count = build_apt_index(repo, run) if needed else 0
-    (cache / "apt-repo.tar").unlink(missing_ok=True)  # the whole-cache archive of older plateau versions
-    size = sum(p.stat().st_size for p in repo.glob("*.deb"))
-    return entries, count, size
-
-
-# ---------------------------------------------------------------- flatpak
-def cache_flatpak(
-    items: Sequence[Wanted], cache: Path, run: Run = subprocess.run, which: Callable[[str], str | None] = shutil.which
-) -> list[CacheEntry]:
-    """Bundles with ``flatpak build-bundle``; the app is installed on this machine first."""
-    if not items:
-        return []
-    if which("flatpak") is None:
-        return [
-            CacheEntry("flatpak", i.id, i.title, Status.UNAVAILABLE, "cache.flatpak_missing", {"app": i.id}, i.hosts)
-            for i in items
-        ]
-    folder = cache / FLATPAK_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for item in items:
-        bundle = folder / f"{item.id}.flatpak"
-        steps = [
-            ["flatpak", "remote-add", "--system", "--if-not-exists", "flathub", FLATHUB_REPO],
-            ["flatpak", "install", "--system", "--noninteractive", "-y", "flathub", item.id],
-            ["flatpak", "build-bundle", f"--runtime-repo={FLATHUB_REPO}", SYSTEM_FLATPAK_REPO, str(bundle), item.id],
-        ]
-        for argv in steps:
-            done = run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-            if done.returncode != 0:
-                reason = ((done.stderr or done.stdout).strip().splitlines() or ["?"])[-1][:200]
-                entries.append(
-                    CacheEntry(
-                        "flatpak",
-                        item.id,
-                        item.title,
-                        Status.FAILED,
-                        "cache.flatpak_failed",
-                        {"app": item.id, "reason": reason},
-                        item.hosts,
-                    )
-                )
-                break
-        else:
-            entries.append(
-                CacheEntry(
-                    "flatpak",
-                    item.id,
-                    item.title,
-                    Status.CACHED,
-                    "cache.flatpak_cached",
-                    {"app": item.id, "file": bundle.name},
-                    item.hosts,
-                )
-            )
-    return entries
 
 
 # ---------------------------------------------------------------- tablets
