@@ -167,3 +167,33 @@ def test_a_very_long_secret_in_a_narrow_cell_breaks_between_groups_only(loaded, 
     head = next(line for line in lines if len(line) >= 4 and value.startswith(line))
     assert len(head) % 4 == 0, head  # cut between two groups of 4, never inside one
     assert value[len(head) :] in lines  # the rest on the next line of the cell, whole
+
+
+def test_any_text_of_the_inventory_typesets_as_typed(loaded, tmp_path) -> None:
+    """Whatever printable text of the Latin scripts a centre name or a secret holds (Typst
+    markup, quotes, brackets, accents, symbols), Typst lays it out and the text layer gives it
+    back: the data is JSON for the template, never source. (Scripts DejaVu does not cover, e.g.
+    Bengali, print as missing glyphs: the font check names the fonts plateau relies on.)"""
+    import dataclasses
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = build_recap(loaded, "jury-a", _ready(loaded), now=NOW)
+    printable = st.text(
+        st.characters(
+            min_codepoint=0x21, max_codepoint=0x24F, categories=("L", "N", "P", "S"), exclude_characters="\u00ad"
+        ),
+        min_size=1,
+        max_size=24,
+    )
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(centre=printable, secret=printable)
+    def typeset(centre: str, secret: str) -> None:
+        recap = dataclasses.replace(base, centre=centre)
+        recap.rooms[0].computers[0].accounts[0].secret.value = secret
+        text = " ".join(" ".join(_pages(recap_pdf(recap).data, tmp_path)).split())
+        assert secret in text
+
+    typeset()
