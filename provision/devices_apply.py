@@ -18,8 +18,8 @@ from devices.access_point import driver as ap_driver
 from devices.android.adb_cli import AdbCliSession
 from devices.android.driver import apply_on, read_packages
 from devices.android.transport import AdbSession
-from devices.errors import DeviceError, Unreachable
-from devices.ipad.install import IpaFile, install_apps, ssh_uploader
+from devices.errors import AuthenticationFailed, BadAnswer, DeviceError, Unreachable
+from devices.ipad.install import BadIpa, IpaFile, install_apps, ssh_uploader
 from devices.ipad.runner import local_runner, ssh_runner
 from devices.models import AccessPoint, AndroidTablet, Device, Ipad
 from provision.context import Loaded
@@ -145,7 +145,11 @@ def apply_ipad(device: Ipad, loaded: Loaded, timeout_s: float) -> DeviceOutcome:
             continue
         path = cache / f"{app_id}.ipa"
         if path.is_file():
-            ipas.append(IpaFile.read(path, planned.title.name))  # BadIpa is a ValueError: "failed"
+            try:
+                ipas.append(IpaFile.read(path, planned.title.name))
+            except BadIpa:  # a truncated download, or another file under that name: say which
+                shown = f"{IPA_CACHE}/{path.name}"
+                return DeviceOutcome(device.name, device.family, "failed", [], "ipad.bad_ipa", {"file": shown})
         else:
             from_store.append(planned.title.name)
     store_note = ("ipad.assign_via_manager", {"titles": sorted(from_store)}) if from_store else None
@@ -195,13 +199,20 @@ def apply_devices(loaded: Loaded, devices: list[Device], *, timeout_s: float = 1
             )
         except (DeviceError, ValueError) as exc:  # ValueError: the AP refuses an SSID/key before connecting
             return DeviceOutcome(
-                device.name, device.family, "failed", key="devices.failed", params={"reason": type(exc).__name__}
+                device.name, device.family, "failed", key="devices.failed", params={"reason": _reason(exc)}
             )
 
     if not devices:
         return []
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(devices))) as pool:
         return list(pool.map(one, devices))
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, in the technician's words (never an exception's class name)."""
+    kind = ("authentication_failed" if isinstance(exc, AuthenticationFailed) else "bad_answer"
+            if isinstance(exc, BadAnswer) else "refused_setting" if isinstance(exc, ValueError) else "other")  # fmt: skip
+    return render(f"devices.reason.{kind}")
 
 
 def print_outcomes(console: Any, outcomes: list[DeviceOutcome]) -> None:

@@ -43,3 +43,13 @@ def test_limit_selects_rooms_and_hosts(demo: Path) -> None:
     assert [d.name for d in select_devices(loaded, "demo-ap")] == ["demo-ap"]
     assert len(select_devices(loaded, "salle_demo")) == 3  # AP, tablet, iPad
     assert select_devices(loaded, "demo-pc-linux") == []
+
+
+def test_a_failure_reason_is_in_words_never_a_class_name() -> None:
+    from devices.errors import AuthenticationFailed, BadAnswer, DeviceError
+    from provision.devices_apply import _reason
+
+    reasons = [_reason(e) for e in (AuthenticationFailed("x"), BadAnswer("x"), ValueError("x"), DeviceError("x"))]
+    assert len(set(reasons)) == 4
+    for reason in reasons:
+        assert "Error" not in reason and "Failed" not in reason and "Answer" not in reason and reason[0].islower()

@@ -215,3 +215,27 @@ def test_apply_ipad_without_ipa_reports_store_assignment(tmp_path):
     assert {o.status for o in outcomes} == {"ok"}
     assert {o.key for o in outcomes} <= {"ipad.assign_via_manager", "ipad.apps_ok"}
     assert any(o.key == "ipad.assign_via_manager" and o.params["titles"] for o in outcomes)
+
+
+def test_a_broken_ipa_in_the_cache_is_named_in_french(tmp_path):
+    """A file of ipa/ that is not an .ipa: the iPad fails with the file's name, never a class name."""
+    import shutil
+
+    from provision.context import load_all
+    from provision.devices_apply import apply_devices, select_devices
+    from provision.messages import render
+
+    example = Path(__file__).resolve().parents[2] / "inventories" / "example"
+    centre = tmp_path / "example"
+    shutil.copytree(example, centre, ignore=shutil.ignore_patterns(".plateau"))
+    loaded = load_all(centre)
+    [ipad] = [d for d in select_devices(loaded, None) if d.name == "b-ipad-01"]  # it has ScratchJr to install
+    plan = next(h for h in loaded.plan.hosts if h.device.name == ipad.name)
+    app_id = plan.software["scratchjr"].title.ids_for("ios")["app_store_id"]
+    (centre / "ipa").mkdir()
+    (centre / "ipa" / f"{app_id}.ipa").write_bytes(b"<html>not found</html>")  # a download gone wrong
+    again = load_all(centre)
+    [outcome] = apply_devices(again, [d for d in select_devices(again, None) if d.name == ipad.name])
+    assert outcome.status == "failed" and outcome.key == "ipad.bad_ipa", outcome
+    message = render(outcome.key, outcome.params)
+    assert f"ipa/{app_id}.ipa" in message and "BadIpa" not in message
