@@ -23,6 +23,7 @@ from provision.paths import shown
 from provision.referentiels import REFERENTIEL_IDS
 from provision.validation import describe, field_bounds
 from provision.yamlmap import TextTimesLoader, line_of, load_checked
+from provision.yamltext import kind_of
 
 SESSION_FILE = "session.yml"
 
@@ -118,7 +119,7 @@ def parse_session_file(path: Path) -> tuple[SessionFile, Any, dict, str]:
     if any(p.is_error for p in found):
         raise SessionError(found)
     if not isinstance(data, dict):
-        raise SessionError(Problem(key="session.not_mapping", file=label, line=1, params={"found": _kind_of(data)}))
+        raise SessionError(Problem(key="session.not_mapping", file=label, line=1, params={"found": kind_of(data)}))
     try:
         parsed = SessionFile.model_validate(data)
     except ValidationError as exc:
@@ -308,14 +309,6 @@ def _bounds_at(loc: tuple[Any, ...]) -> tuple[Any, Any]:
     if not isinstance(name, str) or not hasattr(model, "model_fields"):
         return None, None
     return field_bounds(model, name)
-
-
-def _kind_of(data: Any) -> str:
-    if data is None:
-        return "vide"
-    if isinstance(data, list):
-        return "liste"
-    return type(data).__name__
 
 
 def _who(data: Any, loc: tuple[Any, ...]) -> str:

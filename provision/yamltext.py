@@ -103,3 +103,12 @@ def control_characters(text: str, file: str) -> list[Problem]:
     if len(found) > MAX_LISTED:
         problems.append(Problem(key="yaml.control_chars_more", file=file, params={"count": len(found) - MAX_LISTED}))
     return problems
+
+
+def kind_of(data: object) -> str:
+    """What a YAML document holds instead of « name: value » lines, in words (« une liste »)."""
+    from provision.messages import render
+
+    kind = ("empty" if data is None else "list" if isinstance(data, list) else "bool" if isinstance(data, bool)
+            else "number" if isinstance(data, int | float) else "text" if isinstance(data, str) else "other")  # fmt: skip
+    return render(f"yaml.kind.{kind}")

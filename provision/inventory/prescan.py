@@ -17,6 +17,7 @@ from provision import yamlmap
 from provision.errors import Problem
 from provision.inventory import ansible_source
 from provision.paths import shown as shown_path
+from provision.yamltext import kind_of
 
 VAULT_HEADER = b"$ANSIBLE_VAULT"
 YAML_SUFFIXES = {".yml", ".yaml", ".json", ""}
@@ -91,7 +92,7 @@ def prescan(
                     key="yaml.not_mapping",
                     file=shown,
                     line=1,
-                    params={"file": shown, "found": type(data_read).__name__},
+                    params={"file": shown, "found": kind_of(data_read)},
                 )
             )
             continue

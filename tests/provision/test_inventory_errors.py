@@ -363,3 +363,14 @@ def test_session_mistakes_are_reported_with_the_inventory_ones(example: Path, pl
     assert result.code == 2
     assert "min_battery_pct" in result.err and "candidates.0.order" in result.err
     assert "2 erreur(s)" in result.err
+
+
+def test_a_vars_file_or_session_that_is_a_list_says_so_in_words(example: Path, plateau) -> None:
+    (example / "group_vars" / "salle_a.yml").write_text("- wifi_ssid: Examen\n- x: 1\n", encoding="utf-8")
+    result = plateau("validate", "-i", example)
+    assert result.code == 2
+    assert "(ici : une liste)" in " ".join(result.err.split()), result.err
+    (example / "group_vars" / "salle_a.yml").write_text("{}\n", encoding="utf-8")
+    (example / "session.yml").write_text("- date: 2026-12-03\n", encoding="utf-8")
+    result = plateau("validate", "-i", example)
+    assert result.code == 2 and "pas une liste." in " ".join(result.err.split()), result.err
