@@ -115,6 +115,13 @@ class Workstation(Device):
 class WindowsWorkstation(Workstation):
     family: ClassVar[str] = "windows"
     ansible_connection: Literal["winrm", "psrp", "ssh", "local"] | None = None
+    ansible_shell_type: Text | None = None  # OpenSSH: "powershell" (Ansible would send sh otherwise)
+
+    def check(self) -> list[Finding]:
+        found = super().check()
+        if self.ansible_connection == "ssh" and self.ansible_shell_type != "powershell":
+            found.append(("ansible_shell_type", "field.windows_ssh_shell", {}))
+        return found
 
 
 class LinuxWorkstation(Workstation):

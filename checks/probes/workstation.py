@@ -157,8 +157,9 @@ def macos_verdicts(device: MacWorkstation, facts: MacFacts, ctx: ProbeContext, *
 
 
 def probe_windows(device: WindowsWorkstation, ctx: ProbeContext) -> list[Verdict]:
-    """One WinRM shell as the admin account: uninstall keys of both registry views and per-machine
-    AppX matched by the catalog's rules, free space, the exam's sites."""
+    """One WinRM shell (or one OpenSSH session, ``ansible_connection: ssh``) as the admin account:
+    uninstall keys of both registry views and per-machine AppX matched by the catalog's rules,
+    free space, the exam's sites."""
     targets = _targets(ctx)
     fix = gw.fix_command(ctx.provision_command, device.name)
     password = secret(device, "admin_password")
@@ -170,9 +171,11 @@ def probe_windows(device: WindowsWorkstation, ctx: ProbeContext) -> list[Verdict
     try:
         facts = read_windows(device.address or "", port, username=device.admin_user, password=password,
                              internet_targets=targets, timeout_s=ctx.timeout_s, https=port != 5985,
-                             known_hosts=ctx.known_hosts_file)  # fmt: skip
+                             known_hosts=ctx.known_hosts_file, ssh=device.ansible_connection == "ssh")  # fmt: skip
     except PasswordLoginRefused as exc:
         return _no_session(device, ctx, WINDOWS_CHECKS, "refused", fix, exc)
+    except PasswordLoginUnavailable as exc:  # OpenSSH Server that takes keys only
+        return _no_session(device, ctx, WINDOWS_CHECKS, "unavailable", fix, exc)
     except Unreachable as exc:
         unprepared = _windows_unprepared(device, ctx, WINDOWS_CHECKS, exc)
         if unprepared is None:
@@ -250,7 +253,8 @@ def _windows_unprepared(device: WindowsWorkstation, ctx: ProbeContext, checks: S
 
 def windows_verdicts(device: WindowsWorkstation, facts: WindowsFacts, ctx: ProbeContext, *, targets: Sequence[str],
                      fix: str) -> list[Verdict]:  # fmt: skip
-    now, room, probe = facts.measured_at, device.room, "winrm"
+    now, room = facts.measured_at, device.room
+    probe = "ssh" if device.ansible_connection == "ssh" else "winrm"
     out = [_reachable(device, probe, now), _login(device, facts.login_verified_at, fix, probe, now)]
     out += _software(
         device,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
-import re
 import tempfile
 import uuid
 from collections.abc import Sequence
@@ -15,6 +13,7 @@ from typing import Any, ClassVar
 
 from devices.lab.base import FAULTS, HEALTHY, HOST
 from devices.lab.web import LabHttpServer, Reply, Request
+from devices.lab.windows_cmd import DEFAULT_MACHINE, answer
 
 _SOAP_NS = {"s": "http://www.w3.org/2003/05/soap-envelope", "a": "http://schemas.xmlsoap.org/ws/2004/08/addressing",
             "w": "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
@@ -73,8 +72,9 @@ class WinRMLab(LabHttpServer):
     Delete; HTTP Basic authentication of one local account (401 with ``WWW-Authenticate: Basic``
     otherwise), as a WinRM service with Basic enabled answers.
 
-    The command is not run: the lab decodes the EncodedCommand (UTF-16LE), checks it is plateau's
-    script (kept in ``scripts`` for tests) and answers its JSON from ``machine`` (:meth:`set`):
+    The command is not run: devices/lab/windows_cmd.py decodes the EncodedCommand (UTF-16LE),
+    checks it is plateau's script (kept in ``scripts`` for tests) and answers its JSON from
+    ``machine`` (:meth:`set`):
 
         uninstall   [(view "64" | "32" | "user", DisplayName, DisplayVersion)]
         appx        [(Name, Version, Architecture)]
@@ -94,11 +94,7 @@ class WinRMLab(LabHttpServer):
         self.tls = tls
         self.user = user
         self._password = password
-        self.machine: dict[str, Any] = {
-            "uninstall": [("64", "Mozilla Firefox (x64 fr)", "133.0"), ("32", "Google Chrome", "131.0.6778.86")],
-            "appx": [("Microsoft.WindowsCalculator", "11.2410.0.0", "X64")],
-            "free_bytes": 50 * 1024**3, "used_bytes": 70 * 1024**3, "internet": "up",
-        }  # fmt: skip
+        self.machine: dict[str, Any] = dict(DEFAULT_MACHINE)
         self.scripts: list[str] = []  # the PowerShell scripts received, decoded
         self._shells: dict[str, list[str]] = {}  # shell id -> command ids
         self._outputs: dict[str, tuple[bytes, bytes, int]] = {}
@@ -219,24 +215,9 @@ class WinRMLab(LabHttpServer):
 
     # ------------------------------------------------------------------ the "command"
     def _run(self, command: str, arguments: Sequence[str]) -> tuple[bytes, bytes, int]:
-        if command.lower() not in ("powershell.exe", "powershell") or "-EncodedCommand" not in arguments:
-            return b"", f"'{command}' is not recognized as an internal or external command\r\n".encode(), 1
-        try:
-            script = base64.b64decode(arguments[arguments.index("-EncodedCommand") + 1]).decode("utf-16-le")
-        except (IndexError, ValueError, UnicodeDecodeError):
-            return b"", b"Cannot process the command because the value of -EncodedCommand is invalid.\r\n", 1
-        self.scripts.append(script)
         from devices.workstation.script import WINDOWS_MARKER
 
-        if WINDOWS_MARKER not in script or "WOW6432Node" not in script or "Get-AppxPackage -AllUsers" not in script:
-            return b"", b"The lab only answers plateau's live check script.\r\n", 1
-        targets = re.findall(r"'((?:[^']|'')*)'", script.split("\n", 2)[1])
-        up = self.machine["internet"] == "up"
-        document = {
-            "uninstall": [{"View": v, "DisplayName": n, "DisplayVersion": ver} for v, n, ver in self.machine["uninstall"]],
-            "appx": [{"Name": n, "Version": ver, "Architecture": a, "AllUsers": True} for n, ver, a in self.machine["appx"]],
-            "free_bytes": self.machine["free_bytes"], "used_bytes": self.machine["used_bytes"],
-            "internet": [{"url": t.replace("''", "'"), "code": 200 if up else None,
-                          "error": None if up else "WebException"} for t in targets],
-        }  # fmt: skip
-        return json.dumps(document).encode("utf-8"), b"", 0
+        out, err, status, script = answer(self.machine, WINDOWS_MARKER, command, arguments)
+        if script is not None:
+            self.scripts.append(script)
+        return out, err, status

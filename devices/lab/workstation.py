@@ -28,6 +28,10 @@ What is a stand-in: the account's login shell puts ``<lab>/bin`` first on PATH, 
     mount_denied    True: a polkit rule answers NO to udisks2's filesystem-mount
     mode            "healthy", "slow" (every stand-in sleeps ``slow_s``), "garbage" (dpkg-query prints noise)
 
+``WorkstationLab(flavour="windows")``: a Windows PC bootstrapped with OpenSSH Server. The account's
+login shell stands for ``cmd.exe``: devices/lab/windows_cmd.py answers plateau's PowerShell check
+(``powershell.exe ... -EncodedCommand``) from ``state`` (uninstall, appx, free_bytes, used_bytes, internet).
+
 ``WorkstationLab(flavour="macos")``: a Mac as plateau's macOS script meets it. sshd runs chrooted in
 a root of its own (a tmpfs in the namespace where every top-level folder of this machine is
 bind-mounted, plus ``/Applications`` and ``/opt`` of the lab's), so the script's absolute paths
@@ -72,6 +76,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -92,7 +97,7 @@ DEFAULT_PACKAGES: tuple[tuple[str, str, str], ...] = (
     ("libc6", "ii", "amd64"), ("tzdata", "ii", "all"),
 )  # fmt: skip
 
-FLAVOURS = ("linux", "macos")
+FLAVOURS = ("linux", "macos", "windows")
 
 
 class LabNeedsRoot(RuntimeError):
@@ -137,6 +142,10 @@ class WorkstationLab(Simulator):
             "internet": "up", "usb_blocked": False, "mount_denied": False,
             "apps": [["Safari.app", "com.apple.Safari"]], "casks": [], "formulae": [], "homebrew": "ok",
         }  # fmt: skip
+        if flavour == "windows":  # Windows' OpenSSH server: the state is what the PowerShell check reads
+            from devices.lab.windows_cmd import DEFAULT_MACHINE
+
+            self.state = dict(DEFAULT_MACHINE)
         self._sshds: list[subprocess.Popen[bytes]] = []
 
     # ------------------------------------------------------------------ state
@@ -196,7 +205,8 @@ class WorkstationLab(Simulator):
     def host_vars(self, index: int = 0) -> dict[str, Any]:
         """Inventory variables of a Linux or macOS host reaching this lab (its ``index``-th port)."""
         address, port = self.endpoints[index]
-        return {"ansible_host": address, "ansible_port": port, "admin_user": self.user}
+        ssh = {"ansible_connection": "ssh", "ansible_shell_type": "powershell"} if self.flavour == "windows" else {}
+        return {"ansible_host": address, "ansible_port": port, "admin_user": self.user, **ssh}
 
     # ------------------------------------------------------------------ lifecycle
     def _open(self) -> None:
@@ -222,6 +232,12 @@ class WorkstationLab(Simulator):
         # macOS's sshd gives /usr/bin:/bin:/usr/sbin:/sbin (no Homebrew); Debian's adds /usr/local/bin
         system_path = "/usr/bin:/bin:/usr/sbin:/sbin" if self.flavour == "macos" else "/usr/local/bin:/usr/bin:/bin"
         shell.write_text(f'#!/bin/sh\nPATH={base / "bin"}:{system_path}\nexport PATH\nexec /bin/sh "$@"\n')
+        if self.flavour == "windows":  # the login shell stands for cmd.exe (devices/lab/windows_cmd.py)
+            shutil.copyfile(Path(__file__).with_name("windows_cmd.py"), base / "bin" / "windows_cmd.py")
+            python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+            shell.write_text(
+                f'#!/bin/sh\nexec {python} {base / "bin" / "windows_cmd.py"} {base / "state" / "windows.json"} "$@"\n'
+            )
         shell.chmod(0o755)
         render(self)
         self._write_accounts(shell)

@@ -56,6 +56,11 @@ def render(lab: WorkstationLab) -> None:
     """state.json, and the plain files the stand-ins cat."""
     assert lab.dir is not None
     state, out = lab.state, lab.dir / "state"
+    if lab.flavour == "windows":  # read by the cmd.exe stand-in (devices/lab/windows_cmd.py)
+        from devices.workstation.script import WINDOWS_MARKER
+
+        (out / "windows.json").write_text(json.dumps({"machine": state, "marker": WINDOWS_MARKER}))
+        return
     (out / "state.json").write_text(json.dumps({**state, "mode": lab.mode, "slow_s": lab.slow_s}))
     # slow/dead: the stand-ins wait, but never outlive the lab (``alive`` goes away in stop())
     ticks = {"slow": int(lab.slow_s * 10), "dead": 36000}.get(lab.mode, 0)
@@ -99,6 +104,11 @@ def _render_mac(lab: WorkstationLab) -> None:
     """/Applications (one Info.plist per bundle), /opt/homebrew/bin/brew and what it lists, df."""
     assert lab.dir is not None
     state, out = lab.state, lab.dir / "state"
+    if lab.flavour == "windows":  # read by the cmd.exe stand-in (devices/lab/windows_cmd.py)
+        from devices.workstation.script import WINDOWS_MARKER
+
+        (out / "windows.json").write_text(json.dumps({"machine": state, "marker": WINDOWS_MARKER}))
+        return
     (out / "internet").write_text(state["internet"])
     (out / "homebrew").write_text(state["homebrew"])
     # brew list prints the names of the Caskroom's / Cellar's folders, sorted

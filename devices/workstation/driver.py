@@ -39,7 +39,13 @@ from devices.workstation.parse import (
     split_sections,
 )
 from devices.workstation.script import linux_script, mac_script, windows_script
-from devices.workstation.transport import ScriptRun, run_powershell_winrm, run_script_local, run_script_ssh
+from devices.workstation.transport import (
+    ScriptRun,
+    run_powershell_ssh,
+    run_powershell_winrm,
+    run_script_local,
+    run_script_ssh,  # fmt: skip
+)
 
 #: sections the Linux script always prints (a missing one means the answer was cut)
 LINUX_SECTIONS = ("dpkg_arch", "dpkg", "flatpak", "df", "usb_modprobe", "usb_polkit", "internet")
@@ -184,9 +190,14 @@ class WindowsFacts:
 
 
 def read_windows(address: str, port: int, *, username: str, password: str, internet_targets: Sequence[str],
-                 timeout_s: float, https: bool, known_hosts: Path | None = None) -> WindowsFacts:  # fmt: skip
-    """One WinRM shell as the admin account, one PowerShell script printing JSON."""
+                 timeout_s: float, https: bool, known_hosts: Path | None = None, ssh: bool = False) -> WindowsFacts:  # fmt: skip
+    """One WinRM shell (or, ``ssh``, one OpenSSH session) as the admin account, one PowerShell
+    script printing JSON."""
     script = windows_script(internet_targets, per_target_s=max(1.0, timeout_s * 0.4))
+    if ssh:
+        run = run_powershell_ssh(address, port, username=username, password=password, script=script,
+                                 timeout_s=timeout_s, known_hosts=known_hosts)  # fmt: skip
+        return windows_facts(run, login=username)
     run = run_powershell_winrm(
         address,
         port,

@@ -118,8 +118,11 @@ $internet = foreach ($u in $targets) {
     [pscustomobject]@{url=$u; code=$code; error=$_.Exception.GetType().Name}
   }
 }
-[pscustomobject]@{uninstall=@($uninstall); appx=@($appx); free_bytes=$drive.Free; used_bytes=$drive.Used;
+$json = [pscustomobject]@{uninstall=@($uninstall); appx=@($appx); free_bytes=$drive.Free; used_bytes=$drive.Used;
   internet=@($internet)} | ConvertTo-Json -Depth 3 -Compress
+# ASCII only (\uXXXX for the rest): the console's code page (CP850 on a French Windows, over SSH
+# or WinRM) can then never garble an accented program name
+[regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
 """
 #: the marker a WS-Management peer (and a reader of a capture) recognises the script by
 WINDOWS_MARKER = "# plateau live check (windows)"

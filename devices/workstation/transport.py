@@ -108,9 +108,11 @@ class _PinHostKey:
 
 
 def run_script_ssh(address: str, port: int, *, username: str, password: str, script: str, timeout_s: float,
-                   known_hosts: Path | None = None) -> ScriptRun:  # fmt: skip
+                   known_hosts: Path | None = None, command: str = SCRIPT_COMMAND) -> ScriptRun:  # fmt: skip
     """Open an SSH session *as* ``username`` with its password (a real authentication, nothing on
     a command line), run ``script`` on ``/bin/sh -s`` in one exec, return what it printed.
+    ``command``: another command line, given ``script`` on its standard input (Windows:
+    :func:`run_powershell_ssh`).
 
     ``timeout_s`` is the whole budget: one deadline covers connect, banner, authentication, the
     channel and the script's run (a watchdog closes the connection when it passes, whatever step
@@ -146,6 +148,7 @@ def run_script_ssh(address: str, port: int, *, username: str, password: str, scr
             known_hosts=known_hosts,
             started=started,
             deadline=deadline,
+            command=command,
         )
     except (BadAnswer, Unreachable, AuthenticationFailed):
         if expired.is_set():
@@ -157,7 +160,8 @@ def run_script_ssh(address: str, port: int, *, username: str, password: str, scr
 
 
 def _session(client: Any, paramiko: Any, address: str, port: int, *, username: str, password: str, script: str,
-             timeout_s: float, known_hosts: Path | None, started: float, deadline: float) -> ScriptRun:  # fmt: skip
+             timeout_s: float, known_hosts: Path | None, started: float, deadline: float,
+             command: str = SCRIPT_COMMAND) -> ScriptRun:  # fmt: skip
     if known_hosts is not None and known_hosts.is_file():
         with _KNOWN_HOSTS_LOCK:
             client.get_host_keys().load(str(known_hosts))
@@ -190,7 +194,7 @@ def _session(client: Any, paramiko: Any, address: str, port: int, *, username: s
     try:
         channel = transport.open_session(timeout=max(0.1, deadline - time.monotonic()))
         channel.settimeout(max(0.1, deadline - time.monotonic()))
-        channel.exec_command(SCRIPT_COMMAND)
+        channel.exec_command(command)
         channel.sendall(script.encode())
         channel.shutdown_write()
         out, err = _drain(channel, deadline)
@@ -206,6 +210,23 @@ def _session(client: Any, paramiko: Any, address: str, port: int, *, username: s
         authenticated_at,
         time.monotonic() - started,
     )
+
+
+#: how Windows' OpenSSH (cmd.exe or PowerShell as its DefaultShell) starts plateau's check script
+POWERSHELL_COMMAND = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand {encoded}"
+
+
+def run_powershell_ssh(address: str, port: int, *, username: str, password: str, script: str, timeout_s: float,
+                       known_hosts: Path | None = None) -> ScriptRun:  # fmt: skip
+    """A PowerShell script on a Windows PC reached through OpenSSH Server (the bootstrap's SSH
+    transport), as :func:`run_script_ssh` runs a shell script: the same password login and host
+    key pinning, one exec of ``powershell.exe -EncodedCommand`` (base64 of UTF-16LE: no quoting
+    for either shell to mangle; plateau's script stays far below cmd.exe's 8,191 characters)."""
+    from devices.workstation.script import powershell_encoded
+
+    line = POWERSHELL_COMMAND.format(encoded=powershell_encoded(script))
+    return run_script_ssh(address, port, username=username, password=password, script="", timeout_s=timeout_s,
+                          known_hosts=known_hosts, command=line)  # fmt: skip
 
 
 def _drain(channel: Any, deadline: float) -> tuple[bytes, bytes]:

@@ -19,6 +19,8 @@ STATION = ProbeDecl(name="nmcli", checks=(*LIVE_LINUX, "wifi_seen"), fn="checks.
 MACOS_LIVE = ProbeDecl(name="ssh", checks=LIVE_MACOS, fn="checks.probes.workstation:probe_macos")
 LIVE_WINDOWS = ("reachable", "admin_login", "software", "capabilities", "internet", "disk_space")
 WINDOWS_LIVE = ProbeDecl(name="winrm", checks=LIVE_WINDOWS, fn="checks.probes.workstation:probe_windows")
+#: a Windows PC bootstrapped with OpenSSH Server: the same PowerShell check, over SSH
+WINDOWS_SSH = ProbeDecl(name="ssh", checks=LIVE_WINDOWS, fn="checks.probes.workstation:probe_windows")
 #: connections the live probe speaks (SSH with paramiko, or this very machine)
 SSH_LIKE = (None, "ssh", "paramiko", "local")
 
@@ -37,7 +39,7 @@ def _linux_probe(device: LinuxWorkstation) -> str:
 
 
 def _windows_probe(device: WindowsWorkstation) -> str:
-    return "default" if device.ansible_connection == "winrm" else "tcp"
+    return {"winrm": "default", "ssh": "ssh"}.get(device.ansible_connection or "", "tcp")
 
 
 def _macos_probe(device: MacWorkstation) -> str:
@@ -51,7 +53,7 @@ WINDOWS = Family(
     platform="windows",
     provisioning="ansible",
     accounts=(ADMIN,),
-    probes={"default": WINDOWS_LIVE, "tcp": REACHABLE},
+    probes={"default": WINDOWS_LIVE, "ssh": WINDOWS_SSH, "tcp": REACHABLE},
     choose_probe=_windows_probe,
     recap_row=_row,
     port_field="ansible_port",

@@ -1,20 +1,23 @@
 """Windows over WinRM, over the wire: pywinrm's real SOAP envelopes (Create shell, Command,
 Receive, Signal, Delete) against the lab's WS-Management peer (devices/lab/workstation.py), Basic
-authentication of the admin account, the PowerShell script decoded on the other side."""
+authentication of the admin account, the PowerShell script decoded on the other side; and the
+same check through OpenSSH Server (the bootstrap's other transport), at the end."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from checks.model import Status
 from checks.probes.common import CapabilityRule, PlannedTitle, ProbeContext
-from checks.probes.workstation import probe_windows
+from checks.probes.workstation import pinned, probe_windows
 from devices.errors import AuthenticationFailed, Unreachable
 from devices.lab.workstation import WinRMLab
 from devices.models import WindowsWorkstation
-from devices.workstation.transport import PasswordLoginRefused, run_powershell_winrm
+from devices.workstation.transport import POWERSHELL_COMMAND, PasswordLoginRefused, run_powershell_winrm, run_script_ssh
+from provision.families import REGISTRY
 from provision.messages import render
 
 PASSWORD = "Win-Jury-5521!"
@@ -55,7 +58,7 @@ def test_plain_http_to_loopback_works_too() -> None:
     assert run.exit_status == 1 and "only answers plateau" in run.stderr  # the script is not ours: refused
 
 
-def device(lab: WinRMLab, password: str = PASSWORD) -> WindowsWorkstation:
+def device(lab: Any, password: str = PASSWORD) -> WindowsWorkstation:
     return WindowsWorkstation(name="pc-win-01", room="salle_a", admin_password=password, **lab.host_vars())
 
 
@@ -277,8 +280,6 @@ def test_a_real_sshd_on_the_winrm_port_is_not_winrm(tmp_path: Path, local_sshd) 
 
 
 def test_silence_is_not_prepared_only_while_plateau_never_reached_the_pc(tmp_path: Path) -> None:
-    from checks.probes.workstation import pinned
-
     peer = Peer("silent")
     try:
         ctx = context(tmp_path, VLC)
@@ -297,10 +298,69 @@ def test_silence_is_not_prepared_only_while_plateau_never_reached_the_pc(tmp_pat
 
 
 def test_pins_of_either_transport_count_as_reached(tmp_path: Path) -> None:
-    from checks.probes.workstation import pinned
-
     known = tmp_path / "known_hosts"
     assert not pinned("127.0.0.1", 5986, known) and not pinned("127.0.0.1", 22, None)
     known.write_text("[127.0.0.1]:2222 ssh-ed25519 AAAAC3Nza\n10.0.0.5,pc-b ssh-ed25519 AAAAC3Nza\n")
     assert pinned("127.0.0.1", 2222, known) and pinned("10.0.0.5", 22, known)
     assert not pinned("127.0.0.1", 22, known) and not pinned("127.0.0.1", 5986, known)
+
+
+# ------------------------------------------------------------------ through OpenSSH Server
+# Debian's real sshd on loopback, a real password login, one exec of ``powershell.exe
+# -EncodedCommand`` answered by the lab's stand-in for cmd.exe (devices/lab/windows_cmd.py, the
+# same answers as the WinRM lab), the host key pinned on first contact.
+
+
+@pytest.fixture
+def win_ssh():
+    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
+
+    try:
+        with WorkstationLab(flavour="windows", password=PASSWORD) as lab:
+            yield lab
+    except LabNeedsRoot as exc:
+        pytest.skip(str(exc))
+
+
+def test_the_powershell_check_runs_over_ssh_and_pins_the_host_key(win_ssh, tmp_path: Path) -> None:
+    ctx = context(tmp_path, FIREFOX, CHROME, VLC)
+    ctx.known_hosts_file = tmp_path / "known_hosts"
+    assert not pinned(win_ssh.host, win_ssh.port, ctx.known_hosts_file)  # validate: « jamais joint »
+    got = {(v.check, v.params.get("title_id")): v for v in probe_windows(device(win_ssh), ctx)}
+    assert got[("admin_login", None)].status is Status.OK and got[("admin_login", None)].probe == "ssh"
+    assert got[("software", "firefox")].status is Status.OK
+    assert got[("software", "google-chrome")].params["via"].startswith("Google Chrome")
+    vlc = got[("software", "vlc")]
+    assert vlc.status is Status.FAIL and "candidat C01" in render(vlc.key, vlc.params)
+    assert got[("internet", None)].status is Status.OK and got[("disk_space", None)].value == 50.0
+    assert pinned(win_ssh.host, win_ssh.port, ctx.known_hosts_file)  # first contact pinned it
+
+
+def test_what_the_pc_holds_now_is_what_the_check_says(win_ssh, tmp_path: Path) -> None:
+    win_ssh.set(uninstall=[("64", "VLC media player", "3.0.21")], internet="down", free_bytes=1024**3)
+    got = {(v.check, v.params.get("title_id")): v for v in probe_windows(device(win_ssh), context(tmp_path, VLC,
+                                                                                                   FIREFOX))}  # fmt: skip
+    assert got[("software", "vlc")].status is Status.OK and got[("software", "firefox")].status is Status.FAIL
+    assert got[("internet", None)].status is Status.FAIL and got[("disk_space", None)].status is Status.FAIL
+
+
+def test_a_wrong_password_is_a_blocking_red_and_nothing_is_green(win_ssh, tmp_path: Path) -> None:
+    verdicts = probe_windows(device(win_ssh, "old-password"), context(tmp_path, VLC))
+    login = next(v for v in verdicts if v.check == "admin_login")
+    assert login.status is Status.FAIL and login.blocking and login.key == "check.admin_login.refused"
+    assert {v.status for v in verdicts if v.check not in ("admin_login", "reachable")} == {Status.UNKNOWN}
+
+
+def test_the_command_line_is_powershell_and_nothing_else_answers(win_ssh) -> None:
+    assert POWERSHELL_COMMAND.startswith("powershell.exe ") and "-EncodedCommand {encoded}" in POWERSHELL_COMMAND
+    run = run_script_ssh(win_ssh.host, win_ssh.port, username=win_ssh.user, password=PASSWORD, script="",
+                         timeout_s=10, command="dir C:\\")  # fmt: skip
+    assert run.exit_status == 1 and "is not recognized" in run.stderr
+
+
+def test_the_registry_probes_an_ssh_windows_pc_live() -> None:
+    family = REGISTRY["windows"]
+    ssh = WindowsWorkstation(name="w", room="r", address="127.0.0.1", admin_user="jury", ansible_connection="ssh")
+    winrm = WindowsWorkstation(name="w", room="r", address="127.0.0.1", admin_user="jury", ansible_connection="winrm")
+    assert family.probes[family.choose_probe(ssh)].fn == family.probes[family.choose_probe(winrm)].fn
+    assert family.probes[family.choose_probe(ssh)].name == "ssh"

@@ -374,3 +374,16 @@ def test_a_vars_file_or_session_that_is_a_list_says_so_in_words(example: Path, p
     (example / "session.yml").write_text("- date: 2026-12-03\n", encoding="utf-8")
     result = plateau("validate", "-i", example)
     assert result.code == 2 and "pas une liste." in " ".join(result.err.split()), result.err
+
+
+def test_windows_over_openssh_needs_the_powershell_shell_type(example: Path, plateau) -> None:
+    """Without « ansible_shell_type: powershell » Ansible would send sh commands to Windows."""
+    vars_file = example / "group_vars" / "windows" / "main.yml"
+    text = vars_file.read_text(encoding="utf-8").replace("ansible_connection: winrm", "ansible_connection: ssh")
+    vars_file.write_text(text.replace("ansible_port: 5986", "ansible_port: 22"), encoding="utf-8")
+    result = plateau("validate", "-i", example)
+    assert result.code == 2 and "champ ansible_shell_type" in result.err, result.err
+    assert "ansible_shell_type: powershell" in " ".join(result.err.split())
+    vars_file.write_text(vars_file.read_text(encoding="utf-8") + "ansible_shell_type: powershell\n", encoding="utf-8")
+    result = plateau("validate", "-i", example)
+    assert "ansible_shell_type" not in result.err, result.err

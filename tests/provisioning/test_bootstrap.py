@@ -31,7 +31,10 @@ def test_script_parses_as_powershell():
     ts = pytest.importorskip("tree_sitter")
     tsp = pytest.importorskip("tree_sitter_powershell")
     parser = ts.Parser(ts.Language(tsp.language()))
-    for text in (SCRIPT, bs.render_script("ssh", "jury"), bs.render_script("winrm", "plateau")):
+    from devices.workstation.script import windows_script
+
+    live_check = windows_script(["https://www.service-public.fr/", "https://exemple.fr/?a='b'"], per_target_s=4)
+    for text in (SCRIPT, bs.render_script("ssh", "jury"), bs.render_script("winrm", "plateau"), live_check):
         tree = parser.parse(text.encode("utf-8"))
         errors = []
 
