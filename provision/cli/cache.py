@@ -33,7 +33,7 @@ def cache_command(
     """Télécharge à l'avance dans <inventaire>/cache/ ce qui peut l'être (paquets Debian, Flatpak), et liste le reste."""
     from provision.context import load_all
     from provision.inventory.loader import find_vault_password_file
-    from provision.provisioning.cache import CACHE_DIR, build_cache, parse_only
+    from provision.provisioning.cache import CACHE_DIR, KINDS, build_cache, parse_only
 
     root = Path(inventory)
     try:
@@ -43,7 +43,7 @@ def cache_command(
             Problem(
                 key="cache.unknown_kind",
                 field="--only",
-                params={"kinds": exc.args[0], "known": "apt, flatpak, winget, choco, apk, ipa"},
+                params={"kinds": exc.args[0], "known": ", ".join(KINDS)},
             )
         ) from None
     password_file, _how = find_vault_password_file(root, vault_password_file)

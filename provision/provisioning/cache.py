@@ -12,6 +12,9 @@ Layout under ``<inventory>/cache/`` (large: keep it out of git)::
       windows/        ``<winget id>/<version>/<installer>`` + ``index.json`` (winget.py): installers
                       resolved from their winget manifests, SHA-256 checked; ``fetch-installers.ps1``
                       for what could not be cached
+      homebrew/       ``casks/<token>/<url digest>/<installer>`` + ``casks.json`` (homebrew_casks.py):
+                      each cask's .dmg/.pkg from Homebrew's JSON API, SHA-256 checked, put by the
+                      macos role into each Mac's Homebrew download cache
       manifest.json   what was cached, what must be fetched by hand, and why
 
 How each manager is handled (commands run on this machine, the controller):
@@ -72,6 +75,7 @@ from provision.provisioning.cache_model import (
 )
 from provision.provisioning.cache_model import TIMEOUT_S as TIMEOUT_S  # re-exported
 from provision.provisioning.cache_model import WINDOWS_DIR as WINDOWS_DIR  # re-exported
+from provision.provisioning.homebrew_casks import cache_casks, homebrew_vars
 from provision.provisioning.vars import Install, plateau_hosts
 from provision.provisioning.windows_installers import cache_windows, windows_vars
 from provision.provisioning.windows_installers import windows_manifest as windows_manifest  # re-exported
@@ -112,10 +116,11 @@ def wanted_from_plan(plan: Mapping[str, Any], only: Iterable[str] = KINDS) -> li
             item.hosts.append(host)
 
     for host, hv in plateau_hosts(plan).items():
-        for manager in ("apt", "flatpak", "winget", "choco"):
+        for manager, kind in (("apt", "apt"), ("flatpak", "flatpak"), ("winget", "winget"), ("choco", "choco"),
+                              ("brew_cask", "cask")):  # fmt: skip
             installs = cast("list[Install]", dict(hv).get(manager, []))  # a TypedDict read by a variable key
             for install in installs:
-                add(manager, install["id"], install["title"], host, install.get("choco"))
+                add(kind, install["id"], install["title"], host, install.get("choco"))
                 if manager == "winget" and install.get("choco"):  # the fallback is worth caching too
                     add("choco", install["choco"], install["title"], host)
     for host in plan["hosts"]:
@@ -183,6 +188,7 @@ def build_cache(
         report.entries += entries
     report.entries += cache_flatpak(by_kind["flatpak"], cache, run, which)
     report.entries += cache_windows(by_kind["winget"] + by_kind["choco"], cache)
+    report.entries += cache_casks(by_kind["cask"], cache)
     report.entries += tablet_files(by_kind["apk"] + by_kind["ipa"], root)
     (cache / MANIFEST).write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     return report
@@ -190,8 +196,9 @@ def build_cache(
 
 def cache_vars(root: Path) -> dict[str, Any]:
     """Extra vars for site.yml that need no server: ``plateau_windows_installers``
-    (provision/provisioning/windows_installers.py) when installers are cached."""
-    found: dict[str, Any] = windows_vars(root / CACHE_DIR)
+    (provision/provisioning/windows_installers.py) and ``plateau_homebrew_casks``
+    (provision/provisioning/homebrew_casks.py) when installers are cached."""
+    found: dict[str, Any] = {**windows_vars(root / CACHE_DIR), **homebrew_vars(root / CACHE_DIR)}
     return found
 
 
@@ -210,7 +217,17 @@ def parse_only(value: str | None) -> list[str]:
     if not value:
         return list(KINDS)
     kinds = [v.strip().lower() for v in value.split(",") if v.strip()]
-    aliases = {"apk": "apk", "android": "apk", "ipa": "ipa", "ios": "ipa", "ipad": "ipa"}
+    aliases = {
+        "apk": "apk",
+        "android": "apk",
+        "ipa": "ipa",
+        "ios": "ipa",
+        "ipad": "ipa",
+        "homebrew": "cask",
+        "brew": "cask",
+        "mac": "cask",
+        "macos": "cask",
+    }
     kinds = [aliases.get(k, k) for k in kinds]
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:

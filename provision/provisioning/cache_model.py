@@ -2,8 +2,8 @@
 
 The folder names under ``<inventory>/cache/``, the manager kinds, the status of one cached
 title (:class:`CacheEntry`) and what the plan asks to cache (:class:`Wanted`); the apt part
-(cache_apt.py), the flatpak part (cache_flatpak.py) and the Windows part
-(windows_installers.py) all build :class:`CacheEntry` records from :class:`Wanted` ones.
+(cache_apt.py), the flatpak part (cache_flatpak.py), the Windows part (windows_installers.py)
+and the macOS part (homebrew_casks.py) all build :class:`CacheEntry` records from :class:`Wanted` ones.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ WINDOWS_DIR = "windows"
 MANIFEST = "manifest.json"
 APK_DIR = "apk"  # same folder as provision.devices_apply.APK_CACHE
 IPA_DIR = "ipa"
-KINDS = ("apt", "flatpak", "winget", "choco", "apk", "ipa")
+KINDS = ("apt", "flatpak", "winget", "choco", "cask", "apk", "ipa")
 TIMEOUT_S = 1800  # one apt-get download of a whole office suite on a slow line
 
 Run = Callable[..., subprocess.CompletedProcess]
@@ -36,7 +36,7 @@ class Status:
 
 @dataclass(slots=True)
 class CacheEntry:
-    kind: str  # apt | flatpak | winget | choco | apk | ipa
+    kind: str  # apt | flatpak | winget | choco | cask | apk | ipa
     id: str  # package / app id
     title: str
     status: str

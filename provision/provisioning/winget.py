@@ -119,7 +119,7 @@ def _refuse_outside_loopback(url: str) -> None:
         raise SourceError(str(exc)) from None
 
 
-def _get(url: str, opener: Opener) -> bytes | None:
+def get_body(url: str, opener: Opener) -> bytes | None:
     """The body, or None for a 404; SourceError for anything else that went wrong."""
     _refuse_outside_loopback(url)
     request = urllib.request.Request(url, headers={"User-Agent": "plateau", "Accept": "application/json, */*"})
@@ -141,7 +141,7 @@ def fetch_manifest(ident: str, opener: Opener = urllib.request.urlopen) -> tuple
     """
     listing_base, raw_base = source_urls()
     path = package_path(ident)
-    body = _get(listing_base + path, opener)
+    body = get_body(listing_base + path, opener)
     if body is None:
         raise LookupError(ident)
     try:
@@ -152,7 +152,7 @@ def fetch_manifest(ident: str, opener: Opener = urllib.request.urlopen) -> tuple
     for version in sorted(versions, key=version_key, reverse=True)[:MAX_VERSION_TRIES]:
         for name in (f"{ident}.installer.yaml", f"{ident}.yaml"):  # split manifests, else an old singleton
             url = f"{raw_base}{path}/{version}/{name}"
-            text = _get(url, opener)
+            text = get_body(url, opener)
             if text is None:
                 continue
             try:

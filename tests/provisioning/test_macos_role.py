@@ -12,6 +12,7 @@ a cask whose installer needs it, and looks for the password in every process's c
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -26,6 +27,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SUDO = "Tech-Sudo-77"
+#: the URL Homebrew would download each cask from on this "Mac", and the bytes the vendor serves
+VENDOR = {"vlc": "https://get.videolan.org/vlc/3.0.21/macosx/vlc-3.0.21-arm64.dmg"}
+VLC_DMG = b"plateau lab: the VLC disk image\n" * 64
+VENDOR_SHA = {"vlc": hashlib.sha256(VLC_DMG).hexdigest()}
 PLAN = {
     "platform": "macos",
     "brew_cask": [
@@ -61,16 +66,22 @@ def brew(tmp_path):
     folder.mkdir()
     installed, log = tmp_path / "installed.txt", tmp_path / "brew-log.jsonl"
     installed.write_text("")
+    downloads = tmp_path / "Caches" / "Homebrew" / "downloads"  # created by the role when needed
     script = folder / "brew"
     script.write_text(
         textwrap.dedent(f"""\
         #!{sys.executable}
-        import json, os, subprocess, sys
+        import hashlib, json, os, subprocess, sys
         from pathlib import Path
         installed = Path({str(installed)!r})
         args = sys.argv[1:]
+        def cached(token):  # where Homebrew keeps the download of the URL this Mac would use
+            url = {VENDOR!r}.get(token, "https://vendor.invalid/" + token + ".dmg")
+            return Path({str(downloads)!r}) / (hashlib.sha256(url.encode()).hexdigest() + "--" + url.rsplit("/", 1)[-1])
         if args == ["--version"]:
             print("Homebrew 4.4.20"); sys.exit(0)
+        if args[:2] == ["--cache", "--cask"]:
+            print(cached(args[2])); sys.exit(0)
         if args[:2] == ["list", "--cask"]:
             sys.exit(0 if args[2] in installed.read_text().split() else 1)
         if args[:2] == ["install", "--cask"]:
@@ -83,8 +94,10 @@ def brew(tmp_path):
                 except OSError:
                     pass
             env = {{k: v for k, v in os.environ.items() if k.startswith("HOMEBREW_")}}
+            found = cached(token)
+            from_cache = found.is_file() and hashlib.sha256(found.read_bytes()).hexdigest() == {VENDOR_SHA!r}.get(token)
             with open({str(log)!r}, "a") as f:
-                f.write(json.dumps({{"token": token, "env": env, "ps_hits": hits,
+                f.write(json.dumps({{"token": token, "env": env, "ps_hits": hits, "from_cache": from_cache,
                                     "env_has_password": any({SUDO!r} in v for v in os.environ.values())}}) + "\\n")
             if token == "inexistant":
                 print("Error: Cask 'inexistant' is unavailable: No Cask with this name exists.", file=sys.stderr)
@@ -138,8 +151,15 @@ def test_casks_with_sudo_through_the_lan_and_failures_named(tmp_path, lan, brew)
     (cache / "homebrew" / "api").mkdir(parents=True)
     (cache / "homebrew" / "index.json").write_text("{}")  # what plateau cache mirrored (bottles)
     (cache / "homebrew" / "api" / "formula.jws.json").write_text("{}")
+    # what plateau cache fetched for VLC (homebrew_casks.py): the vendor's file, under its URL's digest
+    vlc_url = VENDOR["vlc"]
+    record = {"url": vlc_url, "url_sha256": hashlib.sha256(vlc_url.encode()).hexdigest(), "sha256": VENDOR_SHA["vlc"],
+              "version": "3.0.21", "file": "homebrew/casks/vlc/x/vlc-3.0.21-arm64.dmg", "size": len(VLC_DMG)}  # fmt: skip
+    (cache / record["file"]).parent.mkdir(parents=True)
+    (cache / record["file"]).write_bytes(VLC_DMG)
     brew_dir, installed, log = brew
-    report, raw = run_role(tmp_path, brew_dir, plateau_lan_url=url, ansible_become_password=SUDO)
+    report, raw = run_role(tmp_path, brew_dir, plateau_lan_url=url, ansible_become_password=SUDO,
+                           plateau_homebrew_casks={"vlc": [record]})  # fmt: skip
     got = tasks(report)
 
     calls = [json.loads(line) for line in log.read_text().splitlines()]
@@ -154,8 +174,11 @@ def test_casks_with_sudo_through_the_lan_and_failures_named(tmp_path, lan, brew)
     named = [r for r in failed if r.get("failed")]
     assert len(named) == 1 and named[0]["item"]["title"] == "Logiciel fantôme"
     assert named[0]["item"]["requested_by"] == ["candidat:C02"] and "No Cask with this name" in named[0]["msg"]
+    # VLC's file came from the laptop into Homebrew's download cache: brew found it downloaded
+    assert {c["token"]: c["from_cache"] for c in calls} == {"vlc": True, "pkg-sudo": False, "inexistant": False}
     warning = got["Signaler les applications qui viennent d'internet (casks)"]["ansible_facts"]["macos_warning"]
-    assert warning["key"] == "macos_casks_from_internet" and "VLC" in warning["params"]["titles"]
+    assert warning["key"] == "macos_casks_from_internet"
+    assert warning["params"]["titles"] == "Pilote imprimante, Logiciel fantôme"  # not VLC
     assert SUDO not in raw  # nowhere in what Ansible reports
 
 
