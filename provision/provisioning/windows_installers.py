@@ -11,8 +11,11 @@ Layout::
 ``plateau provision`` passes the index as ``plateau_windows_installers`` (:func:`windows_vars`,
 through cache.cache_vars); with ``plateau_lan_url`` (the laptop's HTTP server over ``cache/``) the
 windows role fetches ``{plateau_lan_url}<record.file>`` (win_get_url, SHA-256 checked again on the
-PC) and runs it (win_package with the record's arguments). Chocolatey ids are kept as the fallback
-Chocolatey installs from the internet at provisioning; a re-run downloads only what changed (a file
+PC) and runs it (win_package with the record's arguments). An installer's declared
+dependencies (``PackageDependencies``: LibreOffice's Visual C++ runtime) are resolved and
+cached the same way (``"dependency": true`` in their record), and the role installs each before
+the title that needs it. Chocolatey ids are kept as the fallback Chocolatey installs from the
+internet at provisioning; a re-run downloads only what changed (a file
 already there with the manifest's hash is kept) and drops the files no title needs any more.
 """
 
@@ -166,6 +169,7 @@ def cache_windows(items: Sequence[Wanted], cache: Path, opener: Opener = urllib.
                 )
             )
         script += [f"# {item.title} — {', '.join(item.hosts)}", command]
+    entries += _cache_dependencies(items, installers, cache, old, opener, script)
     keep = {(cache / r["file"]).resolve() for r in installers.values()}
     for path in folder.glob("*/*/*"):  # <Id>/<version>/<file>: what no title needs any more
         if path.is_file() and path.resolve() not in keep:
@@ -174,6 +178,37 @@ def cache_windows(items: Sequence[Wanted], cache: Path, opener: Opener = urllib.
     index = {"schema": SCHEMA, "source": {"listing": listing, "manifests": raw}, "installers": installers}
     (folder / INDEX).write_text(json.dumps(index, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / SCRIPT).write_text("\r\n".join(script) + "\r\n", encoding="utf-8-sig")
+    return entries
+
+
+def _cache_dependencies(items: Sequence[Wanted], installers: dict[str, dict[str, Any]], cache: Path,
+                        old: Mapping[str, Any], opener: Opener, script: list[str]) -> list[CacheEntry]:  # fmt: skip
+    """The installers the cached ones declare they need (``PackageDependencies``: LibreOffice's
+    Visual C++ runtime), resolved and cached the same way, so that they too cross the uplink once;
+    the windows role installs each before the title that needs it. Two levels at most."""
+    from provision.provisioning.cache_model import Wanted
+
+    hosts = {item.id: item.hosts for item in items}
+    entries: list[CacheEntry] = []
+    tried: set[str] = set()
+    for _ in range(2):
+        needed: dict[str, list[str]] = {}
+        for ident, record in list(installers.items()):
+            for dep in record.get("dependencies") or []:
+                if dep not in installers and dep not in tried and dep not in needed:
+                    needed[dep] = []
+                if dep in needed:
+                    needed[dep] += [h for h in hosts.get(ident, []) if h not in needed[dep]]
+        for dep, dep_hosts in needed.items():
+            tried.add(dep)
+            item = Wanted("winget", dep, dep, dep_hosts)
+            hosts[dep] = dep_hosts
+            result, found = _cache_one(item, cache, old, opener)
+            entries.append(result)
+            if found is not None:
+                installers[dep] = {**found, "dependency": True}
+            else:
+                script += [f"# {dep} — {', '.join(dep_hosts)}", winget_command(dep)]
     return entries
 
 

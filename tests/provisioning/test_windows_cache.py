@@ -38,6 +38,8 @@ RECORDED = {
     "TheDocumentFoundation.LibreOffice": "LibreOffice",
 }
 USER_ONLY = {"Canva.Canva": "Canva", "Discord.Discord": "Discord"}  # recorded too: per-user installers only
+#: recorded too: what LibreOffice's x64 installer declares it needs (PackageDependencies)
+DEPENDENCIES = {"Microsoft.VCRedist.2015+.x64": "Microsoft.VCRedist.2015+.x64"}
 
 
 @pytest.fixture
@@ -58,7 +60,11 @@ def index_of(cache: Path) -> dict:
 
 def test_recorded_manifests_give_per_machine_x64_silent_installers(source, tmp_path):
     entries = windows_installers.cache_windows(wanted(*RECORDED), tmp_path)
-    assert [(e.id, e.status, e.key) for e in entries] == [(i, Status.CACHED, "winget.cached") for i in RECORDED]
+    assert [(e.id, e.status, e.key) for e in entries] == [
+        (i, Status.CACHED, "winget.cached") for i in (*RECORDED, *DEPENDENCIES)
+    ]
+    # LibreOffice's Visual C++ runtime is cached too, for the PCs that install LibreOffice
+    assert entries[-1].hosts == ["a-pc-win-01"]
     index = index_of(tmp_path)
     got = {
         i: (r["type"], r["architecture"], r["scope"], r["arguments"], r["product_id"], r["upgrade_code"])
@@ -80,7 +86,13 @@ def test_recorded_manifests_give_per_machine_x64_silent_installers(source, tmp_p
             "msi", "x64", "machine", "ALLUSERS=1",
             "{5370F9CB-D8E4-452D-A5DD-90EB7A6E5E1F}", "{4B17E523-5D91-4E69-BD96-7FD81CFA81BB}",
         ),
+        # burn, per machine, 3010 (reboot needed) a success
+        "Microsoft.VCRedist.2015+.x64": (
+            "burn", "x64", "machine", "/quiet /norestart",
+            "{d8bbe9f9-7c5b-42c6-b715-9ee898a2e515}", "{C146EF48-4D31-3C3D-A2C5-1E91AF8A0A9B}",
+        ),
     }  # fmt: skip
+    assert index["Microsoft.VCRedist.2015+.x64"]["dependency"] is True
     lo = index["TheDocumentFoundation.LibreOffice"]
     assert lo["switches"] == "/qn /norestart ALLUSERS=1" and lo["dependencies"] == ["Microsoft.VCRedist.2015+.x64"]
     assert lo["file"] == "windows/TheDocumentFoundation.LibreOffice/25.8.3.2/LibreOffice_25.8.3_Win_x86-64.msi"
@@ -95,16 +107,16 @@ def test_recorded_manifests_give_per_machine_x64_silent_installers(source, tmp_p
             == hashlib.sha256(source_mod.payload(Path(record["file"]).name)).hexdigest()
         )
         assert record["url"].startswith(source.url + "/dl/")
-    assert source.downloads() == len(RECORDED)
+    assert source.downloads() == len(RECORDED) + len(DEPENDENCIES)
 
 
 def test_second_run_downloads_nothing(source, tmp_path):
     windows_installers.cache_windows(wanted(*RECORDED), tmp_path)
     first = source.downloads()
     entries = windows_installers.cache_windows(wanted(*RECORDED), tmp_path)
-    assert source.downloads() == first == len(RECORDED)
+    assert source.downloads() == first == len(RECORDED) + len(DEPENDENCIES)
     assert {e.key for e in entries} == {"winget.already_cached"}
-    assert sorted(index_of(tmp_path)) == sorted(RECORDED)
+    assert sorted(index_of(tmp_path)) == sorted({**RECORDED, **DEPENDENCIES})
 
 
 def test_hash_mismatch_is_refused_and_the_file_deleted(source, tmp_path):
@@ -195,7 +207,7 @@ def test_plateau_cache_of_the_example_then_provision_vars(source, tmp_path):
     )  # fmt: skip
     assert all(e.status == Status.MANUAL for e in report.entries if e.kind == "choco")  # kept as fallback
     extra = cache_vars(root)
-    assert sorted(extra["plateau_windows_installers"]) == sorted(RECORDED)
+    assert sorted(extra["plateau_windows_installers"]) == sorted({**RECORDED, **DEPENDENCIES})
     manifest = json.loads((root / "cache" / "manifest.json").read_text())
     assert {e["key"] for e in manifest["entries"] if e["kind"] == "winget"} >= {"winget.cached"}
 
@@ -204,10 +216,11 @@ def test_recorded_fixtures_are_real_manifests():
     """Each fixture is an installer manifest of a catalog title, as listed in SOURCES.md."""
     sources = (HERE / "data" / "winget" / "SOURCES.md").read_text("utf-8")
     files = sorted((HERE / "data" / "winget" / "manifests").rglob("*.yaml"))
-    assert len(files) == len(RECORDED) + len(USER_ONLY)
+    assert len(files) == len(RECORDED) + len(USER_ONLY) + len(DEPENDENCIES)
     for path in files:
         manifest = yaml.safe_load(path.read_text("utf-8"))
-        assert manifest["ManifestType"] == "installer" and manifest["PackageIdentifier"] in {**RECORDED, **USER_ONLY}
+        known = {**RECORDED, **USER_ONLY, **DEPENDENCIES}
+        assert manifest["ManifestType"] == "installer" and manifest["PackageIdentifier"] in known
         assert str(path.relative_to(HERE / "data" / "winget")) in sources
 
 

@@ -163,6 +163,13 @@ def test_cached_titles_go_to_the_cache_the_others_to_winget(rendered, win01):
     assert sorted(cached) == sorted(recorded_index())
     assert cached["VideoLAN.VLC"]["arguments"] == "/S" and cached["VideoLAN.VLC"]["product_id"] is None
     assert cached["TheDocumentFoundation.LibreOffice"]["product_id"] == "{5370F9CB-D8E4-452D-A5DD-90EB7A6E5E1F}"
+    # LibreOffice's declared dependency (its Visual C++ runtime) is installed just before it, once
+    ids = [i["id"] for i in got["windows_cached"]]
+    assert ids.index("Microsoft.VCRedist.2015+.x64") == ids.index("TheDocumentFoundation.LibreOffice") - 1
+    assert ids.count("Microsoft.VCRedist.2015+.x64") == 1
+    runtime = got["windows_cached"][ids.index("Microsoft.VCRedist.2015+.x64")]
+    office = got["windows_cached"][ids.index("TheDocumentFoundation.LibreOffice")]
+    assert runtime["title"].endswith(f"(pour {office['title']})") and runtime["requested_by"] == office["requested_by"]
     nvda = next(i for i in got["windows_cached"] if i["id"] == "NVAccess.NVDA")
     assert nvda["title"] == "NVDA" and nvda["requested_by"] == ["accessibilité:C02"] and nvda["display_name"] == "NVDA"
     assert [i["id"] for i in got["windows_winget_todo"]] == [i["id"] for i in win01["winget"] if i["id"] not in cached]
