@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from checks.model import Status
 from provision.messages import render as render_message
 from provision.recap import qr
 from provision.recap.data import Account, DeviceRow, Poster, Recap, Secret, Wifi, status_label
@@ -24,7 +25,6 @@ MONTHS = ("janvier", "fÃ©vrier", "mars", "avril", "mai", "juin", "juillet", "aoÃ
 _HYPHENATED = re.compile(r"[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,})+")
 #: secrets longer than these are set smaller (sizes ``long``, ``very-long``) to stay on one line
 LONG, VERY_LONG = 26, 40
-STATUSES = ("ok", "warn", "fail", "unknown")
 
 
 def secret_groups(value: str) -> list[str]:
@@ -168,9 +168,9 @@ def recap_document(recap: Recap) -> dict[str, Any]:
         ],
         "readiness": {
             "finished_at": datetime_fr(r.finished_at) if r.finished_at else None,
-            "counts": {s: r.count(s) for s in STATUSES},  # type: ignore[arg-type]
+            "counts": {str(s): r.count(s) for s in Status},
             "unmeasured": r.unmeasured,
-            "labels": {s: status_label(s) for s in STATUSES},  # type: ignore[arg-type]
+            "labels": {str(s): status_label(s) for s in Status},
             "on_site_total": r.on_site_total,
             "on_site_failing": r.on_site_failing,
             "blockers": len(r.blockers),
