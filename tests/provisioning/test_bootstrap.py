@@ -34,7 +34,8 @@ def test_script_parses_as_powershell():
     from devices.workstation.script import windows_script
 
     live_check = windows_script(["https://www.service-public.fr/", "https://exemple.fr/?a='b'"], per_target_s=4)
-    for text in (SCRIPT, bs.render_script("ssh", "jury"), bs.render_script("winrm", "plateau"), live_check):
+    installed = (Path(__file__).resolve().parents[2] / "playbooks/roles/windows/files/installed.ps1").read_text()
+    for text in (SCRIPT, bs.render_script("ssh", "jury"), bs.render_script("winrm", "plateau"), live_check, installed):
         tree = parser.parse(text.encode("utf-8"))
         errors = []
 

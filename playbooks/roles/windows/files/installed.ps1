@@ -22,9 +22,11 @@ $entries = @(foreach ($root in $roots) {
 })
 foreach ($package in @(ConvertFrom-Json -InputObject $Packages)) {
     $code = [string]$package.installer.product_id
-    $pattern = '^(?:' + [string]$package.display_name + ')'
+    $name = [string]$package.display_name
+    # no display_name (an installer's dependency): the ProductCode alone, never an empty pattern
+    # that would match every program
     $found = $entries | Where-Object {
-        ($code -and $_.Key -eq $code) -or ($_.DisplayName -and $_.DisplayName -match $pattern)
+        ($code -and $_.Key -eq $code) -or ($name -and $_.DisplayName -and $_.DisplayName -match ('^(?:' + $name + ')'))
     }
     if ($found) { [string]$package.id }
 }
