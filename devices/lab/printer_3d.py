@@ -14,6 +14,9 @@ Modes (:mod:`devices.lab.base`): healthy (idle; ``ok`` is its older name) | prin
 filament_out | disconnected (printer link lost) | error | auth_fail (every credential refused) |
 dead (hangs up) | slow (answers after ``slow_s``) | garbage (200 with junk); Moonraker also has
 sensor_empty (idle, print_stats standby, while every filament sensor reports no filament).
+The modes, the garbage body and what each firmware reports in a mode live in
+:mod:`devices.lab.printer_3d_state` (``MODES``, ``GARBAGE`` and ``Answer`` re-exported here); this
+module routes the requests and checks the credentials.
 
 Standalone: ``python -m devices.lab.printer_3d --api moonraker --port 7125 [--mode printing]
 [--api-key KEY] [--password PW (prusalink)]``; it prints the URL it serves.
@@ -28,12 +31,18 @@ import urllib.request
 from typing import Any
 
 from devices.lab.base import HEALTHY, wait_for_interrupt
+from devices.lab.printer_3d_state import GARBAGE as GARBAGE  # re-exported
+from devices.lab.printer_3d_state import MODES as MODES  # re-exported
+from devices.lab.printer_3d_state import (
+    MOONRAKER_OBJECTS,
+    moonraker_info,
+    moonraker_status,
+    octoprint_state_text,
+    prusalink_state,
+)
+from devices.lab.printer_3d_state import Answer as Answer  # re-exported
 from devices.lab.spoolman import SpoolmanSim
 from devices.lab.web import LabHttpServer, Request
-
-MODES = ("healthy", "printing", "filament_out", "disconnected", "error", "auth_fail", "dead", "slow", "garbage")
-GARBAGE = b'\x00\xff<html>502 Bad Gateway</htm\xfe{"state": [unterminated'
-Answer = tuple[int, object]  # (status, JSON-able body | bytes | None for an empty body)
 
 
 # --------------------------------------------------------------------------- OctoPrint
@@ -42,17 +51,8 @@ class OctoPrintSim(LabHttpServer):
     auth_status = 403  # OctoPrint 1.11 answers 403 FORBIDDEN to a wrong key
     modes, garbage, garbage_type = MODES, GARBAGE, "application/json"
 
-    def _state_text(self) -> str:
-        return {
-            "healthy": "Operational",
-            "printing": "Printing",
-            "filament_out": "Paused",
-            "disconnected": "Closed",
-            "error": "Offline after error",
-        }.get(self.mode, "Operational")
-
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
-        state = self._state_text()
+        state = octoprint_state_text(self.mode)
         linked = state not in ("Closed", "Offline after error")
         if path == "/api/connection":
             return 200, {
@@ -156,25 +156,7 @@ class MoonrakerSim(LabHttpServer):
         self.sensors = ["filament_switch_sensor runout"] if sensors is None else sensors
 
     def _status(self) -> dict[str, dict[str, Any]]:
-        in_job = self.mode in ("printing", "filament_out")
-        status: dict[str, dict[str, Any]] = {
-            "print_stats": {
-                "state": {"printing": "printing", "filament_out": "paused", "error": "error"}.get(self.mode, "standby"),
-                "message": "",
-                "filename": "bird_2._PLA_24m.gcode" if in_job else "",
-                "total_duration": 388.35 if in_job else 0.0,
-                "print_duration": 255.06 if in_job else 0.0,
-                "filament_used": 113.6 if in_job else 0.0,
-                "info": {"total_layer": None, "current_layer": None},
-            },
-            "display_status": {"message": None, "progress": 0.16 if in_job else 0.0},
-            "virtual_sdcard": {"progress": 0.16 if in_job else 0.0, "is_active": in_job},
-            "extruder": {"temperature": 214.8 if in_job else 22.4, "target": 215.0 if in_job else 0.0, "power": 0.41},
-            "heater_bed": {"temperature": 60.1 if in_job else 22.1, "target": 60.0 if in_job else 0.0, "power": 0.2},
-        }
-        for name in self.sensors:
-            status[name] = {"filament_detected": self.mode not in ("filament_out", "sensor_empty"), "enabled": True}
-        return status
+        return moonraker_status(self.mode, self.sensors)
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
         if self.mode == "disconnected":
@@ -186,51 +168,9 @@ class MoonrakerSim(LabHttpServer):
                 }
             }
         if path == "/printer/info":
-            shutdown = self.mode == "error"
-            return 200, {
-                "result": {
-                    "state": "shutdown" if shutdown else "ready",
-                    "state_message": (
-                        "Lost communication with MCU 'mcu'\nOnce the underlying issue"
-                        ' is corrected, use the "FIRMWARE_RESTART" command to reset'
-                        " the firmware, reload the config, and restart the host"
-                        " software.\nPrinter is shutdown\n"
-                    )
-                    if shutdown
-                    else "Printer is ready",
-                    "hostname": "lab-klipper",
-                    "klipper_path": "/home/pi/klipper",
-                    "python_path": "/home/pi/klipper/venv/bin/python",
-                    "process_id": 275124,
-                    "user_id": 1000,
-                    "group_id": 1000,
-                    "log_file": "/home/pi/printer_data/logs/klippy.log",
-                    "config_file": "/home/pi/printer_data/config/printer.cfg",
-                    "software_version": "v0.12.0-85-gd785b396",
-                    "cpu_info": "4 core ?",
-                }
-            }
+            return 200, {"result": moonraker_info(self.mode)}
         if path == "/printer/objects/list":
-            return 200, {
-                "result": {
-                    "objects": [
-                        "webhooks",
-                        "configfile",
-                        "mcu",
-                        "gcode_move",
-                        "print_stats",
-                        "virtual_sdcard",
-                        "pause_resume",
-                        "display_status",
-                        "heaters",
-                        "heater_bed",
-                        "extruder",
-                        "toolhead",
-                        "system_stats",
-                        *self.sensors,
-                    ]
-                }
-            }
+            return 200, {"result": {"objects": [*MOONRAKER_OBJECTS, *self.sensors]}}
         if path == "/printer/objects/query":
             status = self._status()
             wanted = {name: status[name] for name in query if name in status}
@@ -293,9 +233,6 @@ class PrusaLinkSim(LabHttpServer):
             and secrets.compare_digest(expected, parts.get("response", ""))
         )
 
-    def _state(self) -> str:
-        return {"printing": "PRINTING", "filament_out": "ATTENTION", "error": "ERROR"}.get(self.mode, "IDLE")
-
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
         in_job = self.mode in ("printing", "filament_out")
         if path.startswith("/api/v1/") and self.legacy_only:
@@ -306,7 +243,7 @@ class PrusaLinkSim(LabHttpServer):
             body: dict[str, Any] = {
                 "storage": {"path": "/usb/", "name": "usb", "read_only": False},
                 "printer": {
-                    "state": self._state(),
+                    "state": prusalink_state(self.mode),
                     "temp_bed": 60 if in_job else 23.1,
                     "target_bed": 60 if in_job else 0,
                     "temp_nozzle": 225 if in_job else 24.5,
@@ -326,7 +263,7 @@ class PrusaLinkSim(LabHttpServer):
                 return 204, None
             return 200, {
                 "id": 14,
-                "state": self._state(),
+                "state": prusalink_state(self.mode),
                 "progress": 67,
                 "file": {
                     "name": "1_75-C~1.GCO",
