@@ -34,6 +34,29 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def workstation_lab():
+    """``workstation_lab(**kwargs)``: a started devices.lab WorkstationLab (the test is skipped
+    without root, sshd or unshare), stopped and its folder removed after the test."""
+    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
+
+    started = []
+
+    def start(**kwargs):
+        lab = WorkstationLab(**kwargs)
+        try:
+            lab.start()
+        except LabNeedsRoot as exc:
+            pytest.skip(str(exc))
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in reversed(started):
+        lab.stop()
+        lab.cleanup()
+
+
+@pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A private copy of inventories/example (with its documented fake vault password)."""
     target = tmp_path / "centre"

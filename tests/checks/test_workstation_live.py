@@ -23,19 +23,8 @@ HOST = "pc-linux-01"
 
 
 @pytest.fixture
-def pc(tmp_path: Path):
-    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
-
-    lab = WorkstationLab(password=PASSWORD)
-    try:
-        lab.start()
-    except LabNeedsRoot as exc:
-        pytest.skip(str(exc))
-    try:
-        yield lab
-    finally:
-        lab.stop()
-        lab.cleanup()
+def pc(workstation_lab):
+    return workstation_lab(password=PASSWORD)
 
 
 def encrypt(values: dict[str, str]) -> bytes:

@@ -23,19 +23,8 @@ HOST = "mac-01"
 
 
 @pytest.fixture
-def mac(tmp_path: Path):
-    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
-
-    lab = WorkstationLab(password=PASSWORD, flavour="macos")
-    try:
-        lab.start()
-    except LabNeedsRoot as exc:
-        pytest.skip(str(exc))
-    try:
-        yield lab
-    finally:
-        lab.stop()
-        lab.cleanup()
+def mac(workstation_lab):
+    return workstation_lab(password=PASSWORD, flavour="macos")
 
 
 def encrypt(values: dict[str, str]) -> bytes:

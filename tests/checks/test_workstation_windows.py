@@ -312,14 +312,8 @@ def test_pins_of_either_transport_count_as_reached(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def win_ssh():
-    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
-
-    try:
-        with WorkstationLab(flavour="windows", password=PASSWORD) as lab:
-            yield lab
-    except LabNeedsRoot as exc:
-        pytest.skip(str(exc))
+def win_ssh(workstation_lab):
+    return workstation_lab(flavour="windows", password=PASSWORD)
 
 
 def test_the_powershell_check_runs_over_ssh_and_pins_the_host_key(win_ssh, tmp_path: Path) -> None:

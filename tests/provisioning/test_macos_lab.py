@@ -82,21 +82,10 @@ STANDIN = textwrap.dedent("""\
 
 
 @pytest.fixture
-def mac():
-    from devices.lab.workstation import LabNeedsRoot, WorkstationLab
-
+def mac(workstation_lab):
     if shutil.which("sshpass") is None:
         pytest.skip("sshpass (Ansible's ssh connection with a password) is not installed")
-    lab = WorkstationLab(password=LOGIN, flavour="macos")
-    try:
-        lab.start()
-    except LabNeedsRoot as exc:
-        pytest.skip(str(exc))
-    try:
-        yield lab
-    finally:
-        lab.stop()
-        lab.cleanup()
+    return workstation_lab(password=LOGIN, flavour="macos")
 
 
 @pytest.mark.slow
